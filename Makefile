@@ -1,0 +1,60 @@
+# tarbox: `make run` starts the registry on this machine; `make test` runs every check CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 4873
+DATA_DIR ?= ./data
+STAGE ?= dev
+# The public npm registry, for installing the test clients (pnpm, yarn) only.
+NPM_REGISTRY ?= https://registry.npmjs.org/
+
+.DEFAULT_GOAL := help
+.PHONY: help install clients run test lint typecheck unit e2e package bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed ## create the virtualenv and install everything pinned
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --registry=$(NPM_REGISTRY) --no-audit --no-fund --ignore-scripts=false
+	touch $@
+
+clients: node_modules/.installed ## install the pinned pnpm and yarn the e2e tests drive
+
+run: install ## start the registry at http://$(HOST):$(PORT) on the embedded backend (data in $(DATA_DIR))
+	$(BIN)/tarbox serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+lint: install ## ruff (lint and format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy --strict over app.py and chalicelib/
+	$(BIN)/mypy
+
+test: install clients lint typecheck ## everything: lint, types, unit, contract, api and e2e tests
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+unit: install ## the fast tests only (no real clients)
+	$(BIN)/pytest -q -n 2 tests/unit tests/contract tests/api
+
+e2e: install clients ## the end-to-end tests with the real npm, pnpm and yarn
+	$(BIN)/pytest -q -n 2 --dist loadgroup tests/e2e
+
+package: install ## build the deployment package for STAGE offline
+	AWS_DEFAULT_REGION=us-east-1 $(BIN)/chalice package --stage $(STAGE) out/$(STAGE)
+
+bench: install ## load packages into a local server and measure reads (numbers only)
+	$(BIN)/python bench/reads.py
+
+clean: ## remove the virtualenv, node_modules and build output
+	rm -rf $(VENV) node_modules out

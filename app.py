@@ -1,0 +1,242 @@
+"""tarbox: the npm registry API as Chalice routes. Parse, call one use case, render; nothing else.
+
+API Gateway allows one variable name per path level and Chalice has no usable greedy route, so
+routes are declared by shape (`/{p1}`, `/{p1}/{p2}`, …) and dispatched in `chalicelib.http.params`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Chalice, Request, Response
+
+from chalicelib import wiring
+from chalicelib.auth import service as auth
+from chalicelib.errors import RouteNotFoundError
+from chalicelib.http import params, render
+from chalicelib.http.errors import translated
+from chalicelib.http.request import actor, base_url, header, optional_actor
+from chalicelib.packuments import dist_tags
+from chalicelib.packuments.documents import read_document
+from chalicelib.packuments.lookup import find_version
+from chalicelib.packuments.render import version_manifest
+from chalicelib.packuments.tarballs import locate_tarball
+from chalicelib.publish.payload import parse_publish
+from chalicelib.publish.service import publish_version
+
+app = Chalice(app_name="tarbox")
+JSON_TYPES = ["application/json", "text/plain"]
+READ = ["GET", "HEAD"]
+
+
+def current() -> Request:
+    request = app.current_request
+    assert request is not None  # Chalice sets it before calling any view
+    return request
+
+
+def route(
+    path: str, **options: Any
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Register a view with the error table wrapped around it (see chalicelib/http/errors.py)."""
+
+    def register(view: Callable[..., Response]) -> Callable[..., Response]:
+        registered: Callable[..., Response] = app.route(path, **options)(translated(view))
+        return registered
+
+    return register
+
+
+# --- monitoring and misc ----------------------------------------------------------------------
+
+
+@route("/-/ping", methods=READ)
+def ping() -> Response:
+    return render.json_response({})
+
+
+@route("/-/npm/v1/security/advisories/bulk", methods=["POST"], content_types=JSON_TYPES)
+def audit_bulk() -> Response:
+    # No advisory database yet: `{}` means "no known vulnerabilities". The body is gzip.
+    request = current()
+    params.maybe_gunzip(request.raw_body, header(request, "content-encoding"))
+    return render.json_response({})
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+@route("/-/whoami", methods=["GET"])
+def whoami() -> Response:
+    return render.json_response({"username": actor(wiring.registry(), current()).name})
+
+
+@route("/-/v1/login", methods=["POST"], content_types=JSON_TYPES)
+def web_login() -> Response:
+    # Any 4xx makes npm 11 fall back to its username/password prompts (npm-profile webAuth).
+    raise RouteNotFoundError(
+        "Web login is not available yet: npm falls back to username and password"
+    )
+
+
+@route("/-/user/{user}", methods=["GET"])
+def get_user(user: str) -> Response:
+    found = auth.public_profile(wiring.registry().accounts, params.couch_user_name(user))
+    return render.json_response(found)
+
+
+@route("/-/user/{user}", methods=["PUT"], content_types=JSON_TYPES)
+def put_user(user: str) -> Response:
+    body = params.json_body(current().raw_body)
+    token = auth.couch_login(wiring.registry().accounts, params.couch_user_name(user), body)
+    return render.json_response(token, status=201)
+
+
+@route("/-/user/{user}/-rev/{rev}", methods=["PUT"], content_types=JSON_TYPES)
+def put_user_rev(user: str, rev: str) -> Response:
+    # npm's login retry after a 409: same body, Basic auth with the user's password.
+    registry = wiring.registry()
+    name = params.couch_user_name(user)
+    token = auth.couch_relogin(registry.accounts, name, actor(registry, current()))
+    return render.json_response(token, status=201)
+
+
+@route("/-/user/token/{token}", methods=["DELETE"])
+def logout(token: str) -> Response:
+    auth.revoke_token(wiring.registry().accounts, params.unquote(token))
+    return render.json_response({"ok": True})
+
+
+# --- packuments -------------------------------------------------------------------------------
+
+
+def _packument(name: str) -> Response:
+    registry, request = wiring.registry(), current()
+    optional_actor(registry, request)  # a bad token answers 401, even on public reads
+    query: dict[str, str] = dict(request.query_params or {})
+    write = query.get("write") == "true"
+    doc = read_document(
+        registry,
+        name,
+        abbreviated=not write and params.wants_abbreviated(header(request, "accept")),
+        base_url=base_url(registry, request),
+    )
+    return render.document(doc, header(request, "if-none-match"))
+
+
+def _publish(name: str) -> Response:
+    registry, request = wiring.registry(), current()
+    who = actor(registry, request)
+    publish = parse_publish(
+        name,
+        params.json_body(request.raw_body),
+        max_tarball_bytes=registry.settings.max_tarball_bytes,
+    )
+    result = publish_version(registry, who, publish, base_url(registry, request))
+    return render.json_response(
+        {"ok": True, "id": name, "success": True}, status=201 if result.created else 200
+    )
+
+
+def _version(name: str, spec: str) -> Response:
+    registry, request = wiring.registry(), current()
+    optional_actor(registry, request)
+    record = find_version(registry, name, params.unquote(spec))
+    return render.json_response(
+        version_manifest(record, base_url(registry, request)),
+        headers={"Cache-Control": render.PACKUMENT_CACHE},
+    )
+
+
+@route("/{p1}", methods=READ)
+def get_package(p1: str) -> Response:
+    return _packument(params.package_name(p1))
+
+
+@route("/{p1}", methods=["PUT"], content_types=JSON_TYPES)
+def put_package(p1: str) -> Response:
+    return _publish(params.package_name(p1))
+
+
+@route("/{p1}/{p2}", methods=READ)
+def get_package_or_version(p1: str, p2: str) -> Response:
+    if params.is_literal_scope(p1):
+        return _packument(params.scoped_name(p1, p2))
+    return _version(params.package_name(p1), p2)
+
+
+@route("/{p1}/{p2}", methods=["PUT"], content_types=JSON_TYPES)
+def put_scoped_package(p1: str, p2: str) -> Response:
+    return _publish(params.scoped_name(p1, p2))
+
+
+@route("/{p1}/{p2}/{p3}", methods=READ)
+def get_scoped_version(p1: str, p2: str, p3: str) -> Response:
+    return _version(params.scoped_name(p1, p2), p3)
+
+
+# --- tarballs ---------------------------------------------------------------------------------
+
+
+def _tarball(name: str, file: str) -> Response:
+    registry = wiring.registry()
+    optional_actor(registry, current())
+    found = locate_tarball(registry, name, params.tarball_file(file))
+    if found.url is not None:
+        return render.redirect(found.url)
+    if found.path is not None:
+        return render.sendfile(found.path)
+    return render.tarball_bytes(found.data or b"")
+
+
+@route("/{p1}/-/{file}", methods=READ)
+def get_tarball(p1: str, file: str) -> Response:
+    return _tarball(params.package_name(p1), file)
+
+
+@route("/{p1}/{p2}/-/{file}", methods=READ)
+def get_scoped_tarball(p1: str, p2: str, file: str) -> Response:
+    return _tarball(params.scoped_name(p1, p2), file)
+
+
+# --- dist-tags --------------------------------------------------------------------------------
+
+
+def _tag_write(name: str, tag: str, *, remove: bool) -> Response:
+    registry, request = wiring.registry(), current()
+    who, base, tag = actor(registry, request), base_url(registry, request), params.unquote(tag)
+    if remove:
+        dist_tags.remove_dist_tag(registry, who, name, tag, base)
+    else:
+        version = params.json_body(request.raw_body)
+        dist_tags.set_dist_tag(registry, who, name, tag, version, base)
+    return render.json_response({"ok": True}, status=200 if remove else 201)
+
+
+def _tags(name: str) -> Response:
+    registry = wiring.registry()
+    optional_actor(registry, current())
+    return render.json_response(dist_tags.get_dist_tags(registry, name))
+
+
+@route("/-/package/{p1}/dist-tags", methods=["GET"])
+def get_dist_tags(p1: str) -> Response:
+    return _tags(params.package_name(p1))
+
+
+@route("/-/package/{p1}/{p2}/dist-tags", methods=["GET"])
+def get_scoped_dist_tags(p1: str, p2: str) -> Response:
+    return _tags(params.scoped_name(p1, p2))
+
+
+@route("/-/package/{p1}/dist-tags/{tag}", methods=["PUT", "DELETE"], content_types=JSON_TYPES)
+def change_dist_tag(p1: str, tag: str) -> Response:
+    method = current().method
+    return _tag_write(params.package_name(p1), tag, remove=method == "DELETE")
+
+
+@route("/-/package/{p1}/{p2}/dist-tags/{tag}", methods=["PUT", "DELETE"], content_types=JSON_TYPES)
+def change_scoped_dist_tag(p1: str, p2: str, tag: str) -> Response:
+    method = current().method
+    return _tag_write(params.scoped_name(p1, p2), tag, remove=method == "DELETE")

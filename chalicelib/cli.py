@@ -1,0 +1,66 @@
+"""The `tarbox` command: `tarbox serve` starts the registry on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4873
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tarbox", description="A serverless npm registry.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the registry on this machine")
+    serve.add_argument("--host", default=os.environ.get("HOST") or DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or DEFAULT_PORT))
+    serve.add_argument("--data-dir", default=os.environ.get("TARBOX_DATA_DIR") or "./data")
+    serve.add_argument("--threads", type=int, default=16)
+    args = parser.parse_args(argv)
+    return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Settings are read from the environment (chalicelib/settings.py is their only reader), so the
+    # command line is turned into environment first.
+    os.environ["TARBOX_DATA_DIR"] = args.data_dir
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    tarbox_logger = logging.getLogger("tarbox")
+    tarbox_logger.addHandler(handler)
+    tarbox_logger.setLevel(logging.INFO)
+    tarbox_logger.propagate = False
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+    import waitress
+
+    from app import app
+    from chalicelib import wiring
+    from chalicelib.server.wsgi import RegistryWSGI
+
+    wiring.reset()
+    settings = wiring.settings()
+    wiring.registry()  # fail fast: open the database or reach the backend before listening
+    max_tarball = settings.max_tarball_bytes
+    # The publish body carries the tarball base64'd (x4/3) plus the manifest and readme.
+    max_body = max_tarball * 4 // 3 + 16 * 1024 * 1024
+    wsgi = RegistryWSGI(app, max_body_bytes=max_body, max_tarball_bytes=max_tarball)
+    where = settings.table_name if settings.backend == "aws" else os.path.abspath(settings.data_dir)
+    print(f"tarbox ({settings.backend}: {where}) on http://{args.host}:{args.port}", flush=True)
+    waitress.serve(
+        wsgi,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        max_request_body_size=max_body + 1,
+        ident="tarbox",
+        clear_untrusted_proxy_headers=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

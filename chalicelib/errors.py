@@ -1,0 +1,116 @@
+"""Domain errors, named for the condition. No HTTP here: `http/errors.py` maps them to statuses."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base of every error the registry answers on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidPayloadError(RegistryError):
+    """The request body or a parameter is malformed."""
+
+
+class InvalidPackageNameError(InvalidPayloadError):
+    """A name breaks npm's naming rules (validate-npm-package-name)."""
+
+
+class InvalidVersionError(InvalidPayloadError):
+    """A version is not clean semver."""
+
+
+class InvalidTagError(InvalidPayloadError):
+    """A dist-tag is malformed, names a missing version, or is a semver range."""
+
+
+class IntegrityMismatchError(InvalidPayloadError):
+    """`length`, `dist.shasum` or `dist.integrity` do not match the tarball bytes."""
+
+
+class InvalidTarballError(InvalidPayloadError):
+    """The attachment is not a gzip tar with a matching package.json."""
+
+
+class AuthenticationRequiredError(RegistryError):
+    """No credentials, or credentials that are not valid."""
+
+
+class IncorrectPasswordError(AuthenticationRequiredError):
+    """The password does not match the account."""
+
+
+class PermissionDeniedError(RegistryError):
+    """Authenticated, but not allowed to do this."""
+
+
+class VersionAlreadyPublishedError(PermissionDeniedError):
+    """npm answers a republish with 403 "You cannot publish over the previously published
+    versions"."""
+
+
+class PaymentRequiredError(RegistryError):
+    """A private package needs a paid plan."""
+
+
+class NotFoundError(RegistryError):
+    """Base of every missing thing."""
+
+
+class PackageNotFoundError(NotFoundError):
+    pass
+
+
+class VersionNotFoundError(NotFoundError):
+    pass
+
+
+class TarballNotFoundError(NotFoundError):
+    pass
+
+
+class UserNotFoundError(NotFoundError):
+    pass
+
+
+class RouteNotFoundError(NotFoundError):
+    pass
+
+
+class ConflictError(RegistryError):
+    """Base of every write that lost a race or collides with existing data."""
+
+
+class ConcurrentModificationError(ConflictError):
+    """A compare-and-swap on `_rev` failed."""
+
+
+class PackageExistsError(ConflictError):
+    """The package (or a name differing only by case) already exists."""
+
+
+class VersionExistsError(ConflictError):
+    """Storage refused a second write of one name@version."""
+
+
+class UserExistsError(ConflictError):
+    """The user name (or its scope) is taken."""
+
+
+class ScopeClaimedError(ConflictError):
+    """Storage refused a second claim of one scope."""
+
+
+class PayloadTooLargeError(RegistryError):
+    """The body or tarball is over the deployment's limit."""
+
+
+class TooManyFilesError(RegistryError):
+    """The tarball has more files than the deployment allows (npmjs: 415 'Too many files')."""
+
+
+class StorageUnavailableError(RegistryError):
+    """A backend did not answer."""

@@ -1,0 +1,2 @@
+"""The HTTP edge: path decoding, responses, and the one error table. The only chalicelib code that
+imports chalice."""

@@ -1,0 +1,84 @@
+"""Turning request paths, headers and bodies into plain values.
+
+Chalice hands path parameters over still percent-encoded (aws/chalice#511), on Lambda and locally,
+so this module decodes each one exactly once. Scoped names arrive as `@s%2fn` (npm), `@s%2Fn`
+(pnpm) or `@s/n` (two segments: tarball URLs, and tools that don't escape).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from chalicelib.errors import InvalidPayloadError, PackageNotFoundError, RouteNotFoundError
+from chalicelib.packuments.render import CORGI_CONTENT_TYPE
+
+COUCH_USER_PREFIX = "org.couchdb.user:"
+__all__ = ["unquote"]
+
+
+def package_name(segment: str) -> str:
+    """One path segment (`foo`, `@s%2fn`, `@s%2Fn`) -> the package name."""
+    name = unquote(segment)
+    # `/-/…` is the registry's own namespace; names may never start with `-` or `_` anyway.
+    if (
+        not name
+        or name[0] in "-_"
+        or name.count("/") > 1
+        or (("/" in name) != name.startswith("@"))
+    ):
+        raise PackageNotFoundError(f"'{name}' is not in this registry")
+    return name
+
+
+def scoped_name(scope_segment: str, name_segment: str) -> str:
+    """Two literal segments `@scope` / `name` -> `@scope/name`."""
+    scope, name = unquote(scope_segment), unquote(name_segment)
+    if not scope.startswith("@") or "/" in scope or "/" in name:
+        raise RouteNotFoundError("Not found")
+    return f"{scope}/{name}"
+
+
+def is_literal_scope(segment: str) -> bool:
+    """`@scope` with no encoded slash: the first half of a literal `@scope/name`."""
+    return segment.startswith("@") and "%2f" not in segment.lower()
+
+
+def couch_user_name(segment: str) -> str:
+    text = unquote(segment)
+    if not text.startswith(COUCH_USER_PREFIX):
+        raise RouteNotFoundError("Not found")
+    return text[len(COUCH_USER_PREFIX) :]
+
+
+def wants_abbreviated(accept: str | None) -> bool:
+    return CORGI_CONTENT_TYPE in (accept or "")
+
+
+def tarball_file(segment: str) -> str:
+    name = unquote(segment)
+    if not name.endswith(".tgz") or "/" in name:
+        raise RouteNotFoundError("Not found")
+    return name
+
+
+def json_body(raw: bytes | str | None) -> Any:
+    if not raw:
+        raise InvalidPayloadError("A JSON body is required")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidPayloadError("The body is not valid JSON") from None
+
+
+def maybe_gunzip(raw: bytes | str | None, encoding: str | None) -> bytes:
+    """npm gzips the audit body (`content-encoding: gzip`); accept it plain too."""
+    data = raw.encode() if isinstance(raw, str) else (raw or b"")
+    if (encoding or "").lower() == "gzip" or data[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError):
+            raise InvalidPayloadError("The body is not valid gzip") from None
+    return data

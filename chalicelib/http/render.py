@@ -1,0 +1,73 @@
+"""Building responses: JSON, stored packument bytes with ETags, tarballs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.packuments.documents import Document
+
+# Packuments change on every publish: let clients and CDNs keep them but revalidate (ETag -> 304).
+PACKUMENT_CACHE = "public, max-age=0, must-revalidate"
+# A tarball's bytes never change for its URL.
+TARBALL_CACHE = "public, max-age=31536000, immutable"
+# The local server swaps this for the file's bytes, streamed (see chalicelib/server/wsgi.py).
+SENDFILE_HEADER = "X-Tarbox-Sendfile"
+SENDFILE_CONTENT_TYPE = "application/x-tarbox-sendfile"
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body),
+        status_code=status,
+        headers={
+            "Content-Type": "application/json",
+            "Cache-Control": "no-store",
+            **(headers or {}),
+        },
+    )
+
+
+def document(doc: Document, if_none_match: str | None) -> Response:
+    headers: dict[str, str | list[str]] = {
+        "ETag": doc.etag,
+        "Cache-Control": PACKUMENT_CACHE,
+        "Vary": "Accept, Authorization",
+    }
+    if if_none_match and doc.etag in {t.strip() for t in if_none_match.split(",")}:
+        return Response(body="", status_code=304, headers=headers)
+    # A str body: Chalice would treat bytes as binary and base64 them through API Gateway.
+    return Response(
+        body=doc.body.decode(),
+        status_code=200,
+        headers={**headers, "Content-Type": doc.content_type},
+    )
+
+
+def redirect(location: str) -> Response:
+    # The signed URL is short-lived: never let anything store the redirect.
+    return Response(
+        body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"}
+    )
+
+
+def sendfile(path: str) -> Response:
+    return Response(
+        body="",
+        status_code=200,
+        headers={
+            SENDFILE_HEADER: path,
+            "Content-Type": SENDFILE_CONTENT_TYPE,
+            "Cache-Control": TARBALL_CACHE,
+        },
+    )
+
+
+def tarball_bytes(data: bytes) -> Response:
+    return Response(
+        body=data,
+        status_code=200,
+        headers={"Content-Type": "application/octet-stream", "Cache-Control": TARBALL_CACHE},
+    )

@@ -1,0 +1,1 @@
+"""Packuments: names, versions, and the full and abbreviated documents npm reads."""

@@ -1,0 +1,77 @@
+"""dist-tags: `npm dist-tag ls|add|rm` (GET/PUT/DELETE /-/package/{pkg}/dist-tags[/{tag}])."""
+
+from __future__ import annotations
+
+from chalicelib.auth.service import Actor
+from chalicelib.errors import (
+    InvalidTagError,
+    NotFoundError,
+    PackageNotFoundError,
+    PermissionDeniedError,
+    VersionNotFoundError,
+)
+from chalicelib.packuments.documents import render_documents
+from chalicelib.packuments.meta import hoisted_meta
+from chalicelib.packuments.names import encode_uri_component
+from chalicelib.packuments.permissions import require_maintainer
+from chalicelib.packuments.updates import next_rev, update_package
+from chalicelib.packuments.versions import is_valid_range
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord
+
+LATEST = "latest"
+
+
+def get_dist_tags(registry: Registry, name: str) -> dict[str, str]:
+    package = registry.packages.get_package(name)
+    if package is None:
+        raise PackageNotFoundError(f"'{name}' is not in this registry")
+    return dict(package.dist_tags)
+
+
+def validate_tag(tag: str) -> None:
+    if not tag or encode_uri_component(tag) != tag:
+        raise InvalidTagError(f"Invalid tag name {tag!r}: use URL-safe characters")
+    # `npm dist-tag add` refuses these too: `npm install pkg@1` must mean a range, not a tag.
+    if is_valid_range(tag):
+        raise InvalidTagError(f"Tag name must not be a valid SemVer range: {tag}")
+
+
+def set_dist_tag(
+    registry: Registry, actor: Actor, name: str, tag: str, version: object, base_url: str
+) -> PackageRecord:
+    validate_tag(tag)
+    if not isinstance(version, str):
+        raise InvalidTagError("The body must be a JSON string naming a version")
+    target = registry.packages.get_version(name, version)
+    if target is None:
+        raise VersionNotFoundError(f"{name}@{version} does not exist")
+
+    def change(package: PackageRecord) -> PackageRecord:
+        require_maintainer(package, actor)
+        tags = {**package.dist_tags, tag: version}
+        meta = hoisted_meta(target) if tag == LATEST else package.meta
+        return next_rev(package, dist_tags=tags, meta=meta)
+
+    updated = update_package(registry.packages, name, change)
+    render_documents(registry, updated, base_url)
+    return updated
+
+
+def remove_dist_tag(
+    registry: Registry, actor: Actor, name: str, tag: str, base_url: str
+) -> PackageRecord:
+    if tag == LATEST:
+        # "Every package will have a `latest` tag defined" (registry docs, package-metadata.md).
+        raise PermissionDeniedError("The latest tag cannot be removed")
+
+    def change(package: PackageRecord) -> PackageRecord:
+        require_maintainer(package, actor)
+        if tag not in package.dist_tags:
+            raise NotFoundError(f"{name} has no dist-tag {tag!r}")
+        tags = {k: v for k, v in package.dist_tags.items() if k != tag}
+        return next_rev(package, dist_tags=tags)
+
+    updated = update_package(registry.packages, name, change)
+    render_documents(registry, updated, base_url)
+    return updated

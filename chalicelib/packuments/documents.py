@@ -1,0 +1,76 @@
+"""Rendered packuments: rendered once per change, stored as bytes, served as stored.
+
+A rendered document is a cache keyed by the package's rev and the public base URL, so it can
+always be rebuilt from the table, and a render of an old rev can never overwrite a newer one: they
+live under different keys (old ones are swept by the bucket's lifecycle rule).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from chalicelib.errors import PackageNotFoundError
+from chalicelib.packuments.render import (
+    CORGI_CONTENT_TYPE,
+    abbreviated_packument,
+    full_packument,
+)
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord
+
+JSON_CONTENT_TYPE = "application/json"
+FULL = "full"
+CORGI = "corgi"
+
+
+@dataclass(frozen=True)
+class Document:
+    body: bytes
+    etag: str
+    content_type: str
+    package: PackageRecord
+
+
+def _stamp(package: PackageRecord, base_url: str) -> str:
+    return hashlib.sha1(
+        f"{package.name}\n{package.created}\n{package.rev}\n{base_url}".encode(),
+        usedforsecurity=False,
+    ).hexdigest()[:20]
+
+
+def _key(package: PackageRecord, base_url: str, variant: str) -> str:
+    return f"packuments/{package.name}/{_stamp(package, base_url)}/{variant}.json"
+
+
+def _encode(document: object) -> bytes:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def render_documents(registry: Registry, package: PackageRecord, base_url: str) -> dict[str, bytes]:
+    """Render and store both documents of `package` at its current rev."""
+    versions = registry.packages.list_versions(package.name)
+    rendered = {
+        FULL: _encode(full_packument(package, versions, base_url)),
+        CORGI: _encode(abbreviated_packument(package, versions, base_url)),
+    }
+    for variant, body in rendered.items():
+        registry.blobs.put(_key(package, base_url, variant), body, JSON_CONTENT_TYPE)
+    return rendered
+
+
+def read_document(registry: Registry, name: str, *, abbreviated: bool, base_url: str) -> Document:
+    package = registry.packages.get_package(name)
+    if package is None:
+        raise PackageNotFoundError(f"'{name}' is not in this registry")
+    variant = CORGI if abbreviated else FULL
+    body = registry.blobs.get(_key(package, base_url, variant))
+    if body is None:
+        body = render_documents(registry, package, base_url)[variant]
+    return Document(
+        body=body,
+        etag=f'"{_stamp(package, base_url)}-{variant}"',
+        content_type=CORGI_CONTENT_TYPE if abbreviated else JSON_CONTENT_TYPE,
+        package=package,
+    )

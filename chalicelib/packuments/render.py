@@ -1,0 +1,104 @@
+"""The two documents npm reads for a package: the full packument and the abbreviated ("corgi") one.
+
+Pure functions of the stored records and the registry's public base URL. `dist.tarball` is built
+here, at render time, so no host is ever baked into stored data (codebox needed a migration
+command because it did).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from chalicelib.packuments.names import tarball_basename
+from chalicelib.packuments.versions import sort_versions
+from chalicelib.storage.ports import PackageRecord, VersionRecord
+
+CORGI_CONTENT_TYPE = "application/vnd.npm.install-v1+json"
+# The per-version fields of an abbreviated packument (npm registry docs, package-metadata.md),
+# plus `libc`, which pnpm needs to pick optional dependencies (pnpm#9950).
+CORGI_VERSION_FIELDS = (
+    "name",
+    "version",
+    "deprecated",
+    "dependencies",
+    "acceptDependencies",
+    "optionalDependencies",
+    "devDependencies",
+    "bundleDependencies",
+    "peerDependencies",
+    "peerDependenciesMeta",
+    "bin",
+    "directories",
+    "dist",
+    "engines",
+    "_hasShrinkwrap",
+    "hasInstallScript",
+    "funding",
+    "cpu",
+    "os",
+    "libc",
+)
+
+
+def rev_string(package: PackageRecord) -> str:
+    """CouchDB-style `_rev`: `<counter>-<hash>`; opaque to clients, changes on every mutation."""
+    digest = hashlib.sha1(
+        f"{package.name}\n{package.created}\n{package.rev}\n{package.modified}".encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+    return f"{package.rev}-{digest[:16]}"
+
+
+def tarball_url(base_url: str, name: str, version: str) -> str:
+    return f"{base_url}/{name}/-/{tarball_basename(name, version)}"
+
+
+def version_manifest(version: VersionRecord, base_url: str) -> dict[str, Any]:
+    manifest = dict(version.manifest)
+    manifest["dist"] = {
+        **manifest.get("dist", {}),
+        "tarball": tarball_url(base_url, version.name, version.version),
+    }
+    return manifest
+
+
+def full_packument(
+    package: PackageRecord, versions: list[VersionRecord], base_url: str
+) -> dict[str, Any]:
+    ordered = _ordered(versions)
+    time: dict[str, str] = {"created": package.created, "modified": package.modified}
+    time.update({v.version: v.published for v in ordered})
+    return {
+        "_id": package.name,
+        "_rev": rev_string(package),
+        "name": package.name,
+        "dist-tags": package.dist_tags,
+        "versions": {v.version: version_manifest(v, base_url) for v in ordered},
+        "time": time,
+        "maintainers": [{"name": m.name, "email": m.email} for m in package.maintainers],
+        **package.meta,
+        "_attachments": {},
+    }
+
+
+def abbreviated_packument(
+    package: PackageRecord, versions: list[VersionRecord], base_url: str
+) -> dict[str, Any]:
+    return {
+        "name": package.name,
+        "modified": package.modified,
+        "dist-tags": package.dist_tags,
+        "versions": {
+            v.version: _abbreviate(version_manifest(v, base_url)) for v in _ordered(versions)
+        },
+    }
+
+
+def _abbreviate(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {k: manifest[k] for k in CORGI_VERSION_FIELDS if k in manifest}
+
+
+def _ordered(versions: list[VersionRecord]) -> list[VersionRecord]:
+    by_version = {v.version: v for v in versions}
+    return [by_version[v] for v in sort_versions(by_version)]

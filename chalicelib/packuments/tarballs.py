@@ -1,0 +1,39 @@
+"""Finding a version's tarball from the file name in its URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.errors import TarballNotFoundError
+from chalicelib.registry import Registry
+
+
+@dataclass(frozen=True)
+class TarballLocation:
+    url: str | None  # a short-lived signed URL to redirect to
+    path: str | None  # a local file to stream
+    data: bytes | None  # the bytes, when neither of the above exists
+
+
+def version_from_file(name: str, file: str) -> str:
+    prefix = name.rsplit("/", 1)[-1] + "-"
+    if not (file.startswith(prefix) and file.endswith(".tgz")):
+        raise TarballNotFoundError(f"{file} is not a tarball of {name}")
+    return file[len(prefix) : -len(".tgz")]
+
+
+def locate_tarball(registry: Registry, name: str, file: str) -> TarballLocation:
+    version = registry.packages.get_version(name, version_from_file(name, file))
+    if version is None:
+        raise TarballNotFoundError(f"{name}: no tarball {file}")
+    key = version.tarball_key
+    url = registry.blobs.download_url(key, registry.settings.tarball_url_ttl)
+    if url is not None:
+        return TarballLocation(url, None, None)
+    path = registry.blobs.local_path(key)
+    if path is not None:
+        return TarballLocation(None, path, None)
+    data = registry.blobs.get(key)
+    if data is None:
+        raise TarballNotFoundError(f"{name}: no tarball {file}")
+    return TarballLocation(None, None, data)

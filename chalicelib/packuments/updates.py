@@ -1,0 +1,47 @@
+"""Compare-and-swap updates of a package item, retried when another writer got there first."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
+
+from chalicelib.clock import now_iso
+from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
+from chalicelib.storage.ports import PackageRecord, PackageStore
+
+MAX_ATTEMPTS = 30
+T = TypeVar("T")
+
+
+def next_rev(package: PackageRecord, **changes: object) -> PackageRecord:
+    """The package as it is after one more mutation: rev and `time.modified` always move."""
+    return replace(package, rev=package.rev + 1, modified=now_iso(), **changes)  # type: ignore[arg-type]
+
+
+def with_retries(attempt: Callable[[], T]) -> T:
+    """Run `attempt` until it does not lose a compare-and-swap race (jittered backoff)."""
+    for n in range(MAX_ATTEMPTS):
+        try:
+            return attempt()
+        except ConcurrentModificationError:
+            time.sleep(random.uniform(0, 0.005 * (n + 1)))  # noqa: S311 - jitter, not crypto
+    return attempt()
+
+
+def update_package(
+    packages: PackageStore, name: str, change: Callable[[PackageRecord], PackageRecord]
+) -> PackageRecord:
+    """Read, change and compare-and-swap the package item, retrying lost races."""
+
+    def attempt() -> PackageRecord:
+        current = packages.get_package(name)
+        if current is None:
+            raise PackageNotFoundError(f"'{name}' is not in this registry")
+        updated = change(current)
+        packages.update_package(updated, current.rev)
+        return updated
+
+    return with_retries(attempt)

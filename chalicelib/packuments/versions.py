@@ -1,0 +1,45 @@
+"""Semver as npm means it, through node-semver's Python port (`nodesemver`).
+
+Python's `packaging.version` is PEP 440, not semver: it orders prereleases differently, so every
+comparison in the registry goes through here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+import nodesemver
+
+
+def clean(version: str) -> str | None:
+    """npm's `semver.clean`: trims, drops a leading `v`/`=`, strips build metadata.
+
+    None when `version` is not semver at all."""
+    result = nodesemver.clean(version, False)
+    return str(result) if result is not None else None
+
+
+def is_clean(version: str) -> bool:
+    return bool(version) and clean(version) == version
+
+
+def is_valid_range(text: str) -> bool:
+    """Whether node-semver's `validRange` accepts `text` (npm refuses such dist-tags)."""
+    try:
+        return nodesemver.valid_range(text, loose=True) is not None
+    except (ValueError, TypeError):
+        return False
+
+
+def compare(a: str, b: str) -> int:
+    return int(nodesemver.compare(a, b, loose=True))
+
+
+def sort_versions(versions: Iterable[str]) -> list[str]:
+    """Ascending semver precedence (prereleases before their release)."""
+    return sorted(versions, key=functools.cmp_to_key(compare))
+
+
+def is_prerelease(version: str) -> bool:
+    return bool(nodesemver.make_semver(version, loose=True).prerelease)

@@ -1,0 +1,128 @@
+"""npm's publish body (`PUT /{pkg}`, libnpmpublish `buildMetadata`), parsed and checked.
+
+Only the shape is checked here: one version, one tarball attachment, a name that matches the URL,
+a clean version, and bytes that match `length`, `dist.shasum` and `dist.integrity`. Permissions
+and immutability are the service's job.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.errors import (
+    IntegrityMismatchError,
+    InvalidPayloadError,
+    InvalidVersionError,
+    PayloadTooLargeError,
+)
+from chalicelib.packuments.versions import is_clean
+
+ACCESS_VALUES = (None, "public", "restricted")
+# npm 11 adds a Sigstore bundle next to the tarball with --provenance; it is not the tarball.
+SIGSTORE_SUFFIX = ".sigstore"
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    name: str
+    version: str
+    manifest: dict[str, Any]
+    dist_tags: dict[str, str]
+    access: str | None
+    tarball: bytes
+    integrity: str
+    shasum: str
+
+
+def parse_publish(name: str, body: Any, *, max_tarball_bytes: int) -> PublishRequest:
+    if not isinstance(body, dict):
+        raise InvalidPayloadError("The publish body must be a JSON object")
+    if body.get("name") != name or body.get("_id", name) != name:
+        raise InvalidPayloadError(f"The body's name does not match the URL's ({name})")
+    version, manifest = _single_version(name, body.get("versions"))
+    tarball = _single_tarball(body.get("_attachments"), max_tarball_bytes)
+    integrity, shasum = _check_dist(manifest, tarball)
+    access = body.get("access")
+    if access not in ACCESS_VALUES:
+        raise InvalidPayloadError("access must be 'public' or 'restricted'")
+    return PublishRequest(
+        name=name,
+        version=version,
+        manifest=manifest,
+        dist_tags=_dist_tags(body.get("dist-tags"), version),
+        access=access,
+        tarball=tarball,
+        integrity=integrity,
+        shasum=shasum,
+    )
+
+
+def _single_version(name: str, versions: Any) -> tuple[str, dict[str, Any]]:
+    if not isinstance(versions, dict) or len(versions) != 1:
+        raise InvalidPayloadError("A publish must carry exactly one version")
+    version, manifest = next(iter(versions.items()))
+    if not isinstance(version, str) or not is_clean(version):
+        raise InvalidVersionError(f"Invalid version {version!r}: it must be clean semver")
+    if not isinstance(manifest, dict):
+        raise InvalidPayloadError("The version manifest must be an object")
+    if manifest.get("name") != name or manifest.get("version") != version:
+        raise InvalidPayloadError("The version manifest's name and version must match the body")
+    return version, manifest
+
+
+def _single_tarball(attachments: Any, max_bytes: int) -> bytes:
+    if not isinstance(attachments, dict):
+        raise InvalidPayloadError("A publish must carry the tarball in _attachments")
+    tarballs = [v for k, v in attachments.items() if not str(k).endswith(SIGSTORE_SUFFIX)]
+    if len(tarballs) != 1 or not isinstance(tarballs[0], dict):
+        raise InvalidPayloadError("A publish must carry exactly one tarball attachment")
+    attachment = tarballs[0]
+    data = attachment.get("data")
+    if not isinstance(data, str):
+        raise InvalidPayloadError("The tarball attachment has no data")
+    if len(data) * 3 // 4 > max_bytes + 3:
+        raise PayloadTooLargeError(_too_large(max_bytes))
+    try:
+        tarball = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidPayloadError("The tarball attachment is not valid base64") from None
+    if len(tarball) > max_bytes:
+        raise PayloadTooLargeError(_too_large(max_bytes))
+    if attachment.get("length") != len(tarball):
+        raise IntegrityMismatchError(
+            f"Attachment length {attachment.get('length')} does not match the data ({len(tarball)})"
+        )
+    return tarball
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"Tarball too large for this registry (max {max_bytes / 1024 / 1024:.1f} MB)"
+
+
+def _check_dist(manifest: dict[str, Any], tarball: bytes) -> tuple[str, str]:
+    dist = manifest.get("dist")
+    if not isinstance(dist, dict):
+        raise InvalidPayloadError("The version manifest has no dist")
+    shasum = hashlib.sha1(tarball, usedforsecurity=False).hexdigest()
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    if dist.get("shasum") != shasum:
+        raise IntegrityMismatchError("dist.shasum does not match the tarball")
+    # npm sends one sha512 entry; ssri strings may list several hashes separated by spaces.
+    claimed = str(dist.get("integrity", "")).split()
+    if integrity not in claimed:
+        raise IntegrityMismatchError("dist.integrity does not match the tarball (sha512)")
+    return integrity, shasum
+
+
+def _dist_tags(tags: Any, version: str) -> dict[str, str]:
+    if tags is None:
+        return {"latest": version}
+    if not isinstance(tags, dict) or not all(
+        isinstance(k, str) and v == version for k, v in tags.items()
+    ):
+        raise InvalidPayloadError("dist-tags in a publish must point at the published version")
+    return dict(tags)

@@ -1,0 +1,16 @@
+"""The stores and settings a use case works with, bundled so routes pass one value inward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.settings import Settings
+from chalicelib.storage.ports import AccountStore, BlobStore, PackageStore
+
+
+@dataclass(frozen=True)
+class Registry:
+    settings: Settings
+    packages: PackageStore
+    accounts: AccountStore
+    blobs: BlobStore

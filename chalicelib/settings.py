@@ -1,0 +1,71 @@
+"""Deployment settings. The only reader of environment variables; fails fast when one is missing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+# API Gateway -> Lambda carries at most 6 MB; npm's publish body is ~1.35x the tarball
+# (base64 plus manifest and readme), so about 4.4 MiB of tarball fits. See docs/limits.
+AWS_MAX_TARBALL_BYTES = int(4.4 * MB)
+EMBEDDED_MAX_TARBALL_BYTES = 100 * MB
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str  # "embedded" | "aws"
+    public_url: str | None  # None: derive from the request's Host header
+    data_dir: str
+    table_name: str
+    bucket_name: str
+    aws_region: str
+    aws_endpoint_url: str | None  # moto's server in tests; None on AWS
+    max_tarball_bytes: int
+    max_files: int
+    scope_claiming: bool
+    tarball_url_ttl: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        backend = env.get("TARBOX_BACKEND", "embedded")
+        if backend not in ("embedded", "aws"):
+            raise SettingsError(f"TARBOX_BACKEND must be 'embedded' or 'aws', not {backend!r}")
+        aws = backend == "aws"
+        default_max = AWS_MAX_TARBALL_BYTES if aws else EMBEDDED_MAX_TARBALL_BYTES
+        return cls(
+            backend=backend,
+            public_url=(env.get("TARBOX_PUBLIC_URL") or "").rstrip("/") or None,
+            data_dir=env.get("TARBOX_DATA_DIR", "./data"),
+            table_name=_required(env, "TARBOX_TABLE_NAME") if aws else "",
+            bucket_name=_required(env, "TARBOX_BUCKET_NAME") if aws else "",
+            aws_region=env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or "us-east-1",
+            aws_endpoint_url=env.get("TARBOX_AWS_ENDPOINT_URL") or None,
+            max_tarball_bytes=_int(env, "TARBOX_MAX_TARBALL_BYTES", default_max),
+            max_files=_int(env, "TARBOX_MAX_FILES", 10_000),
+            scope_claiming=env.get("TARBOX_SCOPE_CLAIMING", "on") != "off",
+            tarball_url_ttl=_int(env, "TARBOX_TARBALL_URL_TTL", 300),
+        )
+
+
+def _required(env: Mapping[str, str], key: str) -> str:
+    value = env.get(key)
+    if not value:
+        raise SettingsError(f"{key} must be set for the aws backend")
+    return value
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{key} must be a whole number, not {raw!r}") from exc

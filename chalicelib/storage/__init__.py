@@ -1,0 +1,1 @@
+"""Storage ports (`ports.py`) and their adapters. Only adapters import SDKs."""

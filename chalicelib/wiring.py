@@ -1,0 +1,61 @@
+"""The composition root: builds the stores for the configured backend, lazily, once.
+
+SDK imports happen inside the builders, so `/-/ping` never pays for boto3 or pynamodb, and moto's
+mock is active before any client exists (tests call `reset()` between cases).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from chalicelib.registry import Registry
+from chalicelib.settings import Settings
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@cache
+def registry() -> Registry:
+    config = settings()
+    if config.backend == "aws":
+        return _aws(config)
+    return _embedded(config)
+
+
+def _embedded(config: Settings) -> Registry:
+    from chalicelib.storage.files import FileBlobStore
+    from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase, SqlitePackageStore
+
+    db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
+    return Registry(
+        settings=config,
+        packages=SqlitePackageStore(db),
+        accounts=SqliteAccountStore(db),
+        blobs=FileBlobStore(os.path.join(config.data_dir, "blobs")),
+    )
+
+
+def _aws(config: Settings) -> Registry:
+    from chalicelib.storage.dynamo import DynamoAccountStore, DynamoPackageStore, ensure_table
+    from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
+
+    if config.aws_endpoint_url:
+        # An emulated AWS (moto's server, for tests and trying the AWS backend locally) starts
+        # empty; on AWS itself infra/ creates the table and bucket.
+        ensure_table(config)
+        ensure_bucket(config)
+    return Registry(
+        settings=config,
+        packages=DynamoPackageStore(config),
+        accounts=DynamoAccountStore(config),
+        blobs=S3BlobStore(config),
+    )
+
+
+def reset() -> None:
+    settings.cache_clear()
+    registry.cache_clear()

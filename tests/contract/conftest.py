@@ -1,0 +1,114 @@
+"""Every contract test runs once per backend: "embedded" (SQLite + files, in tmp_path) and
+"aws" (DynamoDB + S3 through our adapters, on moto in process, a fresh table and bucket per test).
+
+A case that passes on one backend and fails on the other is a bug in an adapter (or in moto,
+see `_serialized_moto`), never a reason to special-case the test.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.settings import Settings
+from chalicelib.storage.ports import AccountStore, BlobStore, PackageStore
+
+BACKENDS = ["embedded", "aws"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def aws_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings for a fresh table and bucket, with moto intercepting every AWS call."""
+    from moto import mock_aws
+
+    # Fake credentials, so nothing can reach a real account even if moto were not active.
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    suffix = uuid.uuid4().hex[:12]
+    settings = Settings.from_env(
+        {
+            "TARBOX_BACKEND": "aws",
+            "TARBOX_TABLE_NAME": f"tarbox-{suffix}",
+            "TARBOX_BUCKET_NAME": f"tarbox-{suffix}",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
+    _serialized_moto(monkeypatch)
+    with mock_aws():
+        yield settings
+
+
+def _serialized_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let moto answer one request at a time, as one DynamoDB would serialize them.
+
+    moto's TransactWriteItems is not atomic across threads: it deep-copies the table, writes,
+    and on a failed condition restores the copy, which also erases writes that other threads
+    committed in between. Real DynamoDB does not lose those writes, so the concurrency cases
+    would test moto rather than our adapter. This patches moto (a third-party fake), not our code.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original: Callable[..., Any] = BotocoreStubber.__call__
+
+    def locked(self: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", locked)
+
+
+@pytest.fixture
+def package_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> PackageStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo import DynamoPackageStore, ensure_table
+
+        settings: Settings = request.getfixturevalue("aws_settings")
+        ensure_table(settings)
+        return DynamoPackageStore(settings)
+    from chalicelib.storage.sqlite import SqliteDatabase, SqlitePackageStore
+
+    return SqlitePackageStore(SqliteDatabase(str(tmp_path / "tarbox.db")))
+
+
+@pytest.fixture
+def account_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AccountStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo import DynamoAccountStore, ensure_table
+
+        settings: Settings = request.getfixturevalue("aws_settings")
+        ensure_table(settings)
+        return DynamoAccountStore(settings)
+    from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase
+
+    return SqliteAccountStore(SqliteDatabase(str(tmp_path / "tarbox.db")))
+
+
+@pytest.fixture
+def blob_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    if backend == "aws":
+        from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
+
+        settings: Settings = request.getfixturevalue("aws_settings")
+        ensure_bucket(settings)
+        return S3BlobStore(settings)
+    from chalicelib.storage.files import FileBlobStore
+
+    return FileBlobStore(str(tmp_path / "blobs"))

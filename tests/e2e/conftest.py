@@ -1,0 +1,70 @@
+"""Servers for the end-to-end tests: `tarbox serve` on the embedded backend, and on the AWS
+backend pointed at moto's server mode. Every scenario runs against both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import Registry, Workspace, add_user, moto_server, tarbox_server, unique
+
+# Small, so the size-limit scenario needs only a small tarball.
+E2E_MAX_TARBALL_BYTES = 1024 * 1024
+AWS_ENV = {
+    "TARBOX_BACKEND": "aws",
+    "TARBOX_TABLE_NAME": "tarbox-e2e",
+    "TARBOX_BUCKET_NAME": "tarbox-e2e-blobs",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", params=["embedded", "aws"])
+def registry(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Registry]:
+    workdir = tmp_path_factory.mktemp(f"tarbox-{request.param}")
+    env = {"TARBOX_MAX_TARBALL_BYTES": str(E2E_MAX_TARBALL_BYTES)}
+    if request.param == "embedded":
+        with tarbox_server(workdir, env) as server:
+            yield server
+        return
+    with moto_server(workdir) as endpoint:
+        aws = {**AWS_ENV, **env, "TARBOX_AWS_ENDPOINT_URL": endpoint}
+        with tarbox_server(workdir, aws) as server:
+            yield server
+
+
+@pytest.fixture
+def user(registry: Registry) -> tuple[str, str]:
+    """A fresh account: (name, token)."""
+    name = unique("user")
+    return name, add_user(registry, name)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, registry: Registry, user: tuple[str, str]) -> Workspace:
+    """A machine logged in as `user`."""
+    return Workspace(tmp_path / "alice", registry, token=user[1])
+
+
+@pytest.fixture
+def stranger(tmp_path: Path, registry: Registry) -> Workspace:
+    """Another machine, logged in as someone else."""
+    name = unique("other")
+    return Workspace(tmp_path / "stranger", registry, token=add_user(registry, name))
+
+
+@pytest.fixture
+def anonymous(tmp_path: Path, registry: Registry) -> Workspace:
+    """A machine with no credentials (installs only)."""
+    return Workspace(tmp_path / "anon", registry)

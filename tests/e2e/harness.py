@@ -1,0 +1,199 @@
+"""Running tarbox and the real clients for end-to-end tests.
+
+Every client call gets its own HOME, userconfig and caches (clients cache packuments and tokens,
+and a shared cache hides registry bugs), and runs under a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / "node_modules" / ".bin"
+CLIENT_TIMEOUT = 180
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up:\n{log.read_text()}")
+
+
+@contextmanager
+def moto_server(workdir: Path) -> Iterator[str]:
+    """moto in server mode, so a separate `tarbox serve` process can reach "AWS"."""
+    port = free_port()
+    log = workdir / "moto.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.moto_serialized", "127.0.0.1", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    # `localhost`, not 127.0.0.1: npm drops Authorization when a redirect changes the hostname,
+    # as it would from the registry to S3 or CloudFront.
+    url = f"http://localhost:{port}"
+    try:
+        wait_until_up(f"{url}/moto-api/", process, log)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@dataclass
+class Registry:
+    url: str  # with a trailing slash, as npm config wants it
+    backend: str
+    log: Path
+
+    @property
+    def host_key(self) -> str:
+        """The `//host:port/` prefix npm matches credentials on."""
+        return "//" + self.url.split("://", 1)[1]
+
+
+@contextmanager
+def tarbox_server(workdir: Path, env: Mapping[str, str]) -> Iterator[Registry]:
+    port = free_port()
+    log = workdir / "tarbox.log"
+    full_env = {**os.environ, **env}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "chalicelib.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(workdir / "data"),
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(url + "-/ping", process, log)
+        yield Registry(url, env.get("TARBOX_BACKEND", "embedded"), log)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def add_user(registry: Registry, name: str, password: str = "correct horse") -> str:
+    """Create an account through the couch adduser route; returns its token."""
+    response = requests.put(
+        f"{registry.url}-/user/org.couchdb.user:{name}",
+        json={"name": name, "password": password, "email": f"{name}@example.com"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return str(response.json()["token"])
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+
+    def ok(self) -> Result:
+        assert self.code == 0, self.out
+        return self
+
+
+@dataclass
+class Workspace:
+    """One user's machine: a HOME, a userconfig with the registry and token, and caches."""
+
+    root: Path
+    registry: Registry
+    token: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.home = self.root / "home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.npmrc = self.home / ".npmrc"
+        self.write_npmrc()
+
+    def write_npmrc(self) -> None:
+        lines = [f"registry={self.registry.url}"]
+        if self.token:
+            lines.append(f"{self.registry.host_key}:_authToken={self.token}")
+        self.npmrc.write_text("\n".join(lines) + "\n")
+
+    def env(self) -> dict[str, str]:
+        env = {
+            "PATH": f"{BIN}:{os.environ['PATH']}",
+            "HOME": str(self.home),
+            "npm_config_userconfig": str(self.npmrc),
+            "npm_config_cache": str(self.root / "npm-cache"),
+            "npm_config_update_notifier": "false",
+            "npm_config_fund": "false",
+            "XDG_CONFIG_HOME": str(self.home / ".config"),
+            "XDG_DATA_HOME": str(self.home / ".local/share"),
+            "XDG_CACHE_HOME": str(self.home / ".cache"),
+            "COREPACK_ENABLE_STRICT": "0",
+            **self.extra_env,
+        }
+        # yarn refuses to write a lockfile when CI is set (YN0028); CI sets it.
+        env.pop("CI", None)
+        return env
+
+    def project(self, name: str, package_json: dict[str, object] | None = None) -> Path:
+        import json
+
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        body = package_json or {"name": name, "version": "1.0.0"}
+        (path / "package.json").write_text(json.dumps(body, indent=2))
+        return path
+
+    def run(self, *args: str, cwd: Path | None = None, timeout: int = CLIENT_TIMEOUT) -> Result:
+        """Run a command (npm, pnpm, yarn, node …) as this user; never raises on exit code."""
+        executable = shutil.which(args[0], path=self.env()["PATH"]) or args[0]
+        completed = subprocess.run(
+            [executable, *args[1:]],
+            cwd=cwd or self.root,
+            env=self.env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return Result(completed.returncode, completed.stdout + completed.stderr)
