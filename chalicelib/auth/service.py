@@ -14,6 +14,7 @@ from chalicelib.errors import (
     AuthenticationRequiredError,
     IncorrectPasswordError,
     InvalidPayloadError,
+    UnknownUserLoginError,
     UserExistsError,
     UserNotFoundError,
 )
@@ -78,7 +79,7 @@ def legacy_login(accounts: AccountStore, name: str, password: str, email: str | 
     """
     if accounts.get_user(name) is None:
         if email is None:
-            raise UserNotFoundError(f'There is no user with the username "{name}"')
+            raise UnknownUserLoginError(f'There is no user with the username "{name}"')
         try:
             return add_user(accounts, name, email, password)
         except UserExistsError:
@@ -145,7 +146,14 @@ def public_profile(accounts: AccountStore, name: str) -> dict[str, str]:
     user = accounts.get_user(name)
     if user is None:
         raise UserNotFoundError(f"User {name!r} not found")
-    return {"_id": f"org.couchdb.user:{name}", "name": user.name, "email": user.email}
+    # `_rev` because npm's login retry after a 409 PUTs to `…/-rev/<_rev>` (npm-profile).
+    return {
+        "_id": f"org.couchdb.user:{name}",
+        "_rev": "1-0",
+        "name": user.name,
+        "email": user.email,
+        "type": "user",
+    }
 
 
 def couch_login(accounts: AccountStore, name: str, body: object) -> dict[str, object]:

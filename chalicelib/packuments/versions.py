@@ -16,7 +16,8 @@ def clean(version: str) -> str | None:
     """npm's `semver.clean`: trims, drops a leading `v`/`=`, strips build metadata.
 
     None when `version` is not semver at all."""
-    result = nodesemver.clean(version, False)
+    # node-semver: parse(version.trim().replace(/^[=v]+/, '')); the port does not strip `=`.
+    result = nodesemver.clean(version.strip().lstrip("=v"), False)
     return str(result) if result is not None else None
 
 

@@ -6,6 +6,7 @@ and a shared cache hides registry bugs), and runs under a timeout.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -175,8 +176,6 @@ class Workspace:
         return env
 
     def project(self, name: str, package_json: dict[str, object] | None = None) -> Path:
-        import json
-
         path = self.root / name
         path.mkdir(parents=True, exist_ok=True)
         body = package_json or {"name": name, "version": "1.0.0"}
@@ -197,3 +196,18 @@ class Workspace:
             check=False,
         )
         return Result(completed.returncode, completed.stdout + completed.stderr)
+
+
+def write_package(path: Path, manifest: dict[str, object], files: dict[str, str]) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "package.json").write_text(json.dumps(manifest, indent=2))
+    for name, text in files.items():
+        (path / name).write_text(text)
+    return path
+
+
+def a_library(root: Path, name: str, version: str = "1.0.0", **extra: object) -> Path:
+    """A package whose `index.js` exports the string `NAME@VERSION`."""
+    manifest = {"name": name, "version": version, "main": "index.js", **extra}
+    files = {"index.js": f"module.exports = {json.dumps(name + '@' + version)};\n"}
+    return write_package(root / f"{name.replace('/', '+')}-{version}", manifest, files)

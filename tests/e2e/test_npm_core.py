@@ -8,21 +8,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.e2e.harness import Registry, Workspace, unique
-
-
-def write_package(path: Path, manifest: dict[str, object], files: dict[str, str]) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "package.json").write_text(json.dumps(manifest, indent=2))
-    for name, text in files.items():
-        (path / name).write_text(text)
-    return path
-
-
-def a_library(root: Path, name: str, version: str = "1.0.0", **extra: object) -> Path:
-    manifest = {"name": name, "version": version, "main": "index.js", **extra}
-    files = {"index.js": f"module.exports = {json.dumps(name + '@' + version)};\n"}
-    return write_package(root / f"{name.replace('/', '+')}-{version}", manifest, files)
+from tests.e2e.harness import Registry, Workspace, a_library, unique, write_package
 
 
 def test_publish_view_install_and_ci(workspace: Workspace, anonymous: Workspace) -> None:

@@ -1,0 +1,90 @@
+"""Accounts: couch adduser/login, the 409 retry path, whoami, logout, web login fallback."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api, basic, body_of
+
+USER = "/-/user/org.couchdb.user:alice"
+
+
+def test_adduser_creates_the_account_and_answers_a_token(api: Api) -> None:
+    response = api.call("PUT", USER, {"name": "alice", "password": "pw-123456", "email": "a@x.io"})
+    assert response.status_code == 201
+    token = body_of(response)["token"]
+    assert body_of(api.call("GET", "/-/whoami", token=token)) == {"username": "alice"}
+    assert body_of(api.call("GET", USER)) | {"name": "alice", "email": "a@x.io"} == body_of(
+        api.call("GET", USER)
+    )
+
+
+def test_login_with_the_right_password_answers_201_and_a_new_token(api: Api, alice: str) -> None:
+    response = api.call("PUT", USER, {"name": "alice", "password": "correct horse"})
+    assert response.status_code == 201
+    assert body_of(response)["token"] != alice
+
+
+def test_login_with_a_wrong_password_is_401(api: Api, alice: str) -> None:
+    response = api.call("PUT", USER, {"name": "alice", "password": "wrong"})
+    assert response.status_code == 401
+    assert "Incorrect username or password" in body_of(response)["error"]
+
+
+def test_adduser_of_a_taken_name_answers_409_and_the_basic_retry_logs_in(
+    api: Api, alice: str
+) -> None:
+    # npm-profile loginCouch: 409 -> GET ?write=true -> PUT …/-rev/<_rev> with Basic auth
+    taken = api.call("PUT", USER, {"name": "alice", "password": "nope", "email": "x@y.io"})
+    assert taken.status_code == 409
+    doc = body_of(api.call("GET", USER + "?write=true"))
+    assert doc["_rev"] and doc["name"] == "alice"
+    retry = api.call(
+        "PUT",
+        f"{USER}/-rev/{doc['_rev']}",
+        {"name": "alice", "password": "correct horse"},
+        headers={"authorization": basic("alice", "correct horse")},
+    )
+    assert retry.status_code == 201 and body_of(retry)["token"]
+    refused = api.call(
+        "PUT", f"{USER}/-rev/1-0", {}, headers={"authorization": basic("alice", "nope")}
+    )
+    assert refused.status_code == 401
+
+
+def test_login_of_an_unknown_user_is_400_as_npm_expects(api: Api) -> None:
+    response = api.call(
+        "PUT", "/-/user/org.couchdb.user:nobody", {"name": "nobody", "password": "x"}
+    )
+    assert response.status_code == 400
+    assert "There is no user with the username" in body_of(response)["error"]
+
+
+def test_unknown_user_profile_is_404(api: Api) -> None:
+    assert api.call("GET", "/-/user/org.couchdb.user:nobody").status_code == 404
+
+
+def test_invalid_user_names_and_emails_are_refused(api: Api) -> None:
+    for name, email in [("Alice", "a@x.io"), ("_alice", "a@x.io"), ("bob", "not-an-email")]:
+        body = {"name": name, "password": "pw", "email": email}
+        response = api.call("PUT", f"/-/user/org.couchdb.user:{name}", body)
+        assert response.status_code == 400, name
+
+
+def test_whoami_needs_valid_credentials(api: Api, alice: str) -> None:
+    assert api.call("GET", "/-/whoami").status_code == 401
+    bad = api.call("GET", "/-/whoami", token="tbx_not-a-token")
+    assert bad.status_code == 401 and "Bearer" in bad.headers["WWW-Authenticate"]
+    ok = api.call("GET", "/-/whoami", headers={"authorization": basic("alice", "correct horse")})
+    assert body_of(ok) == {"username": "alice"}
+    wrong = api.call("GET", "/-/whoami", headers={"authorization": basic("alice", "nope")})
+    assert wrong.status_code == 401
+
+
+def test_logout_revokes_the_token_at_once(api: Api, alice: str) -> None:
+    assert api.call("DELETE", f"/-/user/token/{alice}", token=alice).status_code == 200
+    assert api.call("GET", "/-/whoami", token=alice).status_code == 401
+
+
+def test_web_login_answers_4xx_so_npm_falls_back_to_prompts(api: Api) -> None:
+    response = api.call("POST", "/-/v1/login", {})
+    assert 400 <= response.status_code < 500
+    assert "error" in body_of(response)

@@ -1,0 +1,31 @@
+"""Settings: defaults by backend, and failing fast."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.settings import AWS_MAX_TARBALL_BYTES, Settings, SettingsError
+
+
+def test_embedded_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.backend == "embedded" and settings.data_dir == "./data"
+    assert settings.max_tarball_bytes == 100 * 1024 * 1024
+    assert settings.scope_claiming is True
+
+
+def test_aws_needs_its_resource_names_and_has_the_lambda_limit() -> None:
+    with pytest.raises(SettingsError, match="TARBOX_TABLE_NAME"):
+        Settings.from_env({"TARBOX_BACKEND": "aws"})
+    settings = Settings.from_env(
+        {"TARBOX_BACKEND": "aws", "TARBOX_TABLE_NAME": "t", "TARBOX_BUCKET_NAME": "b"}
+    )
+    assert settings.max_tarball_bytes == AWS_MAX_TARBALL_BYTES < 6 * 1024 * 1024 * 3 // 4
+
+
+def test_bad_values_fail_fast() -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env({"TARBOX_BACKEND": "cloud"})
+    with pytest.raises(SettingsError):
+        Settings.from_env({"TARBOX_MAX_TARBALL_BYTES": "lots"})
+    assert Settings.from_env({"TARBOX_SCOPE_CLAIMING": "off"}).scope_claiming is False
