@@ -15,7 +15,7 @@ from chalicelib import wiring
 from chalicelib.auth import service as auth
 from chalicelib.errors import RouteNotFoundError
 from chalicelib.http import params, render
-from chalicelib.http.errors import translated
+from chalicelib.http.errors import npm_shaped, translated
 from chalicelib.http.request import actor, base_url, header, optional_actor
 from chalicelib.packuments import dist_tags
 from chalicelib.packuments.documents import read_document
@@ -46,6 +46,12 @@ def route(
         return registered
 
     return register
+
+
+@app.middleware("http")
+def npm_shaped_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    # Chalice answers 405 and 415 itself, before any view runs, in its own {"Code", "Message"}.
+    return npm_shaped(get_response(event))
 
 
 # --- monitoring and misc ----------------------------------------------------------------------

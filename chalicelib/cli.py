@@ -55,7 +55,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         threads=args.threads,
-        max_request_body_size=max_body + 1,
+        # waitress spools bodies to disk and refuses far larger ones itself; between our limit and
+        # this one the adapter answers npm's JSON 413 naming the limit.
+        max_request_body_size=max_body * 4 + 64 * 1024 * 1024,
         ident="tarbox",
         clear_untrusted_proxy_headers=True,
     )

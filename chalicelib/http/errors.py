@@ -77,3 +77,13 @@ def translated(view: Callable[..., Response]) -> Callable[..., Response]:
 
     wrapper.tarbox_translated = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def npm_shaped(response: Response) -> Response:
+    """Rewrite Chalice's own errors (405, 415, its 400 for binary Accept) into npm's shape."""
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Message" in body:
+        message = str(body["Message"])
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        return error_response(response.status_code, message, {**headers})  # type: ignore[dict-item]
+    return response
