@@ -1,4 +1,4 @@
-"""The local server itself: restarts keep data, threads keep their own requests, errors stay JSON."""
+"""The local server: restarts keep data, threads keep their own requests, errors stay JSON."""
 
 from __future__ import annotations
 
