@@ -51,7 +51,8 @@ e2e: install clients ## the end-to-end tests with the real npm, pnpm and yarn
 	$(BIN)/pytest -q -n 2 --dist loadgroup tests/e2e
 
 package: install ## build the deployment package for STAGE offline
-	AWS_DEFAULT_REGION=us-east-1 $(BIN)/chalice package --stage $(STAGE) out/$(STAGE)
+	AWS_DEFAULT_REGION=us-east-1 $(BIN)/chalice package --stage $(STAGE) \
+		--merge-template infra/template.json out/$(STAGE)
 
 bench: install ## load packages into a local server and measure reads (numbers only)
 	$(BIN)/python bench/reads.py

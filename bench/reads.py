@@ -298,6 +298,11 @@ def load(client: Client, plan: Plan, jobs: int) -> LoadReport:
         run_all([(plan.small, v) for v in plan.small.versions], "small package")
         run_all([(plan.scoped, v) for v in plan.scoped.versions], "scoped package")
         big = [(plan.big, v) for v in plan.big.versions]
+        print(
+            f"  {plan.big.name}: every publish re-renders the whole packument, so loading "
+            f"{len(big)} versions is quadratic: minutes (--versions makes it shorter)",
+            file=sys.stderr,
+        )
         run_all(big[:-1], f"{plan.big.name} (parallel, {jobs} at a time)")
         run_all(big[-1:], f"{plan.big.name} (the highest version last, so it is `latest`)")
     return LoadReport(time.perf_counter() - started, done, refused)

@@ -17,7 +17,15 @@ def test_chalice_package_for_prod(tmp_path: Path) -> None:
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
     chalice = Path(sys.executable).parent / "chalice"
     result = subprocess.run(
-        [str(chalice), "package", "--stage", "prod", str(out)],
+        [
+            str(chalice),
+            "package",
+            "--stage",
+            "prod",
+            "--merge-template",
+            str(ROOT / "infra" / "template.json"),
+            str(out),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -30,7 +38,13 @@ def test_chalice_package_for_prod(tmp_path: Path) -> None:
     handler = template["Resources"]["APIHandler"]["Properties"]
     variables = handler["Environment"]["Variables"]
     assert variables["TARBOX_BACKEND"] == "aws" and variables["TARBOX_TABLE_NAME"] == "tarbox-prod"
-    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    swagger = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    paths = swagger["paths"]
+    # API Gateway answers unmatched paths itself (403 "Missing Authentication Token"); the
+    # gateway response turns that into npm's 404 JSON, like the local server's.
+    missing = swagger["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing["statusCode"] == 404
+    assert '"error"' in missing["responseTemplates"]["application/json"]
     assert {"/{p1}", "/{p1}/-/{file}", "/{p1}/{p2}/-/{file}", "/-/whoami"} <= set(paths)
     with zipfile.ZipFile(out / "deployment.zip") as bundle:
         names = set(bundle.namelist())
