@@ -428,18 +428,19 @@ def probe(client: Client, label: str, path: str, accept: str) -> tuple[Target, b
 def targets(client: Client, plan: Plan) -> list[Target]:
     small, big = package_path(plan.small.name), package_path(plan.big.name)
     found = [
+        probe(client, "/-/ping (baseline: no storage)", "/-/ping", FULL_ACCEPT),
         probe(client, "full packument, 1 version", small, FULL_ACCEPT),
         probe(client, f"full packument, {len(plan.big.versions)} versions", big, FULL_ACCEPT),
         probe(client, "abbreviated packument, 1 version", small, CORGI_ACCEPT),
         probe(client, f"abbrev. packument, {len(plan.big.versions)} versions", big, CORGI_ACCEPT),
         probe(client, "abbrev. packument, scoped", package_path(plan.scoped.name), CORGI_ACCEPT),
     ]
-    big_doc = json.loads(found[3][1])
+    big_doc = json.loads(found[4][1])
     print(
         f"  {plan.big.name}: {len(big_doc['versions'])} versions, "
         f"latest {big_doc['dist-tags']['latest']}"
     )
-    small_doc = json.loads(found[2][1])
+    small_doc = json.loads(found[3][1])
     tarball_url = small_doc["versions"][small_doc["dist-tags"]["latest"]]["dist"]["tarball"]
     tarball_path = urlsplit(tarball_url).path  # always sent to 127.0.0.1, whatever the host
     tarball, _ = probe(client, "tarball (1 version package)", tarball_path, "*/*")
@@ -604,6 +605,11 @@ def run(wrk: str, server: Server, plan: Plan, settings: WrkSettings, jobs: int) 
     )
     for refused in report.refused:
         print(f"  refused: {refused}")
+    # The load leaves hundreds of MB of dirty pages (every rev's packuments); flush them now, so
+    # the kernel's writeback does not run during the measurements.
+    started = time.perf_counter()
+    os.sync()
+    print(f"synced the load's writes to disk in {time.perf_counter() - started:.1f}s")
     print("targets:")
     rows: list[Row] = []
     for target in targets(client, plan):

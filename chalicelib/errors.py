@@ -40,6 +40,10 @@ class UnknownUserLoginError(InvalidPayloadError):
     the username" (npm-profile loginCouch)."""
 
 
+class NameUnavailableError(InvalidPayloadError):
+    """A user name that cannot be had (its scope belongs to someone else)."""
+
+
 class AuthenticationRequiredError(RegistryError):
     """No credentials, or credentials that are not valid."""
 

@@ -7,7 +7,6 @@ so this module decodes each one exactly once. Scoped names arrive as `@s%2fn` (n
 
 from __future__ import annotations
 
-import gzip
 import json
 from typing import Any
 from urllib.parse import unquote
@@ -42,8 +41,9 @@ def scoped_name(scope_segment: str, name_segment: str) -> str:
 
 
 def is_literal_scope(segment: str) -> bool:
-    """`@scope` with no encoded slash: the first half of a literal `@scope/name`."""
-    return segment.startswith("@") and "%2f" not in segment.lower()
+    """`@scope` (or `%40scope`) with no encoded slash: the first half of `@scope/name`."""
+    decoded = unquote(segment)
+    return decoded.startswith("@") and "/" not in decoded
 
 
 def couch_user_name(segment: str) -> str:
@@ -65,20 +65,18 @@ def tarball_file(segment: str) -> str:
 
 
 def json_body(raw: bytes | str | None) -> Any:
+    """Parse a JSON body, refusing what JSON itself refuses: NaN and Infinity, numbers too large
+    for a double, lone surrogates, and nesting deep enough to exhaust the parser. Stored as-is,
+    any of these would make the packument unreadable for every client afterwards."""
     if not raw:
         raise InvalidPayloadError("A JSON body is required")
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        value = json.loads(raw, parse_constant=_refuse_constant)
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode()
+    except (ValueError, UnicodeError, RecursionError):
         raise InvalidPayloadError("The body is not valid JSON") from None
+    return value
 
 
-def maybe_gunzip(raw: bytes | str | None, encoding: str | None) -> bytes:
-    """npm gzips the audit body (`content-encoding: gzip`); accept it plain too."""
-    data = raw.encode() if isinstance(raw, str) else (raw or b"")
-    if (encoding or "").lower() == "gzip" or data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError):
-            raise InvalidPayloadError("The body is not valid gzip") from None
-    return data
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from chalice.app import Request
 
-from chalicelib.auth.service import Actor, authenticate, require_actor
+from chalicelib.auth.credentials import authenticate
+from chalicelib.auth.service import Actor, require_actor
+from chalicelib.errors import InvalidPayloadError
 from chalicelib.registry import Registry
 
 
@@ -21,10 +25,24 @@ def actor(registry: Registry, request: Request) -> Actor:
     return require_actor(optional_actor(registry, request))
 
 
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:]+\](:[0-9]{1,5})?$")
+_PROTOS = ("http", "https")
+
+
 def base_url(registry: Registry, request: Request) -> str:
-    """The registry's public URL: configured (AWS: the custom domain), or the Host asked for."""
+    """The registry's public URL: configured (AWS: the custom domain), or the Host asked for.
+
+    It ends up in every `dist.tarball`, so a Host that is not a plain host[:port] is not used.
+    On API Gateway's own domain the stage is part of the path (`…/api/`): npm's tarball and
+    unpublish URLs must keep it (npm-protocol.md §1.1).
+    """
     if registry.settings.public_url:
         return registry.settings.public_url
     proto = header(request, "x-forwarded-proto") or "http"
     host = header(request, "host") or "127.0.0.1"
+    if proto not in _PROTOS or not _HOST.match(host):
+        raise InvalidPayloadError("The Host header is not a valid host name")
+    stage = (request.context or {}).get("stage")
+    if host.endswith(".amazonaws.com") and stage:
+        return f"{proto}://{host}/{stage}"
     return f"{proto}://{host}"

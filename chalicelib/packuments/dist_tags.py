@@ -12,10 +12,9 @@ from chalicelib.errors import (
 )
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.meta import hoisted_meta
-from chalicelib.packuments.names import encode_uri_component
 from chalicelib.packuments.permissions import require_maintainer
+from chalicelib.packuments.tags import validate_tag
 from chalicelib.packuments.updates import next_rev, update_package
-from chalicelib.packuments.versions import is_valid_range
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord
 
@@ -27,14 +26,6 @@ def get_dist_tags(registry: Registry, name: str) -> dict[str, str]:
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
     return dict(package.dist_tags)
-
-
-def validate_tag(tag: str) -> None:
-    if not tag or encode_uri_component(tag) != tag:
-        raise InvalidTagError(f"Invalid tag name {tag!r}: use URL-safe characters")
-    # `npm dist-tag add` refuses these too: `npm install pkg@1` must mean a range, not a tag.
-    if is_valid_range(tag):
-        raise InvalidTagError(f"Tag name must not be a valid SemVer range: {tag}")
 
 
 def set_dist_tag(

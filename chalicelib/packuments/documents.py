@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.errors import PackageNotFoundError
 from chalicelib.packuments.render import (
@@ -21,6 +21,9 @@ from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord
 
 JSON_CONTENT_TYPE = "application/json"
+# Part of every rendered document's key and ETag: bump it when render.py changes what it writes,
+# and every package is rendered afresh on its next read.
+RENDER_VERSION = "1"
 FULL = "full"
 CORGI = "corgi"
 
@@ -35,7 +38,7 @@ class Document:
 
 def _stamp(package: PackageRecord, base_url: str) -> str:
     return hashlib.sha1(
-        f"{package.name}\n{package.created}\n{package.rev}\n{base_url}".encode(),
+        f"{RENDER_VERSION}\n{package.name}\n{package.created}\n{package.rev}\n{base_url}".encode(),
         usedforsecurity=False,
     ).hexdigest()[:20]
 
@@ -57,6 +60,10 @@ def render_documents(registry: Registry, package: PackageRecord, base_url: str) 
     }
     for variant, body in rendered.items():
         registry.blobs.put(_key(package, base_url, variant), body, JSON_CONTENT_TYPE)
+    # The previous rev's render is garbage now (renders for other hosts age out by lifecycle).
+    previous = replace(package, rev=package.rev - 1)
+    for variant in rendered:
+        registry.blobs.delete(_key(previous, base_url, variant))
     return rendered
 
 

@@ -12,8 +12,10 @@ def find_version(registry: Registry, name: str, spec: str) -> VersionRecord:
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
-    version = package.dist_tags.get(spec) or clean(spec)
-    record = registry.packages.get_version(name, version) if version else None
+    exact = clean(spec)
+    record = registry.packages.get_version(name, exact) if exact else None
+    if record is None and spec in package.dist_tags:
+        record = registry.packages.get_version(name, package.dist_tags[spec])
     if record is None:
         raise VersionNotFoundError(f"No version or tag {spec!r} of {name}")
     return record

@@ -21,8 +21,16 @@ def clean(version: str) -> str | None:
     return str(result) if result is not None else None
 
 
+# node-semver refuses longer versions and numbers past Number.MAX_SAFE_INTEGER.
+MAX_VERSION_LENGTH = 256
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
 def is_clean(version: str) -> bool:
-    return bool(version) and clean(version) == version
+    if not version or len(version) > MAX_VERSION_LENGTH or clean(version) != version:
+        return False
+    core = version.split("-", 1)[0].split(".")
+    return all(int(part) <= MAX_SAFE_INTEGER for part in core)
 
 
 def is_valid_range(text: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +20,20 @@ from chalicelib.errors import (
     InvalidVersionError,
     PayloadTooLargeError,
 )
+from chalicelib.packuments.tags import validate_tag
 from chalicelib.packuments.versions import is_clean
 
 ACCESS_VALUES = (None, "public", "restricted")
+# A manifest without its readme: far more than any real one, well under DynamoDB's 400 KB item.
+MAX_MANIFEST_BYTES = 256 * 1024
+DEPENDENCY_FIELDS = (
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "peerDependencies",
+    "bundleDependencies",
+    "acceptDependencies",
+)
 # npm 11 adds a Sigstore bundle next to the tarball with --provenance; it is not the tarball.
 SIGSTORE_SUFFIX = ".sigstore"
 
@@ -36,11 +48,16 @@ class PublishRequest:
     tarball: bytes
     integrity: str
     shasum: str
+    readme: str
 
 
 def parse_publish(name: str, body: Any, *, max_tarball_bytes: int) -> PublishRequest:
     if not isinstance(body, dict):
         raise InvalidPayloadError("The publish body must be a JSON object")
+    if not body.get("_attachments"):
+        # The other PUTs npm sends to this URL (libnpmpublish, npm deprecate, npm star).
+        what = "npm star" if "users" in body and "versions" not in body else "npm deprecate"
+        raise InvalidPayloadError(f"{what} is not supported by this registry yet")
     if body.get("name") != name or body.get("_id", name) != name:
         raise InvalidPayloadError(f"The body's name does not match the URL's ({name})")
     version, manifest = _single_version(name, body.get("versions"))
@@ -49,6 +66,9 @@ def parse_publish(name: str, body: Any, *, max_tarball_bytes: int) -> PublishReq
     access = body.get("access")
     if access not in ACCESS_VALUES:
         raise InvalidPayloadError("access must be 'public' or 'restricted'")
+    _check_field_types(manifest)
+    # yarn 4 sends the readme only at the top level of the body; npm inside the version.
+    readme = manifest.get("readme", body.get("readme"))
     return PublishRequest(
         name=name,
         version=version,
@@ -58,6 +78,7 @@ def parse_publish(name: str, body: Any, *, max_tarball_bytes: int) -> PublishReq
         tarball=tarball,
         integrity=integrity,
         shasum=shasum,
+        readme=readme if isinstance(readme, str) else "",
     )
 
 
@@ -121,8 +142,37 @@ def _check_dist(manifest: dict[str, Any], tarball: bytes) -> tuple[str, str]:
 def _dist_tags(tags: Any, version: str) -> dict[str, str]:
     if tags is None:
         return {"latest": version}
-    if not isinstance(tags, dict) or not all(
-        isinstance(k, str) and v == version for k, v in tags.items()
-    ):
+    if not isinstance(tags, dict) or not all(v == version for v in tags.values()):
         raise InvalidPayloadError("dist-tags in a publish must point at the published version")
-    return dict(tags)
+    return {validate_tag(tag): version for tag in tags}
+
+
+def _check_field_types(manifest: dict[str, Any]) -> None:
+    """Installers read these fields without checking them (npm fetched `/0` for a string
+    `dependencies`), so a manifest that would break them is refused here."""
+    for field in DEPENDENCY_FIELDS:
+        value = manifest.get(field)
+        if field == "bundleDependencies" and (isinstance(value, bool) or _str_list(value)):
+            continue
+        if value is not None and not _str_map(value):
+            raise InvalidPayloadError(f"{field} must be an object of names to version ranges")
+    if "bin" in manifest and not (isinstance(manifest["bin"], str) or _str_map(manifest["bin"])):
+        raise InvalidPayloadError("bin must be a path or an object of names to paths")
+    for field in ("os", "cpu", "libc"):
+        if field in manifest and not _str_list(manifest[field]):
+            raise InvalidPayloadError(f"{field} must be a list of strings")
+    for field in ("engines", "scripts"):
+        if field in manifest and not _str_map(manifest[field]):
+            raise InvalidPayloadError(f"{field} must be an object of strings")
+    readme_free = {k: v for k, v in manifest.items() if k != "readme"}
+    if len(json.dumps(readme_free)) > MAX_MANIFEST_BYTES:
+        limit = MAX_MANIFEST_BYTES // 1024
+        raise PayloadTooLargeError(f"The manifest is too large (max {limit} KB)")
+
+
+def _str_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)

@@ -373,9 +373,12 @@ class DynamoPackageStore:
                 (_version_item(t, version), t.version.pk.does_not_exist()),
             ],
         )
-        if codes is not None:
-            # A racing create (TransactionConflict) is about to own the name, so it is taken too.
+        if codes is None:
+            return
+        if CONDITION_FAILED in codes:
             raise PackageExistsError(f"{package.name} (or a name differing only by case) exists")
+        # Only a racing transaction (TransactionConflict): the caller re-reads and retries.
+        raise ConcurrentModificationError(f"{package.name} is being created by someone else")
 
     def add_version(
         self, package: PackageRecord, version: VersionRecord, expected_rev: int

@@ -58,19 +58,20 @@ def body_of(response: Any) -> Any:
 
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    monkeypatch.setenv("TARBOX_BACKEND", "aws")
-    monkeypatch.setenv("TARBOX_TABLE_NAME", "tarbox-api")
-    monkeypatch.setenv("TARBOX_BUCKET_NAME", "tarbox-api-blobs")
-    monkeypatch.setenv("TARBOX_PUBLIC_URL", "https://registry.example")
-    monkeypatch.setenv("TARBOX_MAX_TARBALL_BYTES", str(API_MAX_TARBALL_BYTES))
-    monkeypatch.setenv("TARBOX_MAX_FILES", str(API_MAX_FILES))
-    monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
+    # Stage "test" has no section in .chalice/config.json, so the Client adds only the top-level
+    # environment (TARBOX_BACKEND=aws) to each request, and these settings stand.
+    with mock_aws(), Client(app, stage_name="test") as client:
+        monkeypatch.setenv("TARBOX_BACKEND", "aws")
+        monkeypatch.setenv("TARBOX_TABLE_NAME", "tarbox-api")
+        monkeypatch.setenv("TARBOX_BUCKET_NAME", "tarbox-api-blobs")
+        monkeypatch.setenv("TARBOX_PUBLIC_URL", "https://registry.example")
+        monkeypatch.setenv("TARBOX_MAX_TARBALL_BYTES", str(API_MAX_TARBALL_BYTES))
+        monkeypatch.setenv("TARBOX_MAX_FILES", str(API_MAX_FILES))
+        monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
         wiring.reset()
         ensure_table(wiring.settings())
         ensure_bucket(wiring.settings())
-        with Client(app) as client:
-            yield Api(client)
+        yield Api(client)
         wiring.reset()
 
 

@@ -173,3 +173,20 @@ def test_logout_revokes_the_token_at_once(registry: Registry, workspace: Workspa
     workspace.write_npmrc()
     result = workspace.run("npm", "whoami")
     assert result.code != 0 and "401" in result.out
+
+
+def test_build_metadata_and_a_prerelease_first_publish(
+    workspace: Workspace, anonymous: Workspace
+) -> None:
+    # npm publishes semver.clean(version) and packs package.json as written; a first publish
+    # with only --tag still gets a `latest`.
+    name = unique("e2e-build")
+    workspace.run("npm", "publish", cwd=a_library(workspace.root, name, "1.0.0+build.7")).ok()
+    beta = a_library(workspace.root / "beta", name, "2.0.0-beta.1")
+    workspace.run("npm", "publish", "--tag", "beta", cwd=beta).ok()
+    view = json.loads(anonymous.run("npm", "view", name, "--json").ok().out)
+    assert view["dist-tags"] == {"latest": "1.0.0", "beta": "2.0.0-beta.1"}
+    app = anonymous.project("app")
+    anonymous.run("npm", "install", f"{name}@beta", cwd=app).ok()
+    installed = json.loads((app / "node_modules" / name / "package.json").read_text())
+    assert installed["version"] == "2.0.0-beta.1"

@@ -1,0 +1,88 @@
+"""Who may publish what, and with which access: scopes, maintainers, and npm's default of
+private for scoped packages (which needs a paid plan, not built yet: 402, as npmjs answers)."""
+
+from __future__ import annotations
+
+from chalicelib.auth.service import Actor
+from chalicelib.clock import now_iso
+from chalicelib.errors import (
+    InvalidPayloadError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    ScopeClaimedError,
+)
+from chalicelib.packuments.names import require_valid_name, scope_of
+from chalicelib.packuments.permissions import require_maintainer
+from chalicelib.publish.payload import PublishRequest
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord, ScopeRecord
+
+PRIVATE_NEEDS_PLAN = "You must sign up for private packages"
+RESTRICTED_UNSCOPED = "Can't restrict access to unscoped packages."
+
+
+def may_publish(registry: Registry, actor: Actor, request: PublishRequest) -> None:
+    """The permission and name checks, done before anything is stored (and again, against the
+    latest state, when the version is written)."""
+    package = registry.packages.get_package(request.name)
+    if package is not None:
+        require_maintainer(package, actor)
+        access_for_existing(package, request.access)
+        return
+    require_valid_name(request.name, new=True)
+    _unclaimed_scope(registry, actor, request)
+
+
+def access_for_new(registry: Registry, actor: Actor, request: PublishRequest) -> str:
+    """The access of a new package, claiming its scope for the publisher if nobody owns it."""
+    unclaimed = _unclaimed_scope(registry, actor, request)
+    if unclaimed is not None:
+        _claim_scope(registry, unclaimed, actor)
+    return "public"
+
+
+def access_for_existing(package: PackageRecord, access: str | None) -> str:
+    if access is None or access == package.access:
+        return package.access
+    if access == "restricted":
+        if scope_of(package.name) is None:
+            raise InvalidPayloadError(RESTRICTED_UNSCOPED)
+        raise PaymentRequiredError(PRIVATE_NEEDS_PLAN)
+    return access
+
+
+def _unclaimed_scope(registry: Registry, actor: Actor, request: PublishRequest) -> str | None:
+    """Raise unless `actor` may create this package; return its scope if nobody owns it yet."""
+    scope = scope_of(request.name)
+    if scope is None:
+        if request.access == "restricted":
+            raise InvalidPayloadError(RESTRICTED_UNSCOPED)
+        return None
+    owner = _scope_owner(registry, scope)
+    if owner is not None and owner != actor.name:
+        raise PermissionDeniedError(
+            f"You do not have permission to publish into the scope @{scope}"
+        )
+    # npm: "All scoped packages default to private" -- and private needs a paid plan.
+    if request.access != "public":
+        raise PaymentRequiredError(PRIVATE_NEEDS_PLAN)
+    return scope if owner is None else None
+
+
+def _scope_owner(registry: Registry, scope: str) -> str | None:
+    record = registry.accounts.get_scope(scope)
+    return record.owner if record else None
+
+
+def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
+    if not registry.settings.scope_claiming:
+        raise PermissionDeniedError(
+            f"The scope @{scope} has no owner and this registry does not let publishers claim it"
+        )
+    try:
+        registry.accounts.claim_scope(ScopeRecord(scope, actor.name, now_iso()))
+    except ScopeClaimedError:
+        if _scope_owner(registry, scope) != actor.name:
+            raise PermissionDeniedError(
+                f"You do not have permission to publish into the scope @{scope}"
+            ) from None
