@@ -18,13 +18,14 @@ from chalicelib.errors import RouteNotFoundError
 from chalicelib.http import params, render
 from chalicelib.http.errors import npm_shaped, translated
 from chalicelib.http.request import actor, base_url, header, optional_actor
+from chalicelib.lifecycle import writes
+from chalicelib.lifecycle.stars import starred_by
+from chalicelib.lifecycle.unpublish import delete_tarball, unpublish_package
 from chalicelib.packuments import dist_tags
 from chalicelib.packuments.documents import read_document
 from chalicelib.packuments.lookup import find_version
-from chalicelib.packuments.render import version_manifest
+from chalicelib.packuments.render import rev_string, version_manifest
 from chalicelib.packuments.tarballs import locate_tarball
-from chalicelib.publish.payload import parse_publish
-from chalicelib.publish.service import publish_version
 
 app = Chalice(app_name="tarbox")
 JSON_TYPES = ["application/json", "text/plain"]
@@ -131,18 +132,24 @@ def _packument(name: str) -> Response:
     return render.document(doc, header(request, "if-none-match"))
 
 
-def _publish(name: str) -> Response:
+def _put(name: str, rev: str | None = None) -> Response:
     registry, request = wiring.registry(), current()
-    who = actor(registry, request)
-    publish = parse_publish(
+    status, answer = writes.put_package(
+        registry,
+        actor(registry, request),
         name,
         params.json_body(request.raw_body),
-        max_tarball_bytes=registry.settings.max_tarball_bytes,
+        url_rev=None if rev is None else params.unquote(rev),
+        base_url=base_url(registry, request),
     )
-    result = publish_version(registry, who, publish, base_url(registry, request))
-    return render.json_response(
-        {"ok": True, "id": name, "success": True}, status=201 if result.created else 200
-    )
+    return render.json_response(answer, status=status)
+
+
+def _delete(name: str, rev: str) -> Response:
+    registry, request = wiring.registry(), current()
+    who, base = actor(registry, request), base_url(registry, request)
+    updated = unpublish_package(registry, who, name, params.unquote(rev), base)
+    return render.json_response({"ok": True, "id": name, "rev": rev_string(updated)})
 
 
 def _version(name: str, spec: str) -> Response:
@@ -162,7 +169,7 @@ def get_package(p1: str) -> Response:
 
 @route("/{p1}", methods=["PUT"], content_types=JSON_TYPES)
 def put_package(p1: str) -> Response:
-    return _publish(params.package_name(p1))
+    return _put(params.package_name(p1))
 
 
 @route("/{p1}/{p2}", methods=READ)
@@ -174,7 +181,27 @@ def get_package_or_version(p1: str, p2: str) -> Response:
 
 @route("/{p1}/{p2}", methods=["PUT"], content_types=JSON_TYPES)
 def put_scoped_package(p1: str, p2: str) -> Response:
-    return _publish(params.scoped_name(p1, p2))
+    return _put(params.scoped_name(p1, p2))
+
+
+@route("/{p1}/-rev/{rev}", methods=["PUT"], content_types=JSON_TYPES)
+def put_package_rev(p1: str, rev: str) -> Response:
+    return _put(params.package_name(p1), rev)
+
+
+@route("/{p1}/{p2}/-rev/{rev}", methods=["PUT"], content_types=JSON_TYPES)
+def put_scoped_package_rev(p1: str, p2: str, rev: str) -> Response:
+    return _put(params.scoped_name(p1, p2), rev)
+
+
+@route("/{p1}/-rev/{rev}", methods=["DELETE"])
+def delete_package(p1: str, rev: str) -> Response:
+    return _delete(params.package_name(p1), rev)
+
+
+@route("/{p1}/{p2}/-rev/{rev}", methods=["DELETE"])
+def delete_scoped_package(p1: str, p2: str, rev: str) -> Response:
+    return _delete(params.scoped_name(p1, p2), rev)
 
 
 @route("/{p1}/{p2}/{p3}", methods=READ)
@@ -204,6 +231,32 @@ def get_tarball(p1: str, file: str) -> Response:
 @route("/{p1}/{p2}/-/{file}", methods=READ)
 def get_scoped_tarball(p1: str, p2: str, file: str) -> Response:
     return _tarball(params.scoped_name(p1, p2), file)
+
+
+def _delete_tarball(name: str, file: str, rev: str) -> Response:
+    # The second half of `npm unpublish pkg@version` (libnpmpublish): the PUT already removed the
+    # version and its bytes, so this only confirms it.
+    registry, request = wiring.registry(), current()
+    delete_tarball(registry, actor(registry, request), name, params.tarball_file(file))
+    return render.json_response({"ok": True})
+
+
+@route("/{p1}/-/{file}/-rev/{rev}", methods=["DELETE"])
+def delete_package_tarball(p1: str, file: str, rev: str) -> Response:
+    return _delete_tarball(params.package_name(p1), file, rev)
+
+
+@route("/{p1}/{p2}/-/{file}/-rev/{rev}", methods=["DELETE"])
+def delete_scoped_tarball(p1: str, p2: str, file: str, rev: str) -> Response:
+    return _delete_tarball(params.scoped_name(p1, p2), file, rev)
+
+
+@route("/-/_view/starredByUser", methods=["GET"])
+def stars() -> Response:
+    # npm stars: ?key="alice" (a JSON string, as CouchDB views take it).
+    key = dict(current().query_params or {}).get("key", "")
+    user = params.json_string(key)
+    return render.json_response(starred_by(wiring.registry(), user))
 
 
 # --- dist-tags --------------------------------------------------------------------------------

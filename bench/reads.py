@@ -323,14 +323,22 @@ class Target:
 @dataclass(frozen=True)
 class WrkSettings:
     threads: int
-    connections: int
+    connections: tuple[int, ...]  # one measured run per entry
     duration: int
     warmup: int
 
 
 @dataclass(frozen=True)
+class WrkRun:
+    threads: int
+    connections: int
+    duration: int
+
+
+@dataclass(frozen=True)
 class Row:
     target: Target
+    connections: int
     requests: int
     seconds: float
     mean_ms: float
@@ -368,15 +376,13 @@ def server_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(
-    wrk: str, port: int, target: Target, settings: WrkSettings, script: Path
-) -> dict[str, float]:
+def run_wrk(wrk: str, port: int, target: Target, run: WrkRun, script: Path) -> dict[str, float]:
     script.write_text(LUA.format(accept=target.accept, user_agent=NPM_USER_AGENT))
     command = [
         wrk,
-        f"-t{settings.threads}",
-        f"-c{settings.connections}",
-        f"-d{settings.duration}s",
+        f"-t{run.threads}",
+        f"-c{run.connections}",
+        f"-d{run.duration}s",
         "--timeout",
         "10s",
         "-s",
@@ -390,17 +396,29 @@ def run_wrk(
     raise RuntimeError(f"wrk gave no summary:\n{completed.stdout}\n{completed.stderr}")
 
 
-def measure(wrk: str, port: int, pid: int, target: Target, settings: WrkSettings) -> Row:
+def measure(wrk: str, port: int, pid: int, target: Target, settings: WrkSettings) -> list[Row]:
+    """One warm-up, then one measured run per connection count."""
+    rows = []
     with tempfile.TemporaryDirectory(prefix="tarbox-wrk-") as tmp:
         script = Path(tmp) / "request.lua"
         if settings.warmup:
-            warm = WrkSettings(settings.threads, settings.connections, settings.warmup, 0)
+            warm = WrkRun(settings.threads, max(settings.connections), settings.warmup)
             run_wrk(wrk, port, target, warm, script)
-        cpu_before = server_cpu_seconds(pid)
-        result = run_wrk(wrk, port, target, settings, script)
-        cpu = server_cpu_seconds(pid) - cpu_before
+        for connections in settings.connections:
+            threads = min(settings.threads, connections)
+            cpu_before = server_cpu_seconds(pid)
+            result = run_wrk(
+                wrk, port, target, WrkRun(threads, connections, settings.duration), script
+            )
+            cpu = server_cpu_seconds(pid) - cpu_before
+            rows.append(row_of(target, connections, result, cpu))
+    return rows
+
+
+def row_of(target: Target, connections: int, result: dict[str, float], cpu: float) -> Row:
     return Row(
         target=target,
+        connections=connections,
         requests=int(result["requests"]),
         seconds=result["duration_us"] / 1e6,
         mean_ms=result["mean_us"] / 1000,
@@ -514,22 +532,47 @@ def tarbox_server(workdir: Path) -> Iterator[Server]:
 # Output
 
 
+COLUMNS = (  # (heading, width); the first column is left-aligned
+    ("target", 36),
+    ("conns", 5),
+    ("req/s", 7),
+    ("avg ms", 7),
+    ("p50 ms", 7),
+    ("p99 ms", 7),
+    ("max ms", 7),
+    ("body", 10),
+    ("MB/s", 6),
+    ("srv CPU/req", 11),
+    ("srv CPU", 7),
+    ("errors", 6),
+)
+
+
+def cells(row: Row) -> list[str]:
+    per_request_ms = row.cpu_seconds / max(row.requests, 1) * 1000
+    return [
+        row.target.label,
+        str(row.connections),
+        f"{row.requests / row.seconds:.0f}",
+        f"{row.mean_ms:.2f}",
+        f"{row.p50_ms:.2f}",
+        f"{row.p99_ms:.2f}",
+        f"{row.max_ms:.1f}",
+        human_bytes(row.target.size),
+        f"{row.bytes_read / row.seconds / 1e6:.1f}",
+        f"{per_request_ms:.3f} ms",
+        f"{row.cpu_seconds / row.seconds:.0%}",
+        str(row.errors),
+    ]
+
+
 def table(rows: list[Row]) -> str:
-    head = (
-        f"{'target':<38} {'req/s':>8} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'max ms':>8} {'body':>10} {'MB/s':>7} {'srv CPU/req':>12} {'srv CPU':>8} {'errors':>6}"
-    )
-    lines = [head, "-" * len(head)]
-    for row in rows:
-        rps = row.requests / row.seconds
-        cpu_per_request_ms = row.cpu_seconds / max(row.requests, 1) * 1000
-        lines.append(
-            f"{row.target.label:<38} {rps:>8.0f} {row.mean_ms:>8.2f} {row.p50_ms:>8.2f} "
-            f"{row.p99_ms:>8.2f} {row.max_ms:>8.1f} {human_bytes(row.target.size):>10} "
-            f"{row.bytes_read / row.seconds / 1e6:>7.1f} {cpu_per_request_ms:>9.3f} ms "
-            f"{row.cpu_seconds / row.seconds:>7.0%} {row.errors:>6}"
-        )
-    return "\n".join(lines)
+    def line(values: list[str]) -> str:
+        first, *rest = zip(values, COLUMNS, strict=True)
+        return " ".join([first[0].ljust(first[1][1])] + [v.rjust(w) for v, (_, w) in rest])
+
+    head = line([heading for heading, _ in COLUMNS])
+    return "\n".join([head, "-" * len(head), *(line(cells(row)) for row in rows)])
 
 
 def human_bytes(size: int) -> str:
@@ -548,8 +591,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--versions", type=int, default=2000, help="versions of the big package")
     parser.add_argument("--others", type=int, default=50, help="other small packages")
     parser.add_argument("--jobs", type=int, default=4, help="parallel publishes while loading")
-    parser.add_argument("--threads", type=int, default=2, help="wrk -t")
-    parser.add_argument("--connections", type=int, default=8, help="wrk -c")
+    parser.add_argument("--threads", type=int, default=2, help="wrk -t (at most)")
+    parser.add_argument(
+        "--connections",
+        type=connection_counts,
+        default=(1, 8),
+        help="wrk -c: one measured run per count, comma-separated (default 1,8)",
+    )
     parser.add_argument("--duration", type=int, default=5, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of unmeasured warm-up")
     parser.add_argument(
@@ -557,6 +605,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--catalog", type=Path, default=CATALOG, help="names and descriptions")
     return parser.parse_args(argv)
+
+
+def connection_counts(text: str) -> tuple[int, ...]:
+    counts = tuple(int(part) for part in text.split(",") if part.strip())
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("give positive counts, e.g. 1,8")
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -613,10 +668,11 @@ def run(wrk: str, server: Server, plan: Plan, settings: WrkSettings, jobs: int) 
     print("targets:")
     rows: list[Row] = []
     for target in targets(client, plan):
-        rows.append(measure(wrk, server.port, server.pid, target, settings))
+        rows.extend(measure(wrk, server.port, server.pid, target, settings))
     print()
+    counts = ",".join(str(c) for c in settings.connections)
     print(
-        f"wrk -t{settings.threads} -c{settings.connections} -d{settings.duration}s (keep-alive), "
+        f"wrk -t<={settings.threads} -c{{{counts}}} -d{settings.duration}s (keep-alive), "
         f"{settings.warmup}s warm-up each; {os.cpu_count()} CPUs shared by wrk and the server; "
         "srv CPU = server utime+stime per request and as a share of one core"
     )

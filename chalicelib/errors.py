@@ -31,6 +31,10 @@ class IntegrityMismatchError(InvalidPayloadError):
     """`length`, `dist.shasum` or `dist.integrity` do not match the tarball bytes."""
 
 
+class InvariantViolationError(InvalidPayloadError):
+    """A change would break a rule of the package document (see packuments/invariants.py)."""
+
+
 class InvalidTarballError(InvalidPayloadError):
     """The attachment is not a gzip tar with a matching package.json."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import AccountStore, BlobStore, PackageStore
+from chalicelib.storage.ports import AccountStore, BlobStore, EphemeralStore, PackageStore
 
 
 @dataclass(frozen=True)
@@ -14,3 +14,4 @@ class Registry:
     packages: PackageStore
     accounts: AccountStore
     blobs: BlobStore
+    ephemeral: EphemeralStore

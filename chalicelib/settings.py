@@ -30,6 +30,11 @@ class Settings:
     max_files: int
     scope_claiming: bool
     tarball_url_ttl: int
+    # npm's unpublish policy: maintainers may unpublish within this window of a version's
+    # publish; later only when nothing else in the registry depends on the package.
+    unpublish_window_hours: int
+    # A fully unpublished name stays blocked this long for everyone but its former owners.
+    unpublished_name_block_hours: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +56,8 @@ class Settings:
             max_files=_int(env, "TARBOX_MAX_FILES", 10_000),
             scope_claiming=env.get("TARBOX_SCOPE_CLAIMING", "on") != "off",
             tarball_url_ttl=_int(env, "TARBOX_TARBALL_URL_TTL", 300),
+            unpublish_window_hours=_int(env, "TARBOX_UNPUBLISH_WINDOW_HOURS", 72),
+            unpublished_name_block_hours=_int(env, "TARBOX_UNPUBLISHED_NAME_BLOCK_HOURS", 24),
         )
 
 

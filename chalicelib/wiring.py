@@ -29,6 +29,7 @@ def registry() -> Registry:
 def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.files import FileBlobStore
     from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase, SqlitePackageStore
+    from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
 
     db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
     return Registry(
@@ -36,11 +37,17 @@ def _embedded(config: Settings) -> Registry:
         packages=SqlitePackageStore(db),
         accounts=SqliteAccountStore(db),
         blobs=FileBlobStore(os.path.join(config.data_dir, "blobs")),
+        ephemeral=SqliteEphemeralStore(db),
     )
 
 
 def _aws(config: Settings) -> Registry:
-    from chalicelib.storage.dynamo import DynamoAccountStore, DynamoPackageStore, ensure_table
+    from chalicelib.storage.dynamo import (
+        DynamoAccountStore,
+        DynamoEphemeralStore,
+        DynamoPackageStore,
+        ensure_table,
+    )
     from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
 
     if config.aws_endpoint_url:
@@ -53,6 +60,7 @@ def _aws(config: Settings) -> Registry:
         packages=DynamoPackageStore(config),
         accounts=DynamoAccountStore(config),
         blobs=S3BlobStore(config),
+        ephemeral=DynamoEphemeralStore(config),
     )
 
 

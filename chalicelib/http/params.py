@@ -80,3 +80,14 @@ def json_body(raw: bytes | str | None) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def json_string(text: str) -> str:
+    """A CouchDB view key: a JSON string (`"alice"`), as `npm stars` sends it."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        value = None
+    if not isinstance(value, str):
+        raise InvalidPayloadError('key must be a JSON string, like "alice"')
+    return value

@@ -10,20 +10,20 @@ from chalicelib.errors import (
     PermissionDeniedError,
     VersionNotFoundError,
 )
-from chalicelib.packuments.documents import render_documents
+from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.permissions import require_maintainer
 from chalicelib.packuments.tags import validate_tag
-from chalicelib.packuments.updates import next_rev, update_package
+from chalicelib.packuments.updates import next_rev
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.ports import PackageRecord, VersionRecord
 
 LATEST = "latest"
 
 
 def get_dist_tags(registry: Registry, name: str) -> dict[str, str]:
     package = registry.packages.get_package(name)
-    if package is None:
+    if package is None or package.tombstone is not None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
     return dict(package.dist_tags)
 
@@ -38,15 +38,15 @@ def set_dist_tag(
     if target is None:
         raise VersionNotFoundError(f"{name}@{version} does not exist")
 
-    def change(package: PackageRecord) -> PackageRecord:
+    def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
         require_maintainer(package, actor)
+        if package.dist_tags.get(tag) == version:
+            return package
         tags = {**package.dist_tags, tag: version}
         meta = hoisted_meta(target) if tag == LATEST else package.meta
         return next_rev(package, dist_tags=tags, meta=meta)
 
-    updated = update_package(registry.packages, name, change)
-    render_documents(registry, updated, base_url)
-    return updated
+    return change_package(registry, actor, name, compute, base_url=base_url)
 
 
 def remove_dist_tag(
@@ -56,13 +56,11 @@ def remove_dist_tag(
         # "Every package will have a `latest` tag defined" (registry docs, package-metadata.md).
         raise PermissionDeniedError("The latest tag cannot be removed")
 
-    def change(package: PackageRecord) -> PackageRecord:
+    def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
         require_maintainer(package, actor)
         if tag not in package.dist_tags:
             raise NotFoundError(f"{name} has no dist-tag {tag!r}")
         tags = {k: v for k, v in package.dist_tags.items() if k != tag}
         return next_rev(package, dist_tags=tags)
 
-    updated = update_package(registry.packages, name, change)
-    render_documents(registry, updated, base_url)
-    return updated
+    return change_package(registry, actor, name, compute, base_url=base_url)

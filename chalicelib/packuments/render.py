@@ -63,20 +63,39 @@ def version_manifest(version: VersionRecord, base_url: str) -> dict[str, Any]:
     return manifest
 
 
+def live_versions(package: PackageRecord, versions: list[VersionRecord]) -> list[VersionRecord]:
+    """Versions still published, in semver order."""
+    gone = set(package.unpublished) | set((package.tombstone or {}).get("versions", []))
+    return [v for v in _ordered(versions) if v.version not in gone]
+
+
 def full_packument(
     package: PackageRecord, versions: list[VersionRecord], base_url: str
 ) -> dict[str, Any]:
-    ordered = _ordered(versions)
-    time: dict[str, str] = {"created": package.created, "modified": package.modified}
-    time.update({v.version: v.published for v in ordered})
+    # `time` keeps unpublished versions: their numbers stay taken (npm's unpublish policy).
+    time: dict[str, Any] = {"created": package.created, "modified": package.modified}
+    time.update({v.version: v.published for v in _ordered(versions)})
+    if package.tombstone is not None:
+        # npm view prints "Unpublished on <time>" for this (lib/commands/view.js).
+        time["unpublished"] = package.tombstone
+        return {
+            "_id": package.name,
+            "_rev": rev_string(package),
+            "name": package.name,
+            "time": time,
+        }
     return {
         "_id": package.name,
         "_rev": rev_string(package),
         "name": package.name,
         "dist-tags": package.dist_tags,
-        "versions": {v.version: version_manifest(v, base_url) for v in ordered},
+        "versions": {
+            v.version: _with_deprecation(package, version_manifest(v, base_url))
+            for v in live_versions(package, versions)
+        },
         "time": time,
         "maintainers": [{"name": m.name, "email": m.email} for m in package.maintainers],
+        "users": package.users,
         **package.meta,
         "_attachments": {},
     }
@@ -90,9 +109,17 @@ def abbreviated_packument(
         "modified": package.modified,
         "dist-tags": package.dist_tags,
         "versions": {
-            v.version: _abbreviate(version_manifest(v, base_url)) for v in _ordered(versions)
+            v.version: _abbreviate(_with_deprecation(package, version_manifest(v, base_url)))
+            for v in live_versions(package, versions)
         },
     }
+
+
+def _with_deprecation(package: PackageRecord, manifest: dict[str, Any]) -> dict[str, Any]:
+    message = package.deprecated.get(manifest["version"])
+    if message:
+        manifest["deprecated"] = message
+    return manifest
 
 
 def _abbreviate(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.errors import TarballNotFoundError
+from chalicelib.packuments.lookup import is_live
 from chalicelib.registry import Registry
 
 
@@ -23,8 +24,10 @@ def version_from_file(name: str, file: str) -> str:
 
 
 def locate_tarball(registry: Registry, name: str, file: str) -> TarballLocation:
-    version = registry.packages.get_version(name, version_from_file(name, file))
-    if version is None:
+    package = registry.packages.get_package(name)
+    wanted = version_from_file(name, file)
+    version = registry.packages.get_version(name, wanted) if package else None
+    if package is None or version is None or not is_live(package, wanted):
         raise TarballNotFoundError(f"{name}: no tarball {file}")
     key = version.tarball_key
     url = registry.blobs.download_url(key, registry.settings.tarball_url_ttl)

@@ -9,8 +9,8 @@ from dataclasses import replace
 from typing import TypeVar
 
 from chalicelib.clock import now_iso
-from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
-from chalicelib.storage.ports import PackageRecord, PackageStore
+from chalicelib.errors import ConcurrentModificationError
+from chalicelib.storage.ports import PackageRecord
 
 MAX_ATTEMPTS = 30
 T = TypeVar("T")
@@ -29,19 +29,3 @@ def with_retries(attempt: Callable[[], T]) -> T:
         except ConcurrentModificationError:
             time.sleep(random.uniform(0, 0.005 * (n + 1)))  # noqa: S311 - jitter, not crypto
     return attempt()
-
-
-def update_package(
-    packages: PackageStore, name: str, change: Callable[[PackageRecord], PackageRecord]
-) -> PackageRecord:
-    """Read, change and compare-and-swap the package item, retrying lost races."""
-
-    def attempt() -> PackageRecord:
-        current = packages.get_package(name)
-        if current is None:
-            raise PackageNotFoundError(f"'{name}' is not in this registry")
-        updated = change(current)
-        packages.update_package(updated, current.rev)
-        return updated
-
-    return with_retries(attempt)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.auth.service import Actor
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
     PackageExistsError,
+    PermissionDeniedError,
     RegistryError,
     VersionAlreadyPublishedError,
     VersionExistsError,
 )
 from chalicelib.packuments.documents import render_documents
+from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.permissions import require_maintainer, require_writer
+from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.updates import next_rev, with_retries
 from chalicelib.publish.access import access_for_existing, access_for_new, may_publish
 from chalicelib.publish.payload import PublishRequest
@@ -56,6 +60,9 @@ def publish_version(
         _discard_unused(registry, request, tarball_key)
         raise
     if published.created:
+        registry.packages.index_dependencies(
+            request.name, request.version, dependency_names(version.manifest), present=True
+        )
         render_documents(registry, published.package, base_url)
     return published
 
@@ -72,6 +79,8 @@ def _store(
     package = registry.packages.get_package(request.name)
     if package is None:
         return _create(registry, actor, request, version)
+    if package.tombstone is not None:
+        return _recreate(registry, actor, request, version, package)
     require_maintainer(package, actor)
     existing = registry.packages.get_version(request.name, request.version)
     if existing is not None:
@@ -82,6 +91,8 @@ def _store(
         access=access_for_existing(package, request.access),
         meta=hoisted_meta(version) if "latest" in request.dist_tags else package.meta,
     )
+    versions = registry.packages.list_versions(request.name)
+    check_transition(view_of(package, versions), view_of(updated, [*versions, version]), actor)
     try:
         registry.packages.add_version(updated, version, package.rev)
     except VersionExistsError:
@@ -101,7 +112,8 @@ def _identical_retry(
     # npm retries a PUT on 5xx and timeouts; if the first attempt was stored, the retry must not
     # fail as "already published" (getsentry/craft#621). Same bytes, same publisher: success.
     same_bytes = existing.manifest.get("dist", {}).get("integrity") == request.integrity
-    if same_bytes and existing.publisher == actor.name:
+    live = existing.version not in package.unpublished and package.tombstone is None
+    if same_bytes and existing.publisher == actor.name and live:
         return Published(package, created=False)
     raise VersionAlreadyPublishedError(
         f"You cannot publish over the previously published versions: {request.version}."
@@ -111,19 +123,8 @@ def _identical_retry(
 def _create(
     registry: Registry, actor: Actor, request: PublishRequest, version: VersionRecord
 ) -> Published:
-    require_valid_name(request.name, new=True)
-    access = access_for_new(registry, actor, request)
-    now = now_iso()
-    package = PackageRecord(
-        name=request.name,
-        rev=1,
-        dist_tags={"latest": request.version, **request.dist_tags},
-        maintainers=(Maintainer(actor.name, actor.email),),
-        access=access,
-        created=now,
-        modified=now,
-        meta=hoisted_meta(version),
-    )
+    package = _new_package(registry, actor, request, version, rev=1)
+    check_transition(None, view_of(package, [version]), actor)
     try:
         registry.packages.create_package(package, version)
     except PackageExistsError:
@@ -135,3 +136,59 @@ def _create(
             "(the names differ only by case)"
         ) from None
     return Published(package, created=True)
+
+
+def _new_package(
+    registry: Registry, actor: Actor, request: PublishRequest, version: VersionRecord, *, rev: int
+) -> PackageRecord:
+    require_valid_name(request.name, new=True)
+    access = access_for_new(registry, actor, request)
+    now = now_iso()
+    return PackageRecord(
+        name=request.name,
+        rev=rev,
+        dist_tags={"latest": request.version, **request.dist_tags},
+        maintainers=(Maintainer(actor.name, actor.email),),
+        access=access,
+        created=now,
+        modified=now,
+        meta=hoisted_meta(version),
+    )
+
+
+def _recreate(
+    registry: Registry,
+    actor: Actor,
+    request: PublishRequest,
+    version: VersionRecord,
+    tombstoned: PackageRecord,
+) -> Published:
+    """Publishing a name whose package was fully unpublished: blocked for a while for everyone
+    but its former owners (npm: 24 hours); its old version numbers stay used forever."""
+    tombstone = tombstoned.tombstone or {}
+    former = {m.get("name") for m in tombstone.get("maintainers", [])}
+    blocked_until = _parse(str(tombstone.get("time"))) + timedelta(
+        hours=registry.settings.unpublished_name_block_hours
+    )
+    if actor.name not in former and datetime.now(UTC) < blocked_until:
+        raise PermissionDeniedError(
+            f"{request.name} was unpublished and cannot be published again until "
+            f"{blocked_until.isoformat(timespec='seconds')}"
+        )
+    fresh = _new_package(registry, actor, request, version, rev=tombstoned.rev + 1)
+    package = replace(fresh, unpublished=dict(tombstoned.unpublished))
+    if version.version in tombstoned.unpublished:
+        raise VersionAlreadyPublishedError(
+            f"You cannot publish over the previously published versions: {version.version}."
+        )
+    try:
+        registry.packages.add_version(package, version, tombstoned.rev)
+    except VersionExistsError:
+        raise VersionAlreadyPublishedError(
+            f"You cannot publish over the previously published versions: {version.version}."
+        ) from None
+    return Published(package, created=True)
+
+
+def _parse(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))

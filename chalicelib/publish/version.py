@@ -14,7 +14,14 @@ from chalicelib.publish.tarball import TarballFacts
 from chalicelib.storage.ports import VersionRecord
 
 # Fields the registry owns: whatever the client sends for them is replaced (or dropped).
-CLIENT_FIELDS_DROPPED = ("readme", "_npmUser", "maintainers", "_attachments", "_rev")
+CLIENT_FIELDS_DROPPED = (
+    "readme",
+    "_npmUser",
+    "maintainers",
+    "_attachments",
+    "_rev",
+    "deprecated",  # deprecation lives on the package item, changed only by npm deprecate
+)
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
 
 

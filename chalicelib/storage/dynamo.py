@@ -1,285 +1,101 @@
-"""DynamoDB adapters (pynamodb) for PackageStore and AccountStore, on one table.
+"""DynamoDB adapters (pynamodb) for the storage ports, on one table.
 
 Item layout (pk / sk):
-    PKG#<name>         PACKAGE          the package item (dist-tags, maintainers, rev, times, meta)
-    PKG#<name>         VER#<version>    one item per version, so no item nears the 400 KB limit
-    NAME#<lower name>  NAME             the name claim: names differing only by case cannot coexist
-    USER#<name>        USER             an account
-    TOKEN#<sha512 hex> TOKEN            a token, keyed by its hash (the value is never stored)
-    SCOPE#<scope>      SCOPE            who owns a scope
+    PKG#<name>         PACKAGE             the package item (dist-tags, maintainers, rev, times,
+                                           meta, and `state`: stars, deprecations, unpublishes,
+                                           tombstone)
+    PKG#<name>         VER#<version>       one item per version, so no item nears the 400 KB limit
+    NAME#<lower name>  NAME                the name claim: names differing only by case cannot
+                                           coexist
+    DEPS#<dependency>  <dependent>#<ver>   dependent@ver depends on dependency ('#' cannot appear
+                                           in an npm name or a semver version)
+    USER#<name>        USER                an account
+    USER#<name>        TOKEN#<sha512 hex>  a copy of each of the user's tokens, for list_tokens
+    USER#<name>        STAR#<package>      the user starred the package (`npm stars`)
+    TOKEN#<sha512 hex> TOKEN               a token, keyed by its hash (the value is never stored)
+    SCOPE#<scope>      SCOPE               who owns a scope
+    EPH#<kind>#<key>   EPH                 a short-lived item; `expires` is the table's TTL
 
-JSON-shaped fields (manifest, meta, dist-tags, maintainers) are stored as JSON strings: any
-manifest round-trips exactly, with none of DynamoDB's rules on empty sets or number precision.
-Every write that must not lose a race is conditional; nothing here does check-then-act.
+Tokens are listed without a secondary index: `put_token` writes the TOKEN# item (what a request
+authenticates against) and the user's copy in one transaction, and `delete_token` reads the token
+for its owner and removes both in one transaction. Tokens written before the copies existed are
+still valid but are not listed.
+
+JSON-shaped fields (manifest, meta, dist-tags, maintainers, state, profile, details) are stored as
+JSON strings: any manifest round-trips exactly, with none of DynamoDB's rules on empty sets or
+number precision. Attributes added after the first release are nullable, and items without them
+read as the defaults. Every write that must not lose a race is conditional; nothing here does
+check-then-act.
+
+Modules: `dynamo_models` (models, table binding, write helpers), this one (packages),
+`dynamo_accounts` (users, tokens, scopes, stars), `dynamo_ephemeral` (short-lived items).
 """
 
 from __future__ import annotations
 
 import json
-import types
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from functools import cache
-from typing import Any, TypeVar, cast
-
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import (
-    DoesNotExist,
-    PutError,
-    PynamoDBException,
-    TableError,
-    TransactWriteError,
-)
-from pynamodb.expressions.condition import Condition
-from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
+from dataclasses import asdict
 
 from chalicelib.errors import (
     ConcurrentModificationError,
     PackageExistsError,
-    PayloadTooLargeError,
-    ScopeClaimedError,
-    StorageUnavailableError,
-    UserExistsError,
     VersionExistsError,
 )
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import (
-    JSON,
-    Maintainer,
-    PackageRecord,
-    ScopeRecord,
-    TokenRecord,
-    UserRecord,
-    VersionRecord,
+from chalicelib.storage.dynamo_accounts import DynamoAccountStore
+from chalicelib.storage.dynamo_ephemeral import DynamoEphemeralStore
+from chalicelib.storage.dynamo_models import (
+    CONDITION_FAILED,
+    NameClaimItem,
+    PackageItem,
+    Table,
+    VersionItem,
+    commit,
+    ensure_table,
+    get,
+    put,
+    query_prefix,
+    table_for,
+    translated,
 )
+from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
+from chalicelib.storage.records import dumps, loads_object, package_state, with_package_state
+
+__all__ = [
+    "DynamoAccountStore",
+    "DynamoEphemeralStore",
+    "DynamoPackageStore",
+    "ensure_table",
+]
 
 PACKAGE_SK = "PACKAGE"
 VERSION_PREFIX = "VER#"
-CONDITION_FAILED = "ConditionalCheckFailed"
-# Another transaction touched the same item at the same moment: a lost race, safe to retry.
-TRANSACTION_CONFLICT = "TransactionConflict"
-_LOST_RACE = frozenset({CONDITION_FAILED, TRANSACTION_CONFLICT})
-
-_SDK_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
-
-
-# --- models -----------------------------------------------------------------------------------
-# These classes carry no Meta: `_bind` subclasses them per (table, region, host), because one
-# process (the tests, the local server) may talk to several tables.
-
-
-class _Item(Model):
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class _PackageItem(_Item):
-    name = UnicodeAttribute()
-    rev = NumberAttribute()
-    dist_tags = UnicodeAttribute()
-    maintainers = UnicodeAttribute()
-    access = UnicodeAttribute()
-    created = UnicodeAttribute()
-    modified = UnicodeAttribute()
-    meta = UnicodeAttribute()
-
-
-class _VersionItem(_Item):
-    name = UnicodeAttribute()
-    version = UnicodeAttribute()
-    manifest = UnicodeAttribute()
-    tarball_key = UnicodeAttribute()
-    published = UnicodeAttribute()
-    publisher = UnicodeAttribute()
-    readme = UnicodeAttribute()
-
-
-class _NameClaimItem(_Item):
-    name = UnicodeAttribute()  # the name as published, with its case
-
-
-class _UserItem(_Item):
-    name = UnicodeAttribute()
-    email = UnicodeAttribute()
-    password_hash = UnicodeAttribute()
-    created = UnicodeAttribute()
-
-
-class _TokenItem(_Item):
-    key = UnicodeAttribute()
-    user = UnicodeAttribute()
-    readonly = BooleanAttribute()
-    created = UnicodeAttribute()
-    prefix = UnicodeAttribute()
-
-
-class _ScopeItem(_Item):
-    scope = UnicodeAttribute()
-    owner = UnicodeAttribute()
-    created = UnicodeAttribute()
-
-
-_M = TypeVar("_M", bound=Model)
-# pynamodb's defaults (15 s to connect, 30 s to read) outlast API Gateway's 29 s: a stuck call
-# should become our 503, not the gateway's 504. Single-item calls answer in milliseconds.
-_TIMEOUTS = {"connect_timeout_seconds": 3, "read_timeout_seconds": 10}
-
-
-def _bind(base: type[_M], table: str, region: str, host: str | None) -> type[_M]:
-    settings = {"table_name": table, "region": region, "host": host, **_TIMEOUTS}
-    meta = type("Meta", (), settings)
-    # types.new_class runs pynamodb's metaclass __init__, which reads Meta; type() would not.
-    bound = types.new_class(base.__name__, (base,), exec_body=lambda ns: ns.update(Meta=meta))
-    return cast("type[_M]", bound)
-
-
-@dataclass(frozen=True)
-class _Table:
-    connection: Connection
-    item: type[_Item]
-    package: type[_PackageItem]
-    version: type[_VersionItem]
-    claim: type[_NameClaimItem]
-    user: type[_UserItem]
-    token: type[_TokenItem]
-    scope: type[_ScopeItem]
-
-
-@cache
-def _table(table: str, region: str, host: str | None) -> _Table:
-    """One set of model classes per table, built once, all sharing one connection: pynamodb
-    would otherwise give each class its own botocore client, and building one costs ~100 ms."""
-    item = _bind(_Item, table, region, host)
-    shared = item._get_connection()  # builds objects only; no request is made here
-
-    def bind(base: type[_M]) -> type[_M]:
-        model = _bind(base, table, region, host)
-        model._connection = shared
-        return model
-
-    return _Table(
-        connection=shared.connection,
-        item=item,
-        package=bind(_PackageItem),
-        version=bind(_VersionItem),
-        claim=bind(_NameClaimItem),
-        user=bind(_UserItem),
-        token=bind(_TokenItem),
-        scope=bind(_ScopeItem),
-    )
-
-
-def _table_for(settings: Settings) -> _Table:
-    return _table(settings.table_name, settings.aws_region, settings.aws_endpoint_url)
-
-
-def ensure_table(settings: Settings) -> None:
-    """Create the table (on-demand billing) unless it exists. For the local server and tests;
-    on AWS the table comes from infra/."""
-    model = _table_for(settings).item
-    with _translated():
-        if model.exists():
-            return
-        try:
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-        except TableError:
-            if not model.exists():  # lost a creation race to another process: fine
-                raise
-
-
-# --- error translation ------------------------------------------------------------------------
-
-
-def _describe(exc: Exception) -> str:
-    message = getattr(exc, "cause_response_message", None)
-    if message:
-        return str(message)
-    cause = getattr(exc, "cause", None)  # pynamodb wraps the botocore error, which says more
-    if cause is not None and str(cause) not in str(exc):
-        return f"{exc}: {cause}"
-    return str(exc)
-
-
-def _translate(exc: Exception) -> Exception:
-    message = _describe(exc)
-    if "Item size" in message:  # ValidationException: an item is over DynamoDB's 400 KB
-        return PayloadTooLargeError(f"the package document is too large to store: {message}")
-    return StorageUnavailableError(f"DynamoDB did not answer: {message}")
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except _SDK_ERRORS as exc:
-        raise _translate(exc) from exc
-
-
-def _commit(t: _Table, puts: list[tuple[Model, Condition]]) -> list[str | None] | None:
-    """Write the puts as one transaction. None when it committed; when a condition (or a racing
-    transaction) refused it, the cancellation code of each put, in order. Anything else raises."""
-    try:
-        with TransactWrite(connection=t.connection) as tx:
-            for item, condition in puts:
-                tx.save(item, condition=condition)
-    except TransactWriteError as exc:
-        reasons = getattr(exc.cause, "cancellation_reasons", None) or []
-        codes = [reason.code if reason is not None else None for reason in reasons]
-        if exc.cause_response_code == "TransactionCanceledException" and _LOST_RACE & set(codes):
-            return codes
-        raise _translate(exc) from exc
-    except _SDK_ERRORS as exc:
-        raise _translate(exc) from exc
-    return None
-
-
-def _put(item: Model, condition: Condition) -> bool:
-    """Save one item if the condition holds; False when it did not."""
-    try:
-        item.save(condition=condition)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise _translate(exc) from exc
-    except _SDK_ERRORS as exc:
-        raise _translate(exc) from exc
-    return True
-
-
-# --- records <-> items ------------------------------------------------------------------------
-
-
-def _dumps(value: Any) -> str:
-    # ensure_ascii=False: UTF-8 is smaller than \u escapes, and items are billed by size.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+DEPENDENCY_PREFIX = "DEPS#"
 
 
 def _package_pk(name: str) -> str:
     return f"PKG#{name}"
 
 
-def _package_item(t: _Table, p: PackageRecord) -> _PackageItem:
+def _package_item(t: Table, p: PackageRecord) -> PackageItem:
     return t.package(
         _package_pk(p.name),
         PACKAGE_SK,
         name=p.name,
         rev=p.rev,
-        dist_tags=_dumps(p.dist_tags),
-        maintainers=_dumps([asdict(m) for m in p.maintainers]),
+        dist_tags=dumps(p.dist_tags),
+        maintainers=dumps([asdict(m) for m in p.maintainers]),
         access=p.access,
         created=p.created,
         modified=p.modified,
-        meta=_dumps(p.meta),
+        meta=dumps(p.meta),
+        state=dumps(package_state(p)),
     )
 
 
-def _package_record(item: _PackageItem) -> PackageRecord:
+def _package_record(item: PackageItem) -> PackageRecord:
     maintainers: list[dict[str, str]] = json.loads(item.maintainers)
-    return PackageRecord(
+    record = PackageRecord(
         name=item.name,
         rev=int(item.rev),
         dist_tags=json.loads(item.dist_tags),
@@ -289,15 +105,16 @@ def _package_record(item: _PackageItem) -> PackageRecord:
         modified=item.modified,
         meta=json.loads(item.meta),
     )
+    return with_package_state(record, loads_object(item.state))
 
 
-def _version_item(t: _Table, v: VersionRecord) -> _VersionItem:
+def _version_item(t: Table, v: VersionRecord) -> VersionItem:
     return t.version(
         _package_pk(v.name),
         VERSION_PREFIX + v.version,
         name=v.name,
         version=v.version,
-        manifest=_dumps(v.manifest),
+        manifest=dumps(v.manifest),
         tarball_key=v.tarball_key,
         published=v.published,
         publisher=v.publisher,
@@ -305,7 +122,7 @@ def _version_item(t: _Table, v: VersionRecord) -> _VersionItem:
     )
 
 
-def _version_record(item: _VersionItem) -> VersionRecord:
+def _version_record(item: VersionItem) -> VersionRecord:
     manifest: JSON = json.loads(item.manifest)
     return VersionRecord(
         name=item.name,
@@ -318,54 +135,29 @@ def _version_record(item: _VersionItem) -> VersionRecord:
     )
 
 
-def _claim_item(t: _Table, name: str) -> _NameClaimItem:
+def _claim_item(t: Table, name: str) -> NameClaimItem:
     return t.claim(f"NAME#{name.lower()}", "NAME", name=name)
-
-
-def _scope_item(t: _Table, s: ScopeRecord) -> _ScopeItem:
-    return t.scope(f"SCOPE#{s.scope}", "SCOPE", scope=s.scope, owner=s.owner, created=s.created)
-
-
-def _get(model: type[_M], pk: str, sk: str) -> _M | None:
-    # Consistent reads: a publish reads the rev it will compare-and-swap, and the packument is
-    # rendered right after a write; an eventually consistent read could miss either.
-    with _translated():
-        try:
-            return model.get(pk, sk, consistent_read=True)
-        except DoesNotExist:
-            return None
-
-
-# --- stores -----------------------------------------------------------------------------------
 
 
 class DynamoPackageStore:
     def __init__(self, settings: Settings) -> None:
-        self._t = _table_for(settings)
+        self._t = table_for(settings)
 
     def get_package(self, name: str) -> PackageRecord | None:
-        item = _get(self._t.package, _package_pk(name), PACKAGE_SK)
+        item = get(self._t.package, _package_pk(name), PACKAGE_SK)
         return None if item is None else _package_record(item)
 
     def get_version(self, name: str, version: str) -> VersionRecord | None:
-        item = _get(self._t.version, _package_pk(name), VERSION_PREFIX + version)
+        item = get(self._t.version, _package_pk(name), VERSION_PREFIX + version)
         return None if item is None else _version_record(item)
 
     def list_versions(self, name: str) -> list[VersionRecord]:
-        model = self._t.version
-        with _translated():  # pages are fetched while iterating, so errors surface here
-            items = list(
-                model.query(
-                    _package_pk(name),
-                    model.sk.startswith(VERSION_PREFIX),
-                    consistent_read=True,
-                )
-            )
+        items = query_prefix(self._t.version, _package_pk(name), VERSION_PREFIX)
         return [_version_record(item) for item in items]
 
     def create_package(self, package: PackageRecord, version: VersionRecord) -> None:
         t = self._t
-        codes = _commit(
+        codes = commit(
             t,
             [
                 (_claim_item(t, package.name), t.claim.pk.does_not_exist()),
@@ -384,7 +176,7 @@ class DynamoPackageStore:
         self, package: PackageRecord, version: VersionRecord, expected_rev: int
     ) -> None:
         t = self._t
-        codes = _commit(
+        codes = commit(
             t,
             [  # cancellation codes come back in this order
                 (_version_item(t, version), t.version.pk.does_not_exist()),
@@ -399,78 +191,31 @@ class DynamoPackageStore:
 
     def update_package(self, package: PackageRecord, expected_rev: int) -> None:
         t = self._t
-        if not _put(_package_item(t, package), t.package.rev == expected_rev):
+        if not put(_package_item(t, package), t.package.rev == expected_rev):
             raise ConcurrentModificationError(f"{package.name} changed since rev {expected_rev}")
 
+    def index_dependencies(
+        self, dependent: str, version: str, dependencies: list[str], *, present: bool
+    ) -> None:
+        model = self._t.dependency
+        # Idempotent puts and deletes, so a batch (any size, retried by pynamodb) will do; a
+        # batch must not name one key twice, hence the set.
+        items = [
+            model(
+                DEPENDENCY_PREFIX + name,
+                f"{dependent}#{version}",
+                dependent=dependent,
+                version=version,
+            )
+            for name in sorted(set(dependencies))
+        ]
+        with translated(), model.batch_write() as batch:
+            for item in items:
+                if present:
+                    batch.save(item)
+                else:
+                    batch.delete(item)
 
-class DynamoAccountStore:
-    def __init__(self, settings: Settings) -> None:
-        self._t = _table_for(settings)
-
-    def create_user(self, user: UserRecord) -> None:
-        t = self._t
-        item = t.user(
-            f"USER#{user.name}",
-            "USER",
-            name=user.name,
-            email=user.email,
-            password_hash=user.password_hash,
-            created=user.created,
-        )
-        scope = _scope_item(t, ScopeRecord(scope=user.name, owner=user.name, created=user.created))
-        codes = _commit(
-            t, [(item, t.user.pk.does_not_exist()), (scope, t.scope.pk.does_not_exist())]
-        )
-        if codes is not None:
-            raise UserExistsError(f"the name {user.name} is taken")
-
-    def get_user(self, name: str) -> UserRecord | None:
-        item = _get(self._t.user, f"USER#{name}", "USER")
-        if item is None:
-            return None
-        return UserRecord(
-            name=item.name, email=item.email, password_hash=item.password_hash, created=item.created
-        )
-
-    def put_token(self, token: TokenRecord) -> None:
-        item = self._t.token(
-            f"TOKEN#{token.key}",
-            "TOKEN",
-            key=token.key,
-            user=token.user,
-            readonly=token.readonly,
-            created=token.created,
-            prefix=token.prefix,
-        )
-        with _translated():
-            item.save()
-
-    def get_token(self, key: str) -> TokenRecord | None:
-        item = _get(self._t.token, f"TOKEN#{key}", "TOKEN")
-        if item is None:
-            return None
-        return TokenRecord(
-            key=item.key,
-            user=item.user,
-            readonly=bool(item.readonly),
-            created=item.created,
-            prefix=item.prefix,
-        )
-
-    def delete_token(self, key: str) -> None:
-        # DeleteItem of a missing key succeeds, which is what revoking twice should do.
-        with _translated():
-            self._t.token(f"TOKEN#{key}", "TOKEN").delete()
-
-    def get_scope(self, scope: str) -> ScopeRecord | None:
-        item = _get(self._t.scope, f"SCOPE#{scope}", "SCOPE")
-        return (
-            None
-            if item is None
-            else ScopeRecord(scope=item.scope, owner=item.owner, created=item.created)
-        )
-
-    def claim_scope(self, scope: ScopeRecord) -> None:
-        t = self._t
-        if not _put(_scope_item(t, scope), t.scope.pk.does_not_exist()):
-            raise ScopeClaimedError(f"the scope @{scope.scope} is taken")
+    def dependents(self, name: str) -> list[str]:
+        items = query_prefix(self._t.dependency, DEPENDENCY_PREFIX + name)
+        return sorted({item.dependent for item in items} - {name})

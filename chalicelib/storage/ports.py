@@ -32,6 +32,11 @@ class PackageRecord:
     modified: str
     # Top-level fields hoisted from the version `latest` points at (description, readme, …).
     meta: JSON = field(default_factory=dict)
+    users: dict[str, bool] = field(default_factory=dict)  # stars, by user name
+    deprecated: dict[str, str] = field(default_factory=dict)  # version -> message
+    unpublished: dict[str, str] = field(default_factory=dict)  # version -> when it went
+    # Set when the whole package was unpublished: {"time", "versions", "maintainers"}.
+    tombstone: JSON | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,11 @@ class UserRecord:
     email: str
     password_hash: str
     created: str
+    updated: str = ""  # compare-and-swap token for replace_user; "" until first replaced
+    # npm profile fields: fullname, homepage, freenode, twitter, github, email_verified …
+    profile: JSON = field(default_factory=dict)
+    # Two-factor state: {"mode", "pending", "secret", "recovery": [sha256 hex …]} or None.
+    tfa: JSON | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,14 @@ class TokenRecord:
     readonly: bool
     created: str
     prefix: str  # the first characters, shown redacted in token lists
+    name: str | None = None
+    description: str | None = None
+    cidr_whitelist: tuple[str, ...] = ()
+    expires: str | None = None  # ISO time; None: never
+    # Granular tokens: {"packages": […], "scopes": […], "orgs": […], "packages_all": bool,
+    # "permission": "read-only" | "read-write", "orgs_permission": …}; {} for a classic token.
+    grants: JSON = field(default_factory=dict)
+    kind: str = "session"  # "session" (from login) | "created" (npm token create)
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,15 @@ class PackageStore(Protocol):
     def update_package(self, package: PackageRecord, expected_rev: int) -> None:
         """Replace the package item if its rev is still `expected_rev`."""
 
+    def index_dependencies(
+        self, dependent: str, version: str, dependencies: list[str], *, present: bool
+    ) -> None:
+        """Record (present=True) or forget that dependent@version depends on each name in
+        `dependencies`. A derived index: written after the version, rebuildable."""
+
+    def dependents(self, name: str) -> list[str]:
+        """The distinct packages, other than `name`, with a recorded version depending on it."""
+
 
 class AccountStore(Protocol):
     def create_user(self, user: UserRecord) -> None:
@@ -102,6 +129,12 @@ class AccountStore(Protocol):
         is taken."""
 
     def get_user(self, name: str) -> UserRecord | None: ...
+
+    def replace_user(self, user: UserRecord, expected_updated: str) -> None:
+        """Replace the user if its `updated` is still `expected_updated`, else
+        ConcurrentModificationError. `user.updated` must be new (a fresh timestamp)."""
+
+    def list_tokens(self, user: str) -> list[TokenRecord]: ...
 
     def put_token(self, token: TokenRecord) -> None: ...
 
@@ -113,6 +146,41 @@ class AccountStore(Protocol):
 
     def claim_scope(self, scope: ScopeRecord) -> None:
         """ScopeClaimedError if someone claimed it first."""
+
+    def set_star(self, user: str, package: str, *, starred: bool) -> None:
+        """The index behind `npm stars`; the package item's `users` is the source of truth."""
+
+    def starred_by(self, user: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """A short-lived document: web-login sessions, rate-limit windows, one-time codes."""
+
+    kind: str
+    key: str
+    doc: JSON
+    expires: float  # unix seconds; readers treat an expired item as missing
+    version: int = 1
+
+
+class EphemeralStore(Protocol):
+    def put_new(self, item: Expiring) -> None:
+        """Create it; ConflictError if a live item with that kind and key exists."""
+
+    def get(self, kind: str, key: str) -> Expiring | None:
+        """None when missing or expired."""
+
+    def replace(self, item: Expiring, expected_version: int) -> None:
+        """Replace if the live item's version is `expected_version` (item.version must be
+        expected_version + 1); else ConcurrentModificationError."""
+
+    def delete(self, kind: str, key: str, expected_version: int | None = None) -> bool:
+        """Delete (only if at `expected_version`, when given); True if this call deleted it."""
+
+    def increment(self, kind: str, key: str, window_seconds: float) -> int:
+        """Count one event in the window that starts at the first event; return the count so far
+        (a new window starts once the old one expired). Atomic."""
 
 
 class BlobStore(Protocol):

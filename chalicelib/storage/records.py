@@ -1,15 +1,64 @@
-"""(De)serialising records to JSON text, shared by the adapters that store documents as text."""
+"""(De)serialising records to JSON text, shared by the adapters that store documents as text.
+
+Readers give every field added after the first release its default, so rows and items written by
+an older version read back as records with `users={}`, `updated=""`, `kind="session"` and so on.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from chalicelib.storage.ports import Maintainer, PackageRecord
+from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, TokenRecord, UserRecord
+
+
+def dumps(value: Any) -> str:
+    # ensure_ascii=False: UTF-8 is smaller than \u escapes, and DynamoDB bills items by size.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads_object(text: str | None) -> JSON:
+    """A JSON object, or {} for a missing (None) or empty attribute."""
+    if not text:
+        return {}
+    value: JSON = json.loads(text)
+    return value
+
+
+def check_kind(kind: str) -> None:
+    """Ephemeral kinds are short words ("login", "otp", "rate"); a '#' would make two kind/key
+    pairs share one DynamoDB key."""
+    if not kind or "#" in kind:
+        raise ValueError(f"invalid ephemeral kind {kind!r}")
+
+
+# --- packages ---------------------------------------------------------------------------------
+
+
+def package_state(package: PackageRecord) -> JSON:
+    """What changes with stars, deprecations and unpublishes (DynamoDB keeps it in `state`)."""
+    return {
+        "users": package.users,
+        "deprecated": package.deprecated,
+        "unpublished": package.unpublished,
+        "tombstone": package.tombstone,
+    }
+
+
+def with_package_state(package: PackageRecord, state: Mapping[str, Any]) -> PackageRecord:
+    return replace(
+        package,
+        users=dict(state.get("users") or {}),
+        deprecated=dict(state.get("deprecated") or {}),
+        unpublished=dict(state.get("unpublished") or {}),
+        tombstone=state.get("tombstone"),
+    )
 
 
 def package_to_json(package: PackageRecord) -> str:
-    return json.dumps(
+    return dumps(
         {
             "dist_tags": package.dist_tags,
             "maintainers": [{"name": m.name, "email": m.email} for m in package.maintainers],
@@ -17,14 +66,14 @@ def package_to_json(package: PackageRecord) -> str:
             "created": package.created,
             "modified": package.modified,
             "meta": package.meta,
-        },
-        separators=(",", ":"),
+            **package_state(package),
+        }
     )
 
 
 def package_from_json(name: str, rev: int, text: str) -> PackageRecord:
-    data: dict[str, Any] = json.loads(text)
-    return PackageRecord(
+    data: JSON = json.loads(text)
+    record = PackageRecord(
         name=name,
         rev=rev,
         dist_tags=data["dist_tags"],
@@ -34,3 +83,94 @@ def package_from_json(name: str, rev: int, text: str) -> PackageRecord:
         modified=data["modified"],
         meta=data.get("meta", {}),
     )
+    return with_package_state(record, data)
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def check_new_updated(user: UserRecord, expected_updated: str) -> None:
+    """replace_user's precondition: `updated` is the compare-and-swap token, so a replacement
+    that keeps it (or clears it) would let a concurrent writer's swap pass as well."""
+    if not user.updated or user.updated == expected_updated:
+        raise ValueError(
+            f"replace_user needs a new `updated` for {user.name} (got {user.updated!r},"
+            f" expected something other than {expected_updated!r})"
+        )
+
+
+def user_to_json(user: UserRecord) -> str:
+    return dumps(
+        {
+            "email": user.email,
+            "password_hash": user.password_hash,
+            "created": user.created,
+            "updated": user.updated,
+            "profile": user.profile,
+            "tfa": user.tfa,
+        }
+    )
+
+
+def user_from_json(name: str, text: str) -> UserRecord:
+    data: JSON = json.loads(text)
+    return UserRecord(
+        name=name,
+        email=data["email"],
+        password_hash=data["password_hash"],
+        created=data["created"],
+        updated=data.get("updated") or "",
+        profile=data.get("profile") or {},
+        tfa=data.get("tfa"),
+    )
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+def token_details(token: TokenRecord) -> JSON:
+    """The fields beyond owner, kind of access and creation (DynamoDB keeps them in `details`)."""
+    return {
+        "name": token.name,
+        "description": token.description,
+        "cidr_whitelist": list(token.cidr_whitelist),
+        "expires": token.expires,
+        "grants": token.grants,
+        "kind": token.kind,
+    }
+
+
+def with_token_details(token: TokenRecord, details: Mapping[str, Any]) -> TokenRecord:
+    return replace(
+        token,
+        name=details.get("name"),
+        description=details.get("description"),
+        cidr_whitelist=tuple(details.get("cidr_whitelist") or ()),
+        expires=details.get("expires"),
+        grants=dict(details.get("grants") or {}),
+        kind=details.get("kind") or "session",
+    )
+
+
+def token_to_json(token: TokenRecord) -> str:
+    return dumps(
+        {
+            "user": token.user,
+            "readonly": token.readonly,
+            "created": token.created,
+            "prefix": token.prefix,
+            **token_details(token),
+        }
+    )
+
+
+def token_from_json(key: str, text: str) -> TokenRecord:
+    data: JSON = json.loads(text)
+    record = TokenRecord(
+        key=key,
+        user=data["user"],
+        readonly=bool(data["readonly"]),
+        created=data["created"],
+        prefix=data["prefix"],
+    )
+    return with_token_details(record, data)

@@ -28,7 +28,15 @@ from chalicelib.storage.ports import (
     UserRecord,
     VersionRecord,
 )
-from chalicelib.storage.records import package_from_json, package_to_json
+from chalicelib.storage.records import (
+    check_new_updated,
+    package_from_json,
+    package_to_json,
+    token_from_json,
+    token_to_json,
+    user_from_json,
+    user_to_json,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS packages (
@@ -43,8 +51,25 @@ CREATE TABLE IF NOT EXISTS versions (
     PRIMARY KEY (name, version));
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
+-- An expression index, so databases from before `list_tokens` need no migration.
+CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (json_extract(doc, '$.user'));
 CREATE TABLE IF NOT EXISTS scopes (
     scope TEXT PRIMARY KEY, owner TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS dependencies (
+    dependency TEXT NOT NULL,
+    dependent TEXT NOT NULL,
+    version TEXT NOT NULL,
+    PRIMARY KEY (dependency, dependent, version));
+CREATE TABLE IF NOT EXISTS stars (
+    user TEXT NOT NULL, package TEXT NOT NULL, PRIMARY KEY (user, package));
+CREATE TABLE IF NOT EXISTS ephemeral (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    expires REAL NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (kind, key));
+CREATE INDEX IF NOT EXISTS ephemeral_by_expiry ON ephemeral (expires);
 """
 
 
@@ -145,6 +170,24 @@ class SqlitePackageStore:
         with self._db.transaction() as conn:
             self._replace_package(conn, package, expected_rev)
 
+    def index_dependencies(
+        self, dependent: str, version: str, dependencies: list[str], *, present: bool
+    ) -> None:
+        sql = (
+            "INSERT OR IGNORE INTO dependencies (dependency, dependent, version) VALUES (?, ?, ?)"
+            if present
+            else "DELETE FROM dependencies WHERE dependency = ? AND dependent = ? AND version = ?"
+        )
+        with self._db.transaction() as conn:
+            conn.executemany(sql, [(name, dependent, version) for name in set(dependencies)])
+
+    def dependents(self, name: str) -> list[str]:
+        rows = self._db.read(
+            "SELECT DISTINCT dependent FROM dependencies WHERE dependency = ? AND dependent != ?",
+            (name, name),
+        )
+        return sorted(str(row[0]) for row in rows)
+
     @staticmethod
     def _insert_version(conn: sqlite3.Connection, version: VersionRecord) -> None:
         conn.execute(
@@ -171,12 +214,11 @@ class SqliteAccountStore:
         self._db = db
 
     def create_user(self, user: UserRecord) -> None:
-        doc = json.dumps(
-            {"email": user.email, "password_hash": user.password_hash, "created": user.created}
-        )
         try:
             with self._db.transaction() as conn:
-                conn.execute("INSERT INTO users (name, doc) VALUES (?, ?)", (user.name, doc))
+                conn.execute(
+                    "INSERT INTO users (name, doc) VALUES (?, ?)", (user.name, user_to_json(user))
+                )
                 conn.execute(
                     "INSERT INTO scopes (scope, owner, created) VALUES (?, ?, ?)",
                     (user.name, user.name, user.created),
@@ -186,23 +228,40 @@ class SqliteAccountStore:
 
     def get_user(self, name: str) -> UserRecord | None:
         rows = self._db.read("SELECT doc FROM users WHERE name = ?", (name,))
-        return UserRecord(name=name, **json.loads(str(rows[0][0]))) if rows else None
+        return user_from_json(name, str(rows[0][0])) if rows else None
+
+    def replace_user(self, user: UserRecord, expected_updated: str) -> None:
+        check_new_updated(user, expected_updated)
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE users SET doc = ? WHERE name = ?"
+                " AND coalesce(json_extract(doc, '$.updated'), '') = ?",
+                (user_to_json(user), user.name, expected_updated),
+            )
+        if cursor.rowcount != 1:
+            raise ConcurrentModificationError(
+                f"{user.name} was changed by someone else (expected {expected_updated!r})"
+            )
+
+    def list_tokens(self, user: str) -> list[TokenRecord]:
+        rows = self._db.read(
+            "SELECT key, doc FROM tokens WHERE json_extract(doc, '$.user') = ?", (user,)
+        )
+        return sorted(
+            (token_from_json(str(key), str(doc)) for key, doc in rows),
+            key=lambda t: (t.created, t.key),
+        )
 
     def put_token(self, token: TokenRecord) -> None:
-        doc = json.dumps(
-            {
-                "user": token.user,
-                "readonly": token.readonly,
-                "created": token.created,
-                "prefix": token.prefix,
-            }
-        )
         with self._db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO tokens (key, doc) VALUES (?, ?)", (token.key, doc))
+            conn.execute(
+                "INSERT OR REPLACE INTO tokens (key, doc) VALUES (?, ?)",
+                (token.key, token_to_json(token)),
+            )
 
     def get_token(self, key: str) -> TokenRecord | None:
         rows = self._db.read("SELECT doc FROM tokens WHERE key = ?", (key,))
-        return TokenRecord(key=key, **json.loads(str(rows[0][0]))) if rows else None
+        return token_from_json(key, str(rows[0][0])) if rows else None
 
     def delete_token(self, key: str) -> None:
         with self._db.transaction() as conn:
@@ -221,3 +280,16 @@ class SqliteAccountStore:
                 )
         except sqlite3.IntegrityError as exc:
             raise ScopeClaimedError(f"Scope @{scope.scope} is already claimed") from exc
+
+    def set_star(self, user: str, package: str, *, starred: bool) -> None:
+        sql = (
+            "INSERT OR IGNORE INTO stars (user, package) VALUES (?, ?)"
+            if starred
+            else "DELETE FROM stars WHERE user = ? AND package = ?"
+        )
+        with self._db.transaction() as conn:
+            conn.execute(sql, (user, package))
+
+    def starred_by(self, user: str) -> list[str]:
+        rows = self._db.read("SELECT package FROM stars WHERE user = ?", (user,))
+        return sorted(str(row[0]) for row in rows)

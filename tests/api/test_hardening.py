@@ -179,15 +179,3 @@ def test_a_bad_host_header_is_not_put_into_tarball_urls(
     assert json.loads(good.body)["versions"]["1.0.0"]["dist"]["tarball"].startswith(
         "http://registry.local:8080/foo/-/"
     )
-
-
-def test_deprecate_and_star_say_they_are_not_supported_yet(api: Api, alice: str) -> None:
-    api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
-    doc = body_of(api.call("GET", "/foo?write=true"))
-    doc["versions"]["1.0.0"]["deprecated"] = "old"
-    deprecate = api.call("PUT", "/foo", doc, token=alice)
-    assert deprecate.status_code == 400 and "npm deprecate" in body_of(deprecate)["error"]
-    star = api.call(
-        "PUT", "/foo", {"_id": "foo", "_rev": doc["_rev"], "users": {"alice": True}}, token=alice
-    )
-    assert star.status_code == 400 and "npm star" in body_of(star)["error"]

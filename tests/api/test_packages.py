@@ -148,7 +148,6 @@ def test_publish_validation_errors_are_400(api: Api, alice: str) -> None:
     body = a_publish_body("foo")
     cases.append(("name mismatch", {**body, "name": "bar"}))
     cases.append(("two versions", {**body, "versions": {**body["versions"], "2.0.0": {}}}))
-    cases.append(("no attachment", {**body, "_attachments": {}}))
     unclean = a_publish_body("foo", "v1.0.0")
     cases.append(("unclean version", unclean))
     bad_length = json.loads(json.dumps(body))
@@ -168,6 +167,9 @@ def test_publish_validation_errors_are_400(api: Api, alice: str) -> None:
         assert response.status_code == 400, (label, response.body)
         assert body_of(response)["error"], label
     assert api.call("PUT", "/foo", b"{not json", token=alice).status_code == 400
+    # without a tarball it reads as a deprecate: of a package that does not exist
+    no_tarball = api.call("PUT", "/foo", {**body, "_attachments": {}}, token=alice)
+    assert no_tarball.status_code == 404
     assert api.call("GET", "/foo").status_code == 404  # nothing was stored
 
 

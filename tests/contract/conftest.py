@@ -11,12 +11,17 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import AccountStore, BlobStore, PackageStore
+from chalicelib.storage.ports import AccountStore, BlobStore, EphemeralStore, PackageStore
+from tests.contract.support import Clock
+
+if TYPE_CHECKING:
+    from chalicelib.storage.sqlite import SqliteDatabase
+    from tests.contract.legacy import LegacyWriter
 
 BACKENDS = ["embedded", "aws"]
 
@@ -76,29 +81,69 @@ def _serialized_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def package_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> PackageStore:
-    if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoPackageStore, ensure_table
+def dynamo_settings(request: pytest.FixtureRequest) -> Settings:
+    """A fresh table, created the way the local server creates it."""
+    from chalicelib.storage.dynamo import ensure_table
 
-        settings: Settings = request.getfixturevalue("aws_settings")
-        ensure_table(settings)
-        return DynamoPackageStore(settings)
-    from chalicelib.storage.sqlite import SqliteDatabase, SqlitePackageStore
-
-    return SqlitePackageStore(SqliteDatabase(str(tmp_path / "tarbox.db")))
+    settings: Settings = request.getfixturevalue("aws_settings")
+    ensure_table(settings)
+    return settings
 
 
 @pytest.fixture
-def account_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AccountStore:
+def sqlite_db(tmp_path: Path) -> SqliteDatabase:
+    from chalicelib.storage.sqlite import SqliteDatabase
+
+    return SqliteDatabase(str(tmp_path / "tarbox.db"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def package_store(backend: str, request: pytest.FixtureRequest) -> PackageStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoAccountStore, ensure_table
+        from chalicelib.storage.dynamo import DynamoPackageStore
 
-        settings: Settings = request.getfixturevalue("aws_settings")
-        ensure_table(settings)
-        return DynamoAccountStore(settings)
-    from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase
+        return DynamoPackageStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite import SqlitePackageStore
 
-    return SqliteAccountStore(SqliteDatabase(str(tmp_path / "tarbox.db")))
+    return SqlitePackageStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def account_store(backend: str, request: pytest.FixtureRequest) -> AccountStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo import DynamoAccountStore
+
+        return DynamoAccountStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite import SqliteAccountStore
+
+    return SqliteAccountStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def ephemeral_store(backend: str, request: pytest.FixtureRequest, clock: Clock) -> EphemeralStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo import DynamoEphemeralStore
+
+        return DynamoEphemeralStore(request.getfixturevalue("dynamo_settings"), clock=clock)
+    from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
+
+    return SqliteEphemeralStore(request.getfixturevalue("sqlite_db"), clock=clock)
+
+
+@pytest.fixture
+def legacy(backend: str, request: pytest.FixtureRequest) -> LegacyWriter:
+    """Writes rows and items shaped as releases before the port extensions wrote them, into the
+    same database the stores of this test use."""
+    from tests.contract.legacy import DynamoLegacyWriter, SqliteLegacyWriter
+
+    if backend == "aws":
+        return DynamoLegacyWriter(request.getfixturevalue("dynamo_settings"))
+    return SqliteLegacyWriter(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture

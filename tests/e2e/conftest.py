@@ -33,7 +33,11 @@ def registry(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Registry]:
     workdir = tmp_path_factory.mktemp(f"tarbox-{request.param}")
-    env = {"TARBOX_MAX_TARBALL_BYTES": str(E2E_MAX_TARBALL_BYTES)}
+    env = {
+        "TARBOX_MAX_TARBALL_BYTES": str(E2E_MAX_TARBALL_BYTES),
+        # Every version is "old" at once: unpublish then depends on the dependents rule alone.
+        "TARBOX_UNPUBLISH_WINDOW_HOURS": "0",
+    }
     if request.param == "embedded":
         with tarbox_server(workdir, env) as server:
             yield server

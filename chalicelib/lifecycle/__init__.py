@@ -1,0 +1,1 @@
+"""Changes to a published package: deprecate, owners, stars, unpublish."""

@@ -1,0 +1,39 @@
+"""`npm owner add|rm|ls`: the partial `{_id, _rev, maintainers}` PUT to `/{pkg}/-rev/{rev}`.
+
+Maintainers are who may publish. Emails come from the accounts, not from the client.
+"""
+
+from __future__ import annotations
+
+from chalicelib.auth.service import Actor
+from chalicelib.errors import InvalidPayloadError
+from chalicelib.packuments.changes import change_package
+from chalicelib.packuments.updates import next_rev
+from chalicelib.publish.classify import ChangeOwners
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import Maintainer, PackageRecord, VersionRecord
+
+
+def change_owners(
+    registry: Registry, actor: Actor, name: str, change: ChangeOwners, base_url: str
+) -> PackageRecord:
+    if not change.maintainers:
+        # npm refuses this client-side too (EOWNERRM).
+        raise InvalidPayloadError("A package must keep at least one owner")
+    maintainers = tuple(_maintainer(registry, user) for user in change.maintainers)
+
+    def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
+        if {m.name for m in package.maintainers} == {m.name for m in maintainers}:
+            return package
+        return next_rev(package, maintainers=maintainers)
+
+    return change_package(
+        registry, actor, name, compute, base_url=base_url, expected_rev=change.rev
+    )
+
+
+def _maintainer(registry: Registry, user: str) -> Maintainer:
+    account = registry.accounts.get_user(user)
+    if account is None:
+        raise InvalidPayloadError(f"There is no user with the username {user!r}")
+    return Maintainer(account.name, account.email)

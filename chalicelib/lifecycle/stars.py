@@ -1,0 +1,31 @@
+"""`npm star|unstar` (a `{_id, _rev, users}` PUT) and `npm stars` (`/-/_view/starredByUser`)."""
+
+from __future__ import annotations
+
+from chalicelib.auth.service import Actor
+from chalicelib.packuments.changes import change_package
+from chalicelib.packuments.updates import next_rev
+from chalicelib.publish.classify import Star
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord, VersionRecord
+
+
+def star(registry: Registry, actor: Actor, name: str, change: Star, base_url: str) -> PackageRecord:
+    """npm sends the whole `users` map with the caller added or removed; only the caller's own
+    entry may differ from what is stored (the rules refuse anything else)."""
+
+    def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
+        if package.users == change.users:
+            return package
+        return next_rev(package, users=dict(change.users))
+
+    updated = change_package(
+        registry, actor, name, compute, base_url=base_url, expected_rev=change.rev
+    )
+    registry.accounts.set_star(actor.name, name, starred=actor.name in updated.users)
+    return updated
+
+
+def starred_by(registry: Registry, user: str) -> dict[str, object]:
+    """CouchDB view shape npm reads: `{"rows": [{"value": name}, …]}`."""
+    return {"rows": [{"key": [user], "value": name} for name in registry.accounts.starred_by(user)]}

@@ -1,0 +1,163 @@
+"""`npm unpublish pkg@version` and `npm unpublish pkg --force`, with npm's policy.
+
+One version: the whole document minus that version, PUT to `/{pkg}/-rev/{rev}`, then a DELETE of
+its tarball. The whole package: `DELETE /{pkg}/-rev/{rev}`, after which the registry removes every
+tarball itself (npm sends no tarball DELETEs). A version number is never reusable; a fully
+unpublished package leaves a tombstone (`time.unpublished`), and its name stays blocked for a
+while for everyone but its former owners.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.auth.service import Actor
+from chalicelib.clock import now_iso
+from chalicelib.errors import (
+    InvalidPayloadError,
+    PackageNotFoundError,
+    PermissionDeniedError,
+    TarballNotFoundError,
+)
+from chalicelib.packuments.changes import change_package
+from chalicelib.packuments.invariants import view_of
+from chalicelib.packuments.permissions import require_maintainer
+from chalicelib.packuments.relations import dependency_names
+from chalicelib.packuments.tarballs import version_from_file
+from chalicelib.packuments.updates import next_rev
+from chalicelib.packuments.versions import is_prerelease, sort_versions
+from chalicelib.publish.classify import UnpublishVersions
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord, VersionRecord
+
+LATEST = "latest"
+
+
+def unpublish_versions(
+    registry: Registry, actor: Actor, name: str, change: UnpublishVersions, base_url: str
+) -> PackageRecord:
+    gone: list[VersionRecord] = []
+
+    def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
+        live = view_of(package, versions).versions
+        removed = set(live) - change.remaining
+        if not change.remaining <= set(live):
+            raise InvalidPayloadError("An unpublish cannot add versions")
+        if not removed:
+            raise InvalidPayloadError("An unpublish must remove at least one version")
+        if not change.remaining:
+            raise InvalidPayloadError("To unpublish every version, DELETE the package")
+        if {v: m for v, m in package.deprecated.items() if v in change.remaining} != dict(
+            change.deprecated
+        ):
+            raise InvalidPayloadError("An unpublish cannot also change deprecations")
+        records = [v for v in versions if v.version in removed]
+        _check_policy(registry, package, records)
+        gone[:] = records
+        return _without(package, removed, list(live))
+
+    updated = change_package(
+        registry, actor, name, compute, base_url=base_url, expected_rev=change.rev
+    )
+    _forget(registry, gone)
+    return updated
+
+
+def unpublish_package(
+    registry: Registry, actor: Actor, name: str, rev: str, base_url: str
+) -> PackageRecord:
+    gone: list[VersionRecord] = []
+
+    def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
+        live = set(view_of(package, versions).versions)
+        records = [v for v in versions if v.version in live]
+        _check_policy(registry, package, records)
+        gone[:] = records
+        now = now_iso()
+        tombstone = {
+            "time": now,
+            "versions": sort_versions(live),
+            "maintainers": [{"name": m.name, "email": m.email} for m in package.maintainers],
+        }
+        return next_rev(
+            package,
+            dist_tags={},
+            deprecated={},
+            unpublished={**package.unpublished, **dict.fromkeys(live, now)},
+            tombstone=tombstone,
+        )
+
+    updated = change_package(registry, actor, name, compute, base_url=base_url, expected_rev=rev)
+    _forget(registry, gone)
+    return updated
+
+
+def _without(package: PackageRecord, removed: set[str], live: list[str]) -> PackageRecord:
+    now = now_iso()
+    tags = {tag: v for tag, v in package.dist_tags.items() if v not in removed}
+    return next_rev(
+        package,
+        dist_tags=recompute_latest(tags, [v for v in live if v not in removed]),
+        deprecated={v: m for v, m in package.deprecated.items() if v not in removed},
+        unpublished={**package.unpublished, **dict.fromkeys(removed, now)},
+    )
+
+
+def recompute_latest(tags: dict[str, str], live: list[str]) -> dict[str, str]:
+    """`latest` by semver precedence when its version goes: the highest release, or the highest
+    prerelease when there is no release (npm's CLI would pick the highest of all)."""
+    if LATEST in tags or not live:
+        return tags
+    releases = [v for v in live if not is_prerelease(v)]
+    return {**tags, LATEST: sort_versions(releases or live)[-1]}
+
+
+def _check_policy(registry: Registry, package: PackageRecord, records: list[VersionRecord]) -> None:
+    window = timedelta(hours=registry.settings.unpublish_window_hours)
+    now = datetime.now(UTC)
+    late = [r.version for r in records if now - _parse(r.published) > window]
+    if not late:
+        return
+    dependents = registry.packages.dependents(package.name)
+    if dependents:
+        raise PermissionDeniedError(
+            f"You cannot unpublish {package.name}@{', '.join(late)}: it was published more than "
+            f"{registry.settings.unpublish_window_hours} hours ago and other packages depend on "
+            f"it ({', '.join(sorted(dependents)[:5])})"
+        )
+
+
+def _forget(registry: Registry, records: list[VersionRecord]) -> None:
+    """Remove the tarballs and the dependency index rows of unpublished versions."""
+    for record in records:
+        registry.blobs.delete(record.tarball_key)
+        registry.packages.index_dependencies(
+            record.name, record.version, dependency_names(record.manifest), present=False
+        )
+
+
+def _parse(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def delete_tarball(registry: Registry, actor: Actor, name: str, file: str) -> None:
+    """`DELETE /{pkg}/-/{file}/-rev/{rev}`: allowed once the version is unpublished (its bytes
+    went with it); a live version's tarball is never deleted on its own."""
+    package = registry.packages.get_package(name)
+    if package is None:
+        raise PackageNotFoundError(f"'{name}' is not in this registry")
+    require_maintainer_or_former(package, actor)
+    version = version_from_file(name, file)
+    record = registry.packages.get_version(name, version)
+    if record is None:
+        raise TarballNotFoundError(f"{name}: no tarball {file}")
+    if version not in package.unpublished:
+        raise PermissionDeniedError(f"Unpublish {name}@{version} before deleting its tarball")
+    registry.blobs.delete(record.tarball_key)
+
+
+def require_maintainer_or_former(package: PackageRecord, actor: Actor) -> None:
+    former = {m.get("name") for m in (package.tombstone or {}).get("maintainers", [])}
+    if actor.name in former:
+        return
+    require_maintainer(package, actor)

@@ -1,0 +1,59 @@
+"""One entry for every `PUT /{pkg}` and `PUT /{pkg}/-rev/{rev}`: classify the body, run its use
+case, and answer as npm expects (owner and star PUTs parse the answer as JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.auth.service import Actor
+from chalicelib.lifecycle.deprecate import deprecate
+from chalicelib.lifecycle.owners import change_owners
+from chalicelib.lifecycle.stars import star
+from chalicelib.lifecycle.unpublish import unpublish_versions
+from chalicelib.packuments.render import rev_string
+from chalicelib.publish.classify import (
+    ChangeOwners,
+    Deprecate,
+    Publish,
+    Star,
+    UnpublishVersions,
+    classify,
+)
+from chalicelib.publish.payload import parse_publish
+from chalicelib.publish.service import publish_version
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord
+
+
+def put_package(
+    registry: Registry,
+    actor: Actor,
+    name: str,
+    body: Any,
+    *,
+    url_rev: str | None,
+    base_url: str,
+) -> tuple[int, dict[str, Any]]:
+    """(status, JSON body) for a PUT to a package."""
+    change = classify(body, url_rev=url_rev)
+    updated: PackageRecord
+    match change:
+        case Publish(body=publish_body):
+            request = parse_publish(
+                name, publish_body, max_tarball_bytes=registry.settings.max_tarball_bytes
+            )
+            published = publish_version(registry, actor, request, base_url)
+            return (201 if published.created else 200), _ok(published.package)
+        case Deprecate():
+            updated = deprecate(registry, actor, name, change, base_url)
+        case Star():
+            updated = star(registry, actor, name, change, base_url)
+        case ChangeOwners():
+            updated = change_owners(registry, actor, name, change, base_url)
+        case UnpublishVersions():
+            updated = unpublish_versions(registry, actor, name, change, base_url)
+    return 201, _ok(updated)
+
+
+def _ok(package: PackageRecord) -> dict[str, Any]:
+    return {"ok": True, "success": True, "id": package.name, "rev": rev_string(package)}

@@ -1,0 +1,50 @@
+"""`change_package`: the one way a package item is changed after publish.
+
+Read, compute the new record, check it against the rules (`invariants.check_transition`),
+compare-and-swap, render. A client that sent a `_rev` gets 409 when it is stale; without one, a
+lost race is simply retried against the fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalicelib.auth.service import Actor
+from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
+from chalicelib.packuments.documents import render_documents
+from chalicelib.packuments.invariants import check_transition, view_of
+from chalicelib.packuments.render import rev_string
+from chalicelib.packuments.updates import with_retries
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord, VersionRecord
+
+Compute = Callable[[PackageRecord, list[VersionRecord]], PackageRecord]
+
+
+def change_package(
+    registry: Registry,
+    actor: Actor,
+    name: str,
+    compute: Compute,
+    *,
+    base_url: str,
+    expected_rev: str | None = None,
+) -> PackageRecord:
+    def attempt() -> PackageRecord:
+        package = registry.packages.get_package(name)
+        if package is None or package.tombstone is not None:
+            raise PackageNotFoundError(f"'{name}' is not in this registry")
+        if expected_rev is not None and expected_rev != rev_string(package):
+            raise ConcurrentModificationError(
+                f"{name} changed since you read it (your _rev {expected_rev} is stale)"
+            )
+        versions = registry.packages.list_versions(name)
+        updated = compute(package, versions)
+        check_transition(view_of(package, versions), view_of(updated, versions), actor)
+        if updated is not package:  # an unchanged package is answered, not rewritten
+            registry.packages.update_package(updated, package.rev)
+            render_documents(registry, updated, base_url)
+        return updated
+
+    # With a client _rev the first conflict is final (its rev is stale now); without, retry.
+    return attempt() if expected_rev is not None else with_retries(attempt)
