@@ -12,12 +12,12 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import wiring
-from chalicelib.auth import couch
+from chalicelib.auth import couch, profile, token_api
 from chalicelib.auth.service import revoke_token
 from chalicelib.errors import RouteNotFoundError
 from chalicelib.http import params, render
 from chalicelib.http.errors import npm_shaped, translated
-from chalicelib.http.request import actor, base_url, header, optional_actor
+from chalicelib.http.request import actor, base_url, header, optional_actor, throttle
 from chalicelib.lifecycle import writes
 from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import delete_tarball, unpublish_package
@@ -96,7 +96,14 @@ def get_user(user: str) -> Response:
 @route("/-/user/{user}", methods=["PUT"], content_types=JSON_TYPES)
 def put_user(user: str) -> Response:
     body = params.json_body(current().raw_body)
-    token = couch.couch_login(wiring.registry().accounts, params.couch_user_name(user), body)
+    registry, request = wiring.registry(), current()
+    token = couch.couch_login(
+        registry.accounts,
+        params.couch_user_name(user),
+        body,
+        header(request, "npm-otp"),
+        throttle(registry, request),
+    )
     return render.json_response(token, status=201)
 
 
@@ -107,6 +114,45 @@ def put_user_rev(user: str, rev: str) -> Response:
     name = params.couch_user_name(user)
     token = couch.couch_relogin(registry.accounts, name, actor(registry, current()))
     return render.json_response(token, status=201)
+
+
+@route("/-/npm/v1/user", methods=["GET"])
+def get_profile() -> Response:
+    registry = wiring.registry()
+    return render.json_response(profile.get_profile(registry.accounts, actor(registry, current())))
+
+
+@route("/-/npm/v1/user", methods=["POST"], content_types=JSON_TYPES)
+def post_profile() -> Response:
+    registry, request = wiring.registry(), current()
+    body = params.json_body(request.raw_body)
+    changed = profile.set_profile(registry.accounts, actor(registry, request), body)
+    return render.json_response(changed)
+
+
+@route("/-/npm/v1/tokens", methods=["GET"])
+def get_tokens() -> Response:
+    registry = wiring.registry()
+    return render.json_response(
+        token_api.list_tokens(registry.accounts, actor(registry, current()))
+    )
+
+
+@route("/-/npm/v1/tokens", methods=["POST"], content_types=JSON_TYPES)
+def post_token() -> Response:
+    registry, request = wiring.registry(), current()
+    body = params.json_body(request.raw_body)
+    created = token_api.create_token(
+        registry.accounts, actor(registry, request), body, throttle(registry, request)
+    )
+    return render.json_response(created)
+
+
+@route("/-/npm/v1/tokens/token/{key}", methods=["DELETE"])
+def delete_token(key: str) -> Response:
+    registry = wiring.registry()
+    token_api.revoke(registry.accounts, actor(registry, current()), params.unquote(key))
+    return Response(body="", status_code=204)
 
 
 @route("/-/user/token/{token}", methods=["DELETE"])

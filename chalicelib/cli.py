@@ -27,6 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Settings are read from the environment (chalicelib/settings.py is their only reader), so the
     # command line is turned into environment first.
     os.environ["TARBOX_DATA_DIR"] = args.data_dir
+    os.environ["TARBOX_LOCAL_SERVER"] = "1"
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(message)s"))
     tarbox_logger = logging.getLogger("tarbox")

@@ -51,6 +51,23 @@ class NameUnavailableError(InvalidPayloadError):
 class AuthenticationRequiredError(RegistryError):
     """No credentials, or credentials that are not valid."""
 
+    # npm-registry-fetch reads the elements of this header: `otp` prompts for a one-time
+    # password, `ipaddress` says the address is not allowed, anything else that the token
+    # "seems to be invalid" (check-response.js).
+    www_authenticate = 'Bearer realm="tarbox"'
+
+
+class OtpRequiredError(AuthenticationRequiredError):
+    """A one-time password is needed (or the one sent is wrong): npm prompts for it."""
+
+    www_authenticate = "OTP"
+
+
+class IpAddressNotAllowedError(AuthenticationRequiredError):
+    """The token's CIDR allow-list does not include the client's address."""
+
+    www_authenticate = "ipaddress"
+
 
 class IncorrectPasswordError(AuthenticationRequiredError):
     """The password does not match the account."""
@@ -89,6 +106,10 @@ class UserNotFoundError(NotFoundError):
     pass
 
 
+class TokenNotFoundError(NotFoundError):
+    pass
+
+
 class RouteNotFoundError(NotFoundError):
     pass
 
@@ -123,6 +144,14 @@ class PayloadTooLargeError(RegistryError):
 
 class TooManyFilesError(RegistryError):
     """The tarball has more files than the deployment allows (npmjs: 415 'Too many files')."""
+
+
+class RateLimitedError(RegistryError):
+    """Too many attempts: answered 429 with Retry-After."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class StorageUnavailableError(RegistryError):

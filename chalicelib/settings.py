@@ -35,6 +35,9 @@ class Settings:
     unpublish_window_hours: int
     # A fully unpublished name stays blocked this long for everyone but its former owners.
     unpublished_name_block_hours: int
+    # Set by `tarbox serve`: requests come through its WSGI adapter, which puts the real client
+    # address in a header (on API Gateway it is requestContext.identity.sourceIp).
+    local_server: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +61,7 @@ class Settings:
             tarball_url_ttl=_int(env, "TARBOX_TARBALL_URL_TTL", 300),
             unpublish_window_hours=_int(env, "TARBOX_UNPUBLISH_WINDOW_HOURS", 72),
             unpublished_name_block_hours=_int(env, "TARBOX_UNPUBLISHED_NAME_BLOCK_HOURS", 24),
+            local_server=env.get("TARBOX_LOCAL_SERVER") == "1",
         )
 
 

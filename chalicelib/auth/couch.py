@@ -4,7 +4,9 @@ the retry after a 409, and `GET` of a user's public profile (npm-profile loginCo
 
 from __future__ import annotations
 
+from chalicelib.auth.second_factor import require_login_otp
 from chalicelib.auth.service import PASSWORD, Actor, add_user, check_password, issue_token
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import (
     IncorrectPasswordError,
     InvalidPayloadError,
@@ -18,7 +20,14 @@ from chalicelib.storage.ports import AccountStore
 COUCH_REV = "_we_dont_use_revs_any_more"
 
 
-def legacy_login(accounts: AccountStore, name: str, password: str, email: str | None) -> str:
+def legacy_login(
+    accounts: AccountStore,
+    name: str,
+    password: str,
+    email: str | None,
+    otp: str | None = None,
+    throttle: LoginThrottle | None = None,
+) -> str:
     """A new name with an email creates the account. An existing name with the right password is
     a login, whatever else the body says (npmjs does the same for adduser). An existing name with
     a wrong password answers 409 for adduser, which sends npm down its Basic-auth retry path, and
@@ -36,15 +45,22 @@ def legacy_login(accounts: AccountStore, name: str, password: str, email: str | 
                     f"The name {name!r} is unavailable: the scope @{name} is already taken"
                 ) from None
     try:
-        check_password(accounts, name, password)
+        user = check_password(accounts, name, password, throttle)
     except IncorrectPasswordError:
         if email is not None:
             raise UserExistsError(f"User {name!r} already exists") from None
         raise
+    require_login_otp(accounts, user, otp)
     return issue_token(accounts, name)
 
 
-def couch_login(accounts: AccountStore, name: str, body: object) -> dict[str, object]:
+def couch_login(
+    accounts: AccountStore,
+    name: str,
+    body: object,
+    otp: str | None = None,
+    throttle: LoginThrottle | None = None,
+) -> dict[str, object]:
     """The couch login/adduser PUT body -> npm's 201 answer with a token."""
     if not isinstance(body, dict):
         raise InvalidPayloadError("The body must be a JSON object")
@@ -53,7 +69,7 @@ def couch_login(accounts: AccountStore, name: str, body: object) -> dict[str, ob
         raise InvalidPayloadError("The body must carry this user's name and a password")
     if email is not None and not isinstance(email, str):
         raise InvalidPayloadError("email must be a string")
-    return _couch_answer(name, legacy_login(accounts, name, password, email))
+    return _couch_answer(name, legacy_login(accounts, name, password, email, otp, throttle))
 
 
 def couch_relogin(accounts: AccountStore, name: str, actor: Actor) -> dict[str, object]:

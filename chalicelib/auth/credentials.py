@@ -10,12 +10,21 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import ipaddress
 import threading
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 
+from chalicelib.auth.second_factor import active_mode, require_login_otp
 from chalicelib.auth.service import PASSWORD, Actor, check_password
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.auth.tokens import token_key
-from chalicelib.errors import AuthenticationRequiredError, UserNotFoundError
+from chalicelib.errors import (
+    AuthenticationRequiredError,
+    IpAddressNotAllowedError,
+    UserNotFoundError,
+)
 from chalicelib.storage.ports import AccountStore
 
 BASIC_CACHE_SECONDS = 60.0
@@ -24,7 +33,14 @@ _basic_cache: dict[str, tuple[float, Actor]] = {}
 _basic_lock = threading.Lock()
 
 
-def authenticate(accounts: AccountStore, authorization: str | None) -> Actor | None:
+def authenticate(
+    accounts: AccountStore,
+    authorization: str | None,
+    *,
+    client_ip: str = "",
+    otp: str | None = None,
+    throttle: LoginThrottle | None = None,
+) -> Actor | None:
     """The request's actor; None when it sent no credentials.
 
     Bad credentials raise: npm tells "your token seems to be invalid" only on a 401.
@@ -33,21 +49,46 @@ def authenticate(accounts: AccountStore, authorization: str | None) -> Actor | N
         return None
     scheme, _, credentials = authorization.strip().partition(" ")
     if scheme.lower() == "bearer":
-        return _bearer(accounts, credentials.strip())
+        return replace(_bearer(accounts, credentials.strip(), client_ip), otp=otp)
     if scheme.lower() == "basic":
-        return _basic(accounts, credentials.strip())
+        return replace(_basic(accounts, credentials.strip(), otp, throttle), otp=otp)
     raise AuthenticationRequiredError(f"Unsupported authorization scheme {scheme!r}")
 
 
-def _bearer(accounts: AccountStore, value: str) -> Actor:
+def _bearer(accounts: AccountStore, value: str, client_ip: str) -> Actor:
     token = accounts.get_token(token_key(value)) if value else None
     user = accounts.get_user(token.user) if token else None
-    if token is None or user is None:
-        raise AuthenticationRequiredError("Invalid or revoked token: run `npm login`")
-    return Actor(user.name, user.email, token.readonly)
+    if token is None or user is None or _expired(token.expires):
+        raise AuthenticationRequiredError("Invalid, expired or revoked token: run `npm login`")
+    if token.cidr_whitelist and not _allowed(client_ip, token.cidr_whitelist):
+        raise IpAddressNotAllowedError(f"This token may not be used from {client_ip or 'here'}")
+    return Actor(
+        user.name,
+        user.email,
+        token.readonly,
+        grants=dict(token.grants),
+        token_key=token.key,
+        tfa_mode=active_mode(user),
+    )
 
 
-def _basic(accounts: AccountStore, credentials: str) -> Actor:
+def _expired(expires: str | None) -> bool:
+    if not expires:
+        return False
+    return datetime.fromisoformat(expires.replace("Z", "+00:00")) <= datetime.now(UTC)
+
+
+def _allowed(client_ip: str, cidrs: tuple[str, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def _basic(
+    accounts: AccountStore, credentials: str, otp: str | None, throttle: LoginThrottle | None
+) -> Actor:
     try:
         decoded = base64.b64decode(credentials, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
@@ -60,11 +101,14 @@ def _basic(accounts: AccountStore, credentials: str) -> Actor:
     if cached is not None:
         return cached
     try:
-        user = check_password(accounts, name, password)
+        user = check_password(accounts, name, password, throttle)
     except UserNotFoundError:
         raise AuthenticationRequiredError("Incorrect username or password") from None
-    actor = Actor(user.name, user.email, via=PASSWORD)
-    _remember(cache_key, actor)
+    # A password alone is not enough for a two-factor account: every Basic request needs a code.
+    require_login_otp(accounts, user, otp)
+    actor = Actor(user.name, user.email, via=PASSWORD, tfa_mode=active_mode(user))
+    if actor.tfa_mode is None:
+        _remember(cache_key, actor)
     return actor
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from chalicelib.auth.passwords import hash_password, verify_password
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.auth.tokens import new_token_value, token_key
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
@@ -31,6 +33,11 @@ class Actor:
     email: str
     readonly: bool = False
     via: str = TOKEN
+    # A granular token's limits ({"packages", "scopes", "packages_all", …}); {} for none.
+    grants: dict[str, Any] = field(default_factory=dict)
+    token_key: str | None = None  # the sha512 key of the token used, if one was
+    tfa_mode: str | None = None  # the user's enforced two-factor mode
+    otp: str | None = None  # the `npm-otp` header of this request
 
 
 def validate_new_user(name: str, email: str, password: str) -> None:
@@ -53,13 +60,19 @@ def add_user(accounts: AccountStore, name: str, email: str, password: str) -> st
     return issue_token(accounts, name)
 
 
-def check_password(accounts: AccountStore, name: str, password: str) -> UserRecord:
+def check_password(
+    accounts: AccountStore, name: str, password: str, throttle: LoginThrottle | None = None
+) -> UserRecord:
+    if throttle is not None:
+        throttle.before(name)
     user = accounts.get_user(name)
     if user is None:
         # Spend the same time as a real check, so timing does not tell who has an account.
         verify_password(_dummy_hash(), password)
         raise UserNotFoundError(f'There is no user with the username "{name}"')
     if not verify_password(user.password_hash, password):
+        if throttle is not None:
+            throttle.failed(name)
         raise IncorrectPasswordError("Incorrect username or password")
     return user
 
@@ -73,9 +86,16 @@ def _dummy_hash() -> str:
     return _DUMMY[0]
 
 
-def issue_token(accounts: AccountStore, name: str, *, readonly: bool = False) -> str:
+def issue_token(
+    accounts: AccountStore, user: str, *, readonly: bool = False, **details: Any
+) -> str:
+    """A new token for `user`; `details` are TokenRecord fields (name, cidr_whitelist, …).
+    Tokens from login are "session" tokens; those with details come from `npm token create`."""
     value = new_token_value()
-    accounts.put_token(TokenRecord(token_key(value), name, readonly, now_iso(), value[:8]))
+    kind = "created" if details else "session"
+    accounts.put_token(
+        TokenRecord(token_key(value), user, readonly, now_iso(), value[:8], kind=kind, **details)
+    )
     return value
 
 

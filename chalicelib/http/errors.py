@@ -29,6 +29,7 @@ ERROR_TABLE: tuple[tuple[type[errors.RegistryError], int], ...] = (
     (errors.ConflictError, 409),
     (errors.PayloadTooLargeError, 413),
     (errors.TooManyFilesError, 415),
+    (errors.RateLimitedError, 429),
     (errors.StorageUnavailableError, 503),
 )
 
@@ -55,10 +56,10 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 def response_for(error: errors.RegistryError) -> Response:
     status = status_for(error)
     headers: dict[str, str] = {}
-    if status == 401:
-        # Without WWW-Authenticate npm says only "Unable to authenticate"; Bearer makes it tell the
-        # user their token seems invalid and to run `npm login` (npm-registry-fetch check-response).
-        headers["WWW-Authenticate"] = 'Bearer realm="tarbox"'
+    if isinstance(error, errors.AuthenticationRequiredError):
+        headers["WWW-Authenticate"] = error.www_authenticate
+    if isinstance(error, errors.RateLimitedError):
+        headers["Retry-After"] = str(error.retry_after)
     return error_response(status, error.message, headers)
 
 

@@ -8,6 +8,7 @@ from chalice.app import Request
 
 from chalicelib.auth.credentials import authenticate
 from chalicelib.auth.service import Actor, require_actor
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import InvalidPayloadError
 from chalicelib.registry import Registry
 
@@ -17,8 +18,30 @@ def header(request: Request, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+CLIENT_IP_HEADER = "x-tarbox-client-ip"
+
+
+def client_ip(registry: Registry, request: Request) -> str:
+    """The address the request came from: API Gateway's `identity.sourceIp`, or, behind
+    `tarbox serve`, the peer address its adapter recorded (never a header a client chose)."""
+    if registry.settings.local_server:
+        return header(request, CLIENT_IP_HEADER) or ""
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "")
+
+
 def optional_actor(registry: Registry, request: Request) -> Actor | None:
-    return authenticate(registry.accounts, header(request, "authorization"))
+    return authenticate(
+        registry.accounts,
+        header(request, "authorization"),
+        client_ip=client_ip(registry, request),
+        otp=header(request, "npm-otp"),
+        throttle=throttle(registry, request),
+    )
+
+
+def throttle(registry: Registry, request: Request) -> LoginThrottle:
+    return LoginThrottle(registry.ephemeral, client_ip(registry, request))
 
 
 def actor(registry: Registry, request: Request) -> Actor:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
+from chalicelib.packuments.permissions import require_writer
 from chalicelib.packuments.render import rev_string
 from chalicelib.packuments.updates import with_retries
 from chalicelib.registry import Registry
@@ -21,7 +23,7 @@ from chalicelib.storage.ports import PackageRecord, VersionRecord
 Compute = Callable[[PackageRecord, list[VersionRecord]], PackageRecord]
 
 
-def change_package(
+def change_package(  # noqa: PLR0913 - the last three are keyword-only options
     registry: Registry,
     actor: Actor,
     name: str,
@@ -29,7 +31,12 @@ def change_package(
     *,
     base_url: str,
     expected_rev: str | None = None,
+    otp_exempt: bool = False,
 ) -> PackageRecord:
+    require_writer(actor, name)
+    if not otp_exempt:
+        require_write_otp(registry.accounts, actor)
+
     def attempt() -> PackageRecord:
         package = registry.packages.get_package(name)
         if package is None or package.tombstone is not None:

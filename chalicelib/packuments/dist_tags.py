@@ -46,7 +46,10 @@ def set_dist_tag(
         meta = hoisted_meta(target) if tag == LATEST else package.meta
         return next_rev(package, dist_tags=tags, meta=meta)
 
-    return change_package(registry, actor, name, compute, base_url=base_url)
+    # Only `latest` needs a second factor (npm's auth-and-writes exemptions).
+    return change_package(
+        registry, actor, name, compute, base_url=base_url, otp_exempt=tag != LATEST
+    )
 
 
 def remove_dist_tag(
@@ -63,4 +66,4 @@ def remove_dist_tag(
         tags = {k: v for k, v in package.dist_tags.items() if k != tag}
         return next_rev(package, dist_tags=tags)
 
-    return change_package(registry, actor, name, compute, base_url=base_url)
+    return change_package(registry, actor, name, compute, base_url=base_url, otp_exempt=True)

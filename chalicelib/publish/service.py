@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
@@ -41,7 +42,8 @@ class Published:
 def publish_version(
     registry: Registry, actor: Actor, request: PublishRequest, base_url: str
 ) -> Published:
-    require_writer(actor)
+    require_writer(actor, request.name)
+    require_write_otp(registry.accounts, actor)
     may_publish(registry, actor, request)  # before anything is stored
     facts = inspect_tarball(
         request.tarball,

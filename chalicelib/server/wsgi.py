@@ -22,6 +22,7 @@ from chalice.config import Config
 from chalice.local import CustomLocalChalice, LocalChalice, LocalGateway, LocalGatewayException
 
 from chalicelib.http.render import SENDFILE_HEADER
+from chalicelib.http.request import CLIENT_IP_HEADER
 
 StartResponse = Callable[..., Any]
 access_log = logging.getLogger("tarbox.access")
@@ -85,6 +86,9 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     }
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = environ["CONTENT_TYPE"]
+    # Chalice's local gateway says every request came from 127.0.0.1; token CIDR lists need the
+    # real peer. Whatever a client sent under this name is replaced.
+    headers[CLIENT_IP_HEADER] = str(environ.get("REMOTE_ADDR", ""))
     return headers
 
 

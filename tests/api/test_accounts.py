@@ -88,3 +88,14 @@ def test_web_login_answers_4xx_so_npm_falls_back_to_prompts(api: Api) -> None:
     response = api.call("POST", "/-/v1/login", {})
     assert 400 <= response.status_code < 500
     assert "error" in body_of(response)
+
+
+def test_failed_logins_are_rate_limited_per_account(api: Api, alice: str) -> None:
+    for _ in range(10):
+        assert api.call("PUT", USER, {"name": "alice", "password": "guess"}).status_code == 401
+    # now even the right password waits: guessing costs the whole window
+    limited = api.call("PUT", USER, {"name": "alice", "password": "correct horse"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert "Too many failed logins" in body_of(limited)["error"]
+    # the account's tokens still work; only password checks wait
+    assert api.call("GET", "/-/whoami", token=alice).status_code == 200
