@@ -10,7 +10,7 @@ STAGE ?= dev
 NPM_REGISTRY ?= https://registry.npmjs.org/
 
 .DEFAULT_GOAL := help
-.PHONY: help install clients run test lint typecheck unit e2e package bench clean
+.PHONY: help install clients browser run test lint typecheck unit e2e package bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,6 +31,13 @@ node_modules/.installed: package.json package-lock.json
 
 clients: node_modules/.installed ## install the pinned pnpm and yarn the e2e tests drive
 
+# The web-login tests drive a real headless Chromium: Debian's chromium and chromedriver.
+browser: ## install Chromium and chromedriver from Debian's packages (needs root or sudo)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+
 run: install ## start the registry at http://$(HOST):$(PORT) on the embedded backend (data in $(DATA_DIR))
 	$(BIN)/tarbox serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -41,13 +48,13 @@ lint: install ## ruff (lint and format check)
 typecheck: install ## mypy --strict over app.py and chalicelib/
 	$(BIN)/mypy
 
-test: install clients lint typecheck ## everything: lint, types, unit, contract, api and e2e tests
+test: install clients browser lint typecheck ## everything: lint, types, unit, contract, api and e2e tests
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 unit: install ## the fast tests only (no real clients)
 	$(BIN)/pytest -q -n 2 tests/unit tests/contract tests/api
 
-e2e: install clients ## the end-to-end tests with the real npm, pnpm and yarn
+e2e: install clients browser ## the end-to-end tests with the real npm, pnpm, yarn and Chromium
 	$(BIN)/pytest -q -n 2 --dist loadgroup tests/e2e
 
 package: install ## build the deployment package for STAGE offline

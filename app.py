@@ -13,12 +13,12 @@ from chalice.app import Chalice, Request, Response
 
 from chalicelib import wiring
 from chalicelib.auth import couch, profile, token_api
+from chalicelib.auth import web_login as web
 from chalicelib.auth.service import revoke_token
-from chalicelib.errors import RouteNotFoundError
-from chalicelib.http import params, render
+from chalicelib.http import login_page, params, render
 from chalicelib.http.errors import npm_shaped, translated
 from chalicelib.http.request import actor, base_url, header, optional_actor, throttle
-from chalicelib.lifecycle import writes
+from chalicelib.lifecycle import access, writes
 from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import delete_tarball, unpublish_package
 from chalicelib.packuments import dist_tags
@@ -29,6 +29,7 @@ from chalicelib.packuments.tarballs import locate_tarball
 
 app = Chalice(app_name="tarbox")
 JSON_TYPES = ["application/json", "text/plain"]
+FORM = "application/x-www-form-urlencoded"
 READ = ["GET", "HEAD"]
 
 
@@ -81,10 +82,40 @@ def whoami() -> Response:
 
 @route("/-/v1/login", methods=["POST"], content_types=JSON_TYPES)
 def web_login() -> Response:
-    # Any 4xx makes npm 11 fall back to its username/password prompts (npm-profile webAuth).
-    raise RouteNotFoundError(
-        "Web login is not available yet: npm falls back to username and password"
+    registry, request = wiring.registry(), current()
+    body = params.json_body(request.raw_body or b"{}")
+    create = isinstance(body, dict) and body.get("create") is True  # npm adduser
+    started = web.start(registry.ephemeral, base_url(registry, request), create=create)
+    return render.json_response({"loginUrl": started.login_url, "doneUrl": started.done_url})
+
+
+@route("/-/v1/login/page/{key}", methods=["GET"])
+def web_login_page(key: str) -> Response:
+    _, create = web.page_session(wiring.registry().ephemeral, params.unquote(key))
+    return login_page.form(create=create)
+
+
+@route("/-/v1/login/page/{key}", methods=["POST"], content_types=[FORM])
+def web_login_submit(key: str) -> Response:
+    registry, request = wiring.registry(), current()
+    login_key = params.unquote(key)
+    _, create = web.page_session(registry.ephemeral, login_key)
+    fields = web.form_fields(request.raw_body)
+    return login_page.submit(
+        lambda: web.complete(
+            registry.accounts, registry.ephemeral, login_key, fields, throttle(registry, request)
+        ),
+        create=create,
     )
+
+
+@route("/-/v1/done/{key}", methods=["GET"])
+def web_login_done(key: str) -> Response:
+    result = web.poll(wiring.registry().ephemeral, params.unquote(key))
+    if result.token is None:
+        # npm re-polls at once without Retry-After, and parses even the 202 as JSON.
+        return render.json_response({}, status=202, headers={"Retry-After": str(web.POLL_SECONDS)})
+    return render.json_response({"token": result.token})
 
 
 @route("/-/user/{user}", methods=["GET"])
@@ -323,6 +354,35 @@ def _tags(name: str) -> Response:
     registry = wiring.registry()
     optional_actor(registry, current())
     return render.json_response(dist_tags.get_dist_tags(registry, name))
+
+
+def _set_access(name: str) -> Response:
+    registry, request = wiring.registry(), current()
+    body = params.json_body(request.raw_body)
+    who, base = actor(registry, request), base_url(registry, request)
+    updated = access.set_access(registry, who, name, body, base)
+    return render.json_response({"ok": True, "id": name, "rev": rev_string(updated)})
+
+
+@route("/-/package/{p1}/access", methods=["POST"], content_types=JSON_TYPES)
+def post_access(p1: str) -> Response:
+    return _set_access(params.package_name(p1))
+
+
+@route("/-/package/{p1}/{p2}/access", methods=["POST"], content_types=JSON_TYPES)
+def post_scoped_access(p1: str, p2: str) -> Response:
+    return _set_access(params.scoped_name(p1, p2))
+
+
+@route("/-/package/{p1}/visibility", methods=["GET"])
+def get_visibility(p1: str) -> Response:
+    return render.json_response(access.visibility(wiring.registry(), params.package_name(p1)))
+
+
+@route("/-/package/{p1}/{p2}/visibility", methods=["GET"])
+def get_scoped_visibility(p1: str, p2: str) -> Response:
+    name = params.scoped_name(p1, p2)
+    return render.json_response(access.visibility(wiring.registry(), name))
 
 
 @route("/-/package/{p1}/dist-tags", methods=["GET"])

@@ -101,6 +101,9 @@ def _grants(body: dict[str, Any]) -> dict[str, Any]:
             grants[field] = value
     if body.get("packages_all") is True:
         grants["packages_all"] = True
+    if body.get("bypass_2fa") is True:
+        # An automation token: publishes packages set to `mfa=automation` without a code.
+        grants["bypass_2fa"] = True
     for field, key in (
         ("packages_and_scopes_permission", "permission"),
         ("orgs_permission", "orgs_permission"),

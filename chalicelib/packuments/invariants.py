@@ -35,6 +35,7 @@ class PackageView:
     users: dict[str, bool] = field(default_factory=dict)
     ever_published: frozenset[str] = frozenset()
     access: str = "public"
+    mfa: str = "none"
 
 
 def view_of(package: PackageRecord, versions: list[VersionRecord]) -> PackageView:
@@ -48,6 +49,7 @@ def view_of(package: PackageRecord, versions: list[VersionRecord]) -> PackageVie
         users=dict(package.users),
         ever_published=frozenset(v.version for v in versions),
         access=package.access,
+        mfa=package.mfa,
     )
 
 
@@ -90,6 +92,7 @@ def _changed_beyond_stars(old: PackageView, new: PackageView) -> bool:
         or old.versions != new.versions
         or old.deprecated != new.deprecated
         or old.access != new.access
+        or old.mfa != new.mfa
     )
 
 

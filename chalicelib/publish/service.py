@@ -15,6 +15,7 @@ from chalicelib.errors import (
     VersionAlreadyPublishedError,
     VersionExistsError,
 )
+from chalicelib.lifecycle.access import require_publish_mfa
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.meta import hoisted_meta
@@ -44,6 +45,7 @@ def publish_version(
 ) -> Published:
     require_writer(actor, request.name)
     require_write_otp(registry.accounts, actor)
+    require_publish_mfa(registry, registry.packages.get_package(request.name), actor)
     may_publish(registry, actor, request)  # before anything is stored
     facts = inspect_tarball(
         request.tarball,

@@ -37,6 +37,9 @@ class PackageRecord:
     unpublished: dict[str, str] = field(default_factory=dict)  # version -> when it went
     # Set when the whole package was unpublished: {"time", "versions", "maintainers"}.
     tombstone: JSON | None = None
+    # `npm access set mfa=`: "none", "publish" (publishing needs 2FA) or "automation" (2FA, or
+    # a token made with --bypass-2fa).
+    mfa: str = "none"
 
 
 @dataclass(frozen=True)

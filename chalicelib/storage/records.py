@@ -44,6 +44,7 @@ def package_state(package: PackageRecord) -> JSON:
         "deprecated": package.deprecated,
         "unpublished": package.unpublished,
         "tombstone": package.tombstone,
+        "mfa": package.mfa,
     }
 
 
@@ -54,6 +55,7 @@ def with_package_state(package: PackageRecord, state: Mapping[str, Any]) -> Pack
         deprecated=dict(state.get("deprecated") or {}),
         unpublished=dict(state.get("unpublished") or {}),
         tombstone=state.get("tombstone"),
+        mfa=str(state.get("mfa") or "none"),
     )
 
 

@@ -84,12 +84,6 @@ def test_logout_revokes_the_token_at_once(api: Api, alice: str) -> None:
     assert api.call("GET", "/-/whoami", token=alice).status_code == 401
 
 
-def test_web_login_answers_4xx_so_npm_falls_back_to_prompts(api: Api) -> None:
-    response = api.call("POST", "/-/v1/login", {})
-    assert 400 <= response.status_code < 500
-    assert "error" in body_of(response)
-
-
 def test_failed_logins_are_rate_limited_per_account(api: Api, alice: str) -> None:
     for _ in range(10):
         assert api.call("PUT", USER, {"name": "alice", "password": "guess"}).status_code == 401

@@ -105,3 +105,27 @@ def test_switching_mode_keeps_the_secret(api: Api, alice: str) -> None:
     body = {"tfa": {"password": "correct horse", "mode": "auth-only"}}
     switched = body_of(api.call("POST", USER, body, token=alice, headers=otp(totp.now())))
     assert switched["tfa"] == {"mode": "auth-only", "pending": False}
+
+
+def test_package_mfa_levels(api: Api, alice: str) -> None:
+    api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    assert body_of(api.call("GET", "/-/package/foo/visibility")) == {"public": True}
+    bob = api.add_user("bob")
+    flags = {"publish_requires_tfa": True, "automation_token_overrides_tfa": True}
+    assert api.call("POST", "/-/package/foo/access", flags, token=bob).status_code == 403
+    assert api.call("POST", "/-/package/foo/access", flags, token=alice).status_code == 200
+    # mfa=automation: a token made with bypass_2fa publishes without a code; others need 2FA
+    assert api.call("PUT", "/foo", a_publish_body("foo", "1.1.0"), token=alice).status_code == 403
+    automation = body_of(
+        api.call(
+            "POST",
+            "/-/npm/v1/tokens",
+            {"password": "correct horse", "bypass_2fa": True},
+            token=alice,
+        )
+    )["token"]
+    assert (
+        api.call("PUT", "/foo", a_publish_body("foo", "1.1.0"), token=automation).status_code == 201
+    )
+    restricted = api.call("POST", "/-/package/foo/access", {"access": "restricted"}, token=alice)
+    assert restricted.status_code == 400  # unscoped

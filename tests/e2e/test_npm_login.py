@@ -1,5 +1,5 @@
-"""Accounts through npm's real prompts: npm 11 tries web login first, gets a 4xx, and falls back
-to asking for a username, password and email (npm-profile webAuth -> ENYI)."""
+"""Accounts through npm's username/password prompts (`--auth-type=legacy`; the default web login
+is tests/e2e/test_web_login.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def answer_prompts(workspace: Workspace, command: str, answers: list[tuple[str, 
     npm = shutil.which("npm", path=workspace.env()["PATH"]) or "npm"
     child = pexpect.spawn(
         npm,
-        [command],
+        [command, "--auth-type=legacy"],
         env=workspace.env(),
         cwd=str(workspace.root),
         encoding="utf-8",
@@ -56,7 +56,11 @@ def test_login_with_a_wrong_password_fails(
     workspace = Workspace(tmp_path / "w", registry)
     npm = shutil.which("npm", path=workspace.env()["PATH"]) or "npm"
     child = pexpect.spawn(
-        npm, ["login"], env=workspace.env(), encoding="utf-8", timeout=PROMPT_TIMEOUT
+        npm,
+        ["login", "--auth-type=legacy"],
+        env=workspace.env(),
+        encoding="utf-8",
+        timeout=PROMPT_TIMEOUT,
     )
     child.expect("Username:")
     child.sendline(user[0])

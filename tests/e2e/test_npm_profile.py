@@ -72,7 +72,7 @@ def test_password_change_asks_for_the_old_one(tmp_path: Path, registry: Registry
     child.expect("Again:")
     child.sendline("a brand new one")
     finish(child)
-    login = spawn(Workspace(tmp_path / "new", registry), "login")
+    login = spawn(Workspace(tmp_path / "new", registry), "login", "--auth-type=legacy")
     login.expect("Username:")
     login.sendline(name)
     login.expect("Password:")
@@ -109,7 +109,7 @@ def test_login_with_two_factor_prompts_for_the_otp(tmp_path: Path, registry: Reg
     me = Workspace(tmp_path / "me", registry, token=add_user(registry, name))
     totp = enable_2fa(me, "auth-only")
     other = Workspace(tmp_path / "other", registry)
-    child = spawn(other, "login")
+    child = spawn(other, "login", "--auth-type=legacy")
     child.expect("Username:")
     child.sendline(name)
     child.expect("Password:")
@@ -118,3 +118,26 @@ def test_login_with_two_factor_prompts_for_the_otp(tmp_path: Path, registry: Reg
     child.sendline(totp.now())
     finish(child)
     assert other.run("npm", "whoami").ok().out.strip() == name
+
+
+def test_access_set_mfa_makes_every_publish_ask_for_a_code(
+    tmp_path: Path, registry: Registry
+) -> None:
+    name = unique("mfa")
+    me = Workspace(tmp_path / "me", registry, token=add_user(registry, name))
+    package = unique("mfa-pkg")
+    me.run("npm", "publish", cwd=a_library(me.root, package)).ok()
+    assert f"{package}: public" in me.run("npm", "access", "get", "status", package).ok().out
+
+    me.run("npm", "access", "set", "mfa=publish", package).ok()
+    no_2fa = me.run("npm", "publish", cwd=a_library(me.root, package, "1.1.0"))
+    assert no_2fa.code != 0 and "requires two-factor authentication" in no_2fa.out
+
+    totp = enable_2fa(me, "auth-only")  # auth-only: other writes need no code
+    needs = me.run("npm", "publish", cwd=a_library(me.root / "b", package, "1.1.0"))
+    assert needs.code != 0 and "one-time password" in needs.out
+    me.run(
+        "npm", "publish", f"--otp={totp.now()}", cwd=a_library(me.root / "c", package, "1.1.0")
+    ).ok()
+    me.run("npm", "access", "set", "mfa=none", package).ok()
+    me.run("npm", "publish", cwd=a_library(me.root / "d", package, "1.2.0")).ok()

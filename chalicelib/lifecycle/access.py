@@ -1,0 +1,81 @@
+"""`npm access get status` and `npm access set status=…|mfa=…` (`/-/package/{pkg}/visibility`,
+`POST /-/package/{pkg}/access`, libnpmaccess)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.auth.second_factor import require_login_otp
+from chalicelib.auth.service import Actor
+from chalicelib.errors import (
+    InvalidPayloadError,
+    OtpRequiredError,
+    PackageNotFoundError,
+    PermissionDeniedError,
+)
+from chalicelib.packuments.changes import change_package
+from chalicelib.packuments.updates import next_rev
+from chalicelib.publish.access import access_for_existing
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord, VersionRecord
+
+MFA_LEVELS = ("none", "publish", "automation")
+
+
+def visibility(registry: Registry, name: str) -> dict[str, bool]:
+    package = registry.packages.get_package(name)
+    if package is None or package.tombstone is not None:
+        raise PackageNotFoundError(f"'{name}' is not in this registry")
+    return {"public": package.access == "public"}
+
+
+def set_access(
+    registry: Registry, actor: Actor, name: str, body: Any, base_url: str
+) -> PackageRecord:
+    """One POST carries either `{access}` (status) or the two mfa flags (libnpmaccess)."""
+    if not isinstance(body, dict):
+        raise InvalidPayloadError("The body must be a JSON object")
+    if "access" in body:
+        wanted = body["access"]
+        if wanted not in ("public", "restricted"):
+            raise InvalidPayloadError("access must be public or restricted")
+
+        def status(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
+            access = access_for_existing(package, wanted)  # 402 for restricted: no plans yet
+            return package if access == package.access else next_rev(package, access=access)
+
+        return change_package(registry, actor, name, status, base_url=base_url)
+    level = _mfa_level(body)
+
+    def mfa(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
+        return package if package.mfa == level else next_rev(package, mfa=level)
+
+    return change_package(registry, actor, name, mfa, base_url=base_url)
+
+
+def _mfa_level(body: dict[str, Any]) -> str:
+    requires = body.get("publish_requires_tfa")
+    if requires is False:
+        return "none"
+    if requires is True:
+        return "automation" if body.get("automation_token_overrides_tfa") is True else "publish"
+    raise InvalidPayloadError("Send access, or publish_requires_tfa")
+
+
+def require_publish_mfa(registry: Registry, package: PackageRecord | None, actor: Actor) -> None:
+    """A package with mfa=publish|automation needs a second factor on every publish; with
+    automation, a token created with --bypass-2fa is enough."""
+    if package is None or package.mfa == "none":
+        return
+    if package.mfa == "automation" and actor.grants.get("bypass_2fa") is True:
+        return
+    user = registry.accounts.get_user(actor.name)
+    if actor.tfa_mode is None or user is None:
+        raise PermissionDeniedError(
+            f"Publishing {package.name} requires two-factor authentication: "
+            "turn it on with `npm profile enable-2fa`"
+        )
+    try:
+        require_login_otp(registry.accounts, user, actor.otp)
+    except OtpRequiredError:
+        raise OtpRequiredError(f"Publishing {package.name} requires a one-time password") from None
