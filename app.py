@@ -23,8 +23,8 @@ from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import delete_tarball, unpublish_package
 from chalicelib.packuments import dist_tags
 from chalicelib.packuments.documents import read_document
-from chalicelib.packuments.lookup import find_version
-from chalicelib.packuments.render import rev_string, version_manifest
+from chalicelib.packuments.lookup import version_document
+from chalicelib.packuments.render import rev_string
 from chalicelib.packuments.tarballs import locate_tarball
 
 app = Chalice(app_name="tarbox")
@@ -157,7 +157,9 @@ def get_profile() -> Response:
 def post_profile() -> Response:
     registry, request = wiring.registry(), current()
     body = params.json_body(request.raw_body)
-    changed = profile.set_profile(registry.accounts, actor(registry, request), body)
+    changed = profile.set_profile(
+        registry.accounts, actor(registry, request), body, throttle(registry, request)
+    )
     return render.json_response(changed)
 
 
@@ -182,7 +184,9 @@ def post_token() -> Response:
 @route("/-/npm/v1/tokens/token/{key}", methods=["DELETE"])
 def delete_token(key: str) -> Response:
     registry = wiring.registry()
-    token_api.revoke(registry.accounts, actor(registry, current()), params.unquote(key))
+    request = current()
+    who = actor(registry, request)
+    token_api.revoke(registry.accounts, who, params.unquote(key), throttle(registry, request))
     return Response(body="", status_code=204)
 
 
@@ -232,11 +236,8 @@ def _delete(name: str, rev: str) -> Response:
 def _version(name: str, spec: str) -> Response:
     registry, request = wiring.registry(), current()
     optional_actor(registry, request)
-    record = find_version(registry, name, params.unquote(spec))
-    return render.json_response(
-        version_manifest(record, base_url(registry, request)),
-        headers={"Cache-Control": render.PACKUMENT_CACHE},
-    )
+    manifest = version_document(registry, name, params.unquote(spec), base_url(registry, request))
+    return render.json_response(manifest, headers={"Cache-Control": render.PACKUMENT_CACHE})
 
 
 @route("/{p1}", methods=READ)

@@ -25,8 +25,8 @@ def legacy_login(
     name: str,
     password: str,
     email: str | None,
-    otp: str | None = None,
-    throttle: LoginThrottle | None = None,
+    otp: str | None,
+    throttle: LoginThrottle,
 ) -> str:
     """A new name with an email creates the account. An existing name with the right password is
     a login, whatever else the body says (npmjs does the same for adduser). An existing name with
@@ -50,7 +50,7 @@ def legacy_login(
         if email is not None:
             raise UserExistsError(f"User {name!r} already exists") from None
         raise
-    require_login_otp(accounts, user, otp)
+    require_login_otp(accounts, user, otp, throttle)
     return issue_token(accounts, name)
 
 
@@ -58,8 +58,8 @@ def couch_login(
     accounts: AccountStore,
     name: str,
     body: object,
-    otp: str | None = None,
-    throttle: LoginThrottle | None = None,
+    otp: str | None,
+    throttle: LoginThrottle,
 ) -> dict[str, object]:
     """The couch login/adduser PUT body -> npm's 201 answer with a token."""
     if not isinstance(body, dict):

@@ -29,7 +29,7 @@ from chalicelib.storage.ports import AccountStore
 
 BASIC_CACHE_SECONDS = 60.0
 BASIC_CACHE_SIZE = 1024
-_basic_cache: dict[str, tuple[float, Actor]] = {}
+_basic_cache: dict[str, tuple[float, Actor, str]] = {}
 _basic_lock = threading.Lock()
 
 
@@ -38,8 +38,8 @@ def authenticate(
     authorization: str | None,
     *,
     client_ip: str = "",
+    throttle: LoginThrottle,
     otp: str | None = None,
-    throttle: LoginThrottle | None = None,
 ) -> Actor | None:
     """The request's actor; None when it sent no credentials.
 
@@ -87,7 +87,7 @@ def _allowed(client_ip: str, cidrs: tuple[str, ...]) -> bool:
 
 
 def _basic(
-    accounts: AccountStore, credentials: str, otp: str | None, throttle: LoginThrottle | None
+    accounts: AccountStore, credentials: str, otp: str | None, throttle: LoginThrottle
 ) -> Actor:
     try:
         decoded = base64.b64decode(credentials, validate=True).decode()
@@ -99,32 +99,36 @@ def _basic(
     cache_key = hashlib.sha256(decoded.encode()).hexdigest()
     cached = _cached(cache_key)
     if cached is not None:
-        return cached
+        # One cheap read keeps the cache honest across Lambda containers: a password or
+        # two-factor change moves `updated`, and the remembered pair no longer counts.
+        current = accounts.get_user(cached[0].name)
+        if current is not None and current.updated == cached[1]:
+            return cached[0]
     try:
         user = check_password(accounts, name, password, throttle)
     except UserNotFoundError:
         raise AuthenticationRequiredError("Incorrect username or password") from None
     # A password alone is not enough for a two-factor account: every Basic request needs a code.
-    require_login_otp(accounts, user, otp)
+    require_login_otp(accounts, user, otp, throttle)
     actor = Actor(user.name, user.email, via=PASSWORD, tfa_mode=active_mode(user))
     if actor.tfa_mode is None:
-        _remember(cache_key, actor)
+        _remember(cache_key, actor, user.updated)
     return actor
 
 
-def _cached(key: str) -> Actor | None:
+def _cached(key: str) -> tuple[Actor, str] | None:
     with _basic_lock:
         entry = _basic_cache.get(key)
         if entry is None or entry[0] < time.monotonic():
             return None
-        return entry[1]
+        return entry[1], entry[2]
 
 
-def _remember(key: str, actor: Actor) -> None:
+def _remember(key: str, actor: Actor, updated: str) -> None:
     with _basic_lock:
         if len(_basic_cache) >= BASIC_CACHE_SIZE:
             _basic_cache.clear()
-        _basic_cache[key] = (time.monotonic() + BASIC_CACHE_SECONDS, actor)
+        _basic_cache[key] = (time.monotonic() + BASIC_CACHE_SECONDS, actor, updated)
 
 
 def forget_basic_credentials() -> None:

@@ -9,12 +9,13 @@ from chalicelib.auth import second_factor
 from chalicelib.auth.credentials import forget_basic_credentials
 from chalicelib.auth.passwords import hash_password, verify_password
 from chalicelib.auth.service import Actor, validate_new_user
+from chalicelib.auth.throttle import LoginThrottle
+from chalicelib.auth.token_api import require_account_manager
 from chalicelib.errors import (
     ConcurrentModificationError,
     IncorrectPasswordError,
     InvalidPayloadError,
     OtpRequiredError,
-    PermissionDeniedError,
     UserNotFoundError,
 )
 from chalicelib.storage.ports import AccountStore, UserRecord
@@ -28,20 +29,21 @@ def get_profile(accounts: AccountStore, actor: Actor) -> dict[str, Any]:
     return _public(_user(accounts, actor))
 
 
-def set_profile(accounts: AccountStore, actor: Actor, body: Any) -> dict[str, Any]:
+def set_profile(
+    accounts: AccountStore, actor: Actor, body: Any, throttle: LoginThrottle
+) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidPayloadError("The body must be a JSON object")
-    if actor.readonly:
-        raise PermissionDeniedError("A read-only token cannot change your profile")
+    require_account_manager(actor)
     user = _user(accounts, actor)
     tfa = body.get("tfa")
     if tfa is not None:
-        return _change_tfa(accounts, actor, user, tfa)
-    second_factor.require_write_otp(accounts, actor)
-    return _public(_save(accounts, user, _edited(user, body)))
+        return _change_tfa(accounts, actor, user, tfa, throttle)
+    second_factor.require_account_otp(accounts, actor, throttle)
+    return _public(_save(accounts, user, _edited(user, body, throttle)))
 
 
-def _edited(user: UserRecord, body: dict[str, Any]) -> UserRecord:
+def _edited(user: UserRecord, body: dict[str, Any], throttle: LoginThrottle) -> UserRecord:
     profile = dict(user.profile)
     for key in PROFILE_KEYS:
         if key in body:
@@ -52,23 +54,32 @@ def _edited(user: UserRecord, body: dict[str, Any]) -> UserRecord:
     email = body.get("email") or user.email
     password_hash = user.password_hash
     if isinstance(body.get("password"), dict):
-        password_hash = _new_password(user, body["password"])
+        password_hash = _new_password(user, body["password"], throttle)
     if email != user.email:
         validate_new_user(user.name, email, "unchanged")
     return replace(user, email=email, profile=profile, password_hash=password_hash)
 
 
-def _new_password(user: UserRecord, change: dict[str, Any]) -> str:
+def _new_password(user: UserRecord, change: dict[str, Any], throttle: LoginThrottle) -> str:
     old, new = change.get("old"), change.get("new")
     if not isinstance(old, str) or not isinstance(new, str) or not new:
         raise InvalidPayloadError("A password change needs {old, new}")
-    if not verify_password(user.password_hash, old):
-        raise IncorrectPasswordError("Your current password is not correct")
+    _check_password(user, old, throttle)
     forget_basic_credentials()
     return hash_password(new)
 
 
-def _change_tfa(accounts: AccountStore, actor: Actor, user: UserRecord, tfa: Any) -> dict[str, Any]:
+def _check_password(user: UserRecord, password: str, throttle: LoginThrottle) -> None:
+    """Guesses here count against the same limits as at login."""
+    throttle.before(user.name)
+    if not verify_password(user.password_hash, password):
+        throttle.failed(user.name)
+        raise IncorrectPasswordError("Your password is not correct")
+
+
+def _change_tfa(
+    accounts: AccountStore, actor: Actor, user: UserRecord, tfa: Any, throttle: LoginThrottle
+) -> dict[str, Any]:
     if isinstance(tfa, list):  # the confirming code: {"tfa": ["123456"]}
         confirmed = second_factor.confirm(user, str(tfa[0])) if tfa else None
         if confirmed is None:
@@ -78,11 +89,9 @@ def _change_tfa(accounts: AccountStore, actor: Actor, user: UserRecord, tfa: Any
         return {**_public(enabled), "tfa": codes}
     if not isinstance(tfa, dict) or not isinstance(tfa.get("password"), str):
         raise InvalidPayloadError("tfa needs a mode and your password")
-    if not verify_password(user.password_hash, tfa["password"]):
-        raise IncorrectPasswordError("Incorrect password")
+    _check_password(user, tfa["password"], throttle)
     mode = tfa.get("mode")
-    if second_factor.active_mode(user) is not None:
-        second_factor.require_login_otp(accounts, user, actor.otp)
+    second_factor.require_login_otp(accounts, user, actor.otp, throttle)
     if mode == "disable":
         return _public(_save(accounts, user, replace(user, tfa=None)))
     if mode not in second_factor.MODES:
@@ -97,6 +106,8 @@ def _change_tfa(accounts: AccountStore, actor: Actor, user: UserRecord, tfa: Any
 
 
 def _save(accounts: AccountStore, old: UserRecord, new: UserRecord) -> UserRecord:
+    # Remembered Basic credentials carry the old password and two-factor state.
+    forget_basic_credentials()
     stamped = new if new.updated != old.updated else replace(new, updated=second_factor.fresh(old))
     try:
         accounts.replace_user(stamped, old.updated)

@@ -16,6 +16,7 @@ from typing import Any
 import pyotp
 
 from chalicelib.auth.service import Actor
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError, OtpRequiredError
 from chalicelib.storage.ports import AccountStore, UserRecord
@@ -33,27 +34,43 @@ def active_mode(user: UserRecord) -> str | None:
     return None if not tfa or tfa.get("pending") else str(tfa.get("mode"))
 
 
-def require_login_otp(accounts: AccountStore, user: UserRecord, otp: str | None) -> None:
+def require_login_otp(
+    accounts: AccountStore, user: UserRecord, otp: str | None, throttle: LoginThrottle
+) -> None:
     """At login, with any mode on."""
     if active_mode(user) is not None:
-        _check(accounts, user, otp)
+        _check(accounts, user, otp, throttle)
 
 
-def require_write_otp(accounts: AccountStore, actor: Actor) -> None:
-    """Before a write, for `auth-and-writes` users."""
+def require_account_otp(accounts: AccountStore, actor: Actor, throttle: LoginThrottle) -> None:
+    """Account changes (tokens, password, email, profile) need a code in any mode (registry
+    docs, user/authentication.md)."""
+    if actor.tfa_mode is None:
+        return
+    user = accounts.get_user(actor.name)
+    if user is not None:
+        _check(accounts, user, actor.otp, throttle)
+
+
+def require_write_otp(accounts: AccountStore, actor: Actor, throttle: LoginThrottle) -> None:
+    """Before a package write, for `auth-and-writes` users."""
     if actor.tfa_mode != AUTH_AND_WRITES:
         return
     user = accounts.get_user(actor.name)
     if user is not None:
-        _check(accounts, user, actor.otp)
+        _check(accounts, user, actor.otp, throttle)
 
 
-def _check(accounts: AccountStore, user: UserRecord, otp: str | None) -> None:
+def _check(
+    accounts: AccountStore, user: UserRecord, otp: str | None, throttle: LoginThrottle
+) -> None:
     if not otp:
         raise OtpRequiredError(
             "This operation requires a one-time password from your authenticator"
         )
+    throttle.before_otp(user.name)
     if not verify(accounts, user, otp):
+        throttle.otp_failed(user.name)
         raise OtpRequiredError("Invalid one-time password: check your authenticator and try again")
 
 

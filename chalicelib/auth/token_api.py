@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.auth.second_factor import require_write_otp
+from chalicelib.auth.second_factor import require_account_otp
 from chalicelib.auth.service import Actor, check_password, issue_token
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.auth.tokens import token_key
@@ -36,17 +36,16 @@ def list_tokens(accounts: AccountStore, actor: Actor) -> dict[str, Any]:
 
 
 def create_token(
-    accounts: AccountStore, actor: Actor, body: Any, throttle: LoginThrottle | None = None
+    accounts: AccountStore, actor: Actor, body: Any, throttle: LoginThrottle
 ) -> dict[str, Any]:
-    if actor.readonly:
-        raise PermissionDeniedError("A read-only token cannot create tokens")
+    require_account_manager(actor)
     if not isinstance(body, dict) or not isinstance(body.get("password"), str):
         raise InvalidPayloadError("Creating a token needs your password")
     try:
         check_password(accounts, actor.name, body["password"], throttle)
     except UserNotFoundError:
         raise AuthenticationRequiredError("Incorrect username or password") from None
-    require_write_otp(accounts, actor)
+    require_account_otp(accounts, actor, throttle)
     grants = _grants(body)
     # npm 10 and older send `readonly: true`; npm 11 sends the permission instead.
     readonly = body.get("readonly") is True or grants.get("permission") == "read-only"
@@ -65,14 +64,24 @@ def create_token(
     return {**_listed(record), "token": value}
 
 
-def revoke(accounts: AccountStore, actor: Actor, key_or_token: str) -> None:
+def revoke(
+    accounts: AccountStore, actor: Actor, key_or_token: str, throttle: LoginThrottle
+) -> None:
     """npm sends the full key, or the token itself when it matched by value."""
+    require_account_manager(actor)
     key = key_or_token if _KEY.match(key_or_token) else token_key(key_or_token)
     token = accounts.get_token(key)
     if token is None or token.user != actor.name:
         raise TokenNotFoundError("No such token")
-    require_write_otp(accounts, actor)
+    require_account_otp(accounts, actor, throttle)
     accounts.delete_token(key)
+
+
+def require_account_manager(actor: Actor) -> None:
+    """Tokens and profile are managed with a full token (or the password), never with a
+    read-only or package-limited one."""
+    if actor.readonly or actor.grants:
+        raise PermissionDeniedError("This token cannot manage your account")
 
 
 def _listed(token: TokenRecord) -> dict[str, Any]:

@@ -79,7 +79,7 @@ def complete(
         except UserNotFoundError:
             # The page says the same for a wrong name as for a wrong password.
             raise IncorrectPasswordError("Incorrect username or password") from None
-        require_login_otp(accounts, user, form.get("otp") or None)
+        require_login_otp(accounts, user, form.get("otp") or None, throttle)
         token = issue_token(accounts, name)
     session = ephemeral.get(SESSION, _digest(done_key))
     if session is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.auth.second_factor import require_login_otp
 from chalicelib.auth.service import Actor
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import (
     InvalidPayloadError,
     OtpRequiredError,
@@ -76,6 +77,6 @@ def require_publish_mfa(registry: Registry, package: PackageRecord | None, actor
             "turn it on with `npm profile enable-2fa`"
         )
     try:
-        require_login_otp(registry.accounts, user, actor.otp)
+        require_login_otp(registry.accounts, user, actor.otp, LoginThrottle(registry.ephemeral, ""))
     except OtpRequiredError:
         raise OtpRequiredError(f"Publishing {package.name} requires a one-time password") from None

@@ -9,6 +9,7 @@ while for everyone but its former owners.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.auth.service import Actor
@@ -21,6 +22,7 @@ from chalicelib.errors import (
 )
 from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.invariants import view_of
+from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.permissions import require_maintainer
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.tarballs import version_from_file
@@ -54,7 +56,13 @@ def unpublish_versions(
         records = [v for v in versions if v.version in removed]
         _check_policy(registry, package, records)
         gone[:] = records
-        return _without(package, removed, list(live))
+        updated = _without(package, removed, list(live))
+        if updated.dist_tags.get(LATEST) != package.dist_tags.get(LATEST):
+            # The top-level description and readme come from `latest`: an unpublished version's
+            # (perhaps the reason it was unpublished) must not stay on show.
+            new_latest = next(v for v in versions if v.version == updated.dist_tags[LATEST])
+            updated = replace(updated, meta=hoisted_meta(new_latest))
+        return updated
 
     updated = change_package(
         registry, actor, name, compute, base_url=base_url, expected_rev=change.rev

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
@@ -35,7 +36,7 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
 ) -> PackageRecord:
     require_writer(actor, name)
     if not otp_exempt:
-        require_write_otp(registry.accounts, actor)
+        require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, ""))
 
     def attempt() -> PackageRecord:
         package = registry.packages.get_package(name)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.errors import PackageNotFoundError, VersionNotFoundError
+from chalicelib.packuments.render import version_manifest, with_deprecation
 from chalicelib.packuments.versions import clean
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
@@ -13,7 +16,17 @@ def is_live(package: PackageRecord, version: str) -> bool:
     return version not in package.unpublished and package.tombstone is None
 
 
+def version_document(registry: Registry, name: str, spec: str, base_url: str) -> dict[str, Any]:
+    """The manifest served at `GET /{pkg}/{version-or-tag}`, as it stands in the packument."""
+    package, record = _find(registry, name, spec)
+    return with_deprecation(package, version_manifest(record, base_url))
+
+
 def find_version(registry: Registry, name: str, spec: str) -> VersionRecord:
+    return _find(registry, name, spec)[1]
+
+
+def _find(registry: Registry, name: str, spec: str) -> tuple[PackageRecord, VersionRecord]:
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
@@ -23,4 +36,4 @@ def find_version(registry: Registry, name: str, spec: str) -> VersionRecord:
         record = registry.packages.get_version(name, package.dist_tags[spec])
     if record is None or not is_live(package, record.version):
         raise VersionNotFoundError(f"No version or tag {spec!r} of {name}")
-    return record
+    return package, record

@@ -18,10 +18,15 @@ def require_writer(actor: Actor, name: str) -> None:
 
 
 def token_covers(actor: Actor, name: str) -> bool:
+    """Whether the token may write `name`. A classic token (no grants) may; a granular one only
+    for the packages and scopes it names, with read-write permission. A granular token that
+    names no packages (only orgs, or `no-access`) writes none."""
     grants = actor.grants
+    if not grants or set(grants) <= {"bypass_2fa"}:
+        return True
+    if grants.get("permission", "read-write") != "read-write":
+        return False
     packages, scopes = grants.get("packages") or [], grants.get("scopes") or []
-    if not (packages or scopes or grants.get("packages_all")):
-        return True  # not limited to packages
     scope = scope_of(name)
     in_scope = scope is not None and any(s.lstrip("@") == scope for s in scopes)
     return bool(grants.get("packages_all")) or name in packages or in_scope

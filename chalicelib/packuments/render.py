@@ -90,7 +90,7 @@ def full_packument(
         "name": package.name,
         "dist-tags": package.dist_tags,
         "versions": {
-            v.version: _with_deprecation(package, version_manifest(v, base_url))
+            v.version: with_deprecation(package, version_manifest(v, base_url))
             for v in live_versions(package, versions)
         },
         "time": time,
@@ -109,13 +109,13 @@ def abbreviated_packument(
         "modified": package.modified,
         "dist-tags": package.dist_tags,
         "versions": {
-            v.version: _abbreviate(_with_deprecation(package, version_manifest(v, base_url)))
+            v.version: _abbreviate(with_deprecation(package, version_manifest(v, base_url)))
             for v in live_versions(package, versions)
         },
     }
 
 
-def _with_deprecation(package: PackageRecord, manifest: dict[str, Any]) -> dict[str, Any]:
+def with_deprecation(package: PackageRecord, manifest: dict[str, Any]) -> dict[str, Any]:
     message = package.deprecated.get(manifest["version"])
     if message:
         manifest["deprecated"] = message

@@ -25,7 +25,7 @@ def may_publish(registry: Registry, actor: Actor, request: PublishRequest) -> No
     """The permission and name checks, done before anything is stored (and again, against the
     latest state, when the version is written)."""
     package = registry.packages.get_package(request.name)
-    if package is not None:
+    if package is not None and package.tombstone is None:
         require_maintainer(package, actor)
         access_for_existing(package, request.access)
         return

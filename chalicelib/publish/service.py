@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
     PackageExistsError,
@@ -18,6 +19,7 @@ from chalicelib.errors import (
 from chalicelib.lifecycle.access import require_publish_mfa
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
+from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.permissions import require_maintainer, require_writer
@@ -44,7 +46,7 @@ def publish_version(
     registry: Registry, actor: Actor, request: PublishRequest, base_url: str
 ) -> Published:
     require_writer(actor, request.name)
-    require_write_otp(registry.accounts, actor)
+    require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, ""))
     require_publish_mfa(registry, registry.packages.get_package(request.name), actor)
     may_publish(registry, actor, request)  # before anything is stored
     facts = inspect_tarball(
@@ -63,17 +65,20 @@ def publish_version(
     except RegistryError:
         _discard_unused(registry, request, tarball_key)
         raise
+    # Also on an identical retry: the first attempt may have stopped before indexing.
+    registry.packages.index_dependencies(
+        request.name, request.version, dependency_names(version.manifest), present=True
+    )
     if published.created:
-        registry.packages.index_dependencies(
-            request.name, request.version, dependency_names(version.manifest), present=True
-        )
         render_documents(registry, published.package, base_url)
     return published
 
 
 def _discard_unused(registry: Registry, request: PublishRequest, tarball_key: str) -> None:
     stored = registry.packages.get_version(request.name, request.version)
-    if stored is None or stored.tarball_key != tarball_key:
+    package = registry.packages.get_package(request.name)
+    live = package is not None and stored is not None and is_live(package, stored.version)
+    if stored is None or stored.tarball_key != tarball_key or not live:
         registry.blobs.delete(tarball_key)
 
 

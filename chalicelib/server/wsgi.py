@@ -120,6 +120,17 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
+# Paths whose last segment is a secret (a token, a login session): never written to a log.
+SECRET_PATHS = ("/-/user/token/", "/-/npm/v1/tokens/token/", "/-/v1/done/", "/-/v1/login/page/")
+
+
+def redacted(path: str) -> str:
+    for prefix in SECRET_PATHS:
+        if path.startswith(prefix):
+            return prefix + "[redacted]"
+    return path
+
+
 def _log(
     method: str, path: str, status: int, headers: dict[str, str], started: float, length: int
 ) -> None:
@@ -129,7 +140,7 @@ def _log(
                 "level": "INFO",
                 "message": "request",
                 "method": method,
-                "path": path,
+                "path": redacted(path),
                 "status": status,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 2),
                 "bytes": length,

@@ -11,6 +11,9 @@ from pathlib import Path
 import pyotp
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.e2e.browser import chromium
 from tests.e2e.harness import Registry, Workspace, add_user, unique
@@ -44,12 +47,15 @@ def finish(process: subprocess.Popen[str]) -> str:
     return out
 
 
-def fill(driver: object, url: str, fields: dict[str, str]) -> str:
-    driver.get(url)  # type: ignore[attr-defined]
+def fill(driver: WebDriver, url: str, fields: dict[str, str]) -> str:
+    driver.get(url)
     for name, value in fields.items():
-        driver.find_element(By.NAME, name).send_keys(value)  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "submit").click()  # type: ignore[attr-defined]
-    return str(driver.find_element(By.TAG_NAME, "h1").text)  # type: ignore[attr-defined]
+        driver.find_element(By.NAME, name).send_keys(value)
+    button = driver.find_element(By.ID, "submit")
+    button.click()
+    # The answer is a new page: wait until the old one is gone before reading it.
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(button))
+    return str(driver.find_element(By.TAG_NAME, "h1").text)
 
 
 def test_npm_login_through_the_browser(tmp_path: Path, registry: Registry) -> None:
