@@ -23,10 +23,20 @@ def star(registry: Registry, actor: Actor, name: str, change: Star, base_url: st
     updated = change_package(
         registry, actor, name, compute, base_url=base_url, expected_rev=change.rev, otp_exempt=True
     )
-    registry.accounts.set_star(actor.name, name, starred=actor.name in updated.users)
+    # The index follows the package item, which is the truth: read it back after the write, so
+    # a star and an unstar racing each other still leave the index as the item says.
+    final = registry.packages.get_package(name) or updated
+    registry.accounts.set_star(actor.name, name, starred=actor.name in final.users)
     return updated
 
 
 def starred_by(registry: Registry, user: str) -> dict[str, object]:
-    """CouchDB view shape npm reads: `{"rows": [{"value": name}, …]}`."""
-    return {"rows": [{"key": [user], "value": name} for name in registry.accounts.starred_by(user)]}
+    """CouchDB view shape npm reads: `{"rows": [{"value": name}, …]}`. The index only proposes
+    names; each package item confirms (an unpublished package, or a lost race, drops out)."""
+    names = [n for n in registry.accounts.starred_by(user) if _starred(registry, n, user)]
+    return {"rows": [{"key": [user], "value": name} for name in names]}
+
+
+def _starred(registry: Registry, name: str, user: str) -> bool:
+    package = registry.packages.get_package(name)
+    return package is not None and package.tombstone is None and user in package.users

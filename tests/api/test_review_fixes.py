@@ -148,3 +148,14 @@ def test_secrets_in_paths_are_not_logged_and_aliases_count_as_dependents() -> No
         "peerDependencies": {"p": "1"},
     }
     assert dependency_names(deps) == ["@s/y", "lib", "p"]
+
+
+def test_stars_of_an_unpublished_package_are_not_listed(api: Api, alice: str) -> None:
+    api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    api.call("PUT", "/foo", {"_id": "foo", "users": {"alice": True}}, token=alice)
+    assert [
+        r["value"] for r in body_of(api.call("GET", '/-/_view/starredByUser?key="alice"'))["rows"]
+    ] == ["foo"]
+    rev = body_of(api.call("GET", "/foo?write=true"))["_rev"]
+    api.call("DELETE", f"/foo/-rev/{rev}", token=alice)
+    assert body_of(api.call("GET", '/-/_view/starredByUser?key="alice"'))["rows"] == []
