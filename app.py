@@ -17,6 +17,7 @@ from chalicelib.auth import web_login as web
 from chalicelib.auth.service import revoke_token
 from chalicelib.http import login_page, params, render
 from chalicelib.http.errors import npm_shaped, translated
+from chalicelib.http.org_routes import orgs
 from chalicelib.http.request import actor, base_url, header, optional_actor, throttle
 from chalicelib.lifecycle import access, writes
 from chalicelib.lifecycle.stars import starred_by
@@ -28,6 +29,7 @@ from chalicelib.packuments.render import rev_string
 from chalicelib.packuments.tarballs import locate_tarball
 
 app = Chalice(app_name="tarbox")
+app.register_blueprint(orgs)
 JSON_TYPES = ["application/json", "text/plain"]
 FORM = "application/x-www-form-urlencoded"
 READ = ["GET", "HEAD"]

@@ -19,8 +19,34 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or DEFAULT_PORT))
     serve.add_argument("--data-dir", default=os.environ.get("TARBOX_DATA_DIR") or "./data")
     serve.add_argument("--threads", type=int, default=16)
+    org = commands.add_parser("org", help="operator commands for orgs")
+    org_commands = org.add_subparsers(dest="org_command", required=True)
+    create = org_commands.add_parser("create", help="create an org owned by an existing user")
+    create.add_argument("name")
+    create.add_argument("--owner", required=True)
+    create.add_argument("--data-dir", default=os.environ.get("TARBOX_DATA_DIR") or "./data")
     args = parser.parse_args(argv)
+    if args.command == "org":
+        return _create_org(args)
     return _serve(args)
+
+
+def _create_org(args: argparse.Namespace) -> int:
+    """`tarbox org create NAME --owner USER`, against the configured backend (the environment
+    selects AWS; otherwise the embedded data in --data-dir)."""
+    os.environ["TARBOX_DATA_DIR"] = args.data_dir
+    from chalicelib import wiring
+    from chalicelib.errors import RegistryError
+    from chalicelib.orgs.service import create_org
+
+    wiring.reset()
+    try:
+        create_org(wiring.registry(), args.name.lstrip("@"), args.owner)
+    except RegistryError as exc:
+        print(f"tarbox: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"created org @{args.name.lstrip('@')}, owned by {args.owner}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

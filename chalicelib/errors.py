@@ -134,6 +134,10 @@ class UserExistsError(ConflictError):
     """The user name (or its scope) is taken."""
 
 
+class TeamExistsError(ConflictError):
+    """A team of that name already exists in the org."""
+
+
 class ScopeClaimedError(ConflictError):
     """Storage refused a second claim of one scope."""
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import AccountStore, BlobStore, EphemeralStore, PackageStore
+from chalicelib.storage.ports import (
+    AccountStore,
+    BlobStore,
+    EphemeralStore,
+    OrgStore,
+    PackageStore,
+)
 
 
 @dataclass(frozen=True)
@@ -15,3 +21,4 @@ class Registry:
     accounts: AccountStore
     blobs: BlobStore
     ephemeral: EphemeralStore
+    orgs: OrgStore

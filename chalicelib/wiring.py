@@ -30,6 +30,7 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.files import FileBlobStore
     from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase, SqlitePackageStore
     from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
+    from chalicelib.storage.sqlite_orgs import SqliteOrgStore
 
     db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
     return Registry(
@@ -38,6 +39,7 @@ def _embedded(config: Settings) -> Registry:
         accounts=SqliteAccountStore(db),
         blobs=FileBlobStore(os.path.join(config.data_dir, "blobs")),
         ephemeral=SqliteEphemeralStore(db),
+        orgs=SqliteOrgStore(db),
     )
 
 
@@ -45,6 +47,7 @@ def _aws(config: Settings) -> Registry:
     from chalicelib.storage.dynamo import (
         DynamoAccountStore,
         DynamoEphemeralStore,
+        DynamoOrgStore,
         DynamoPackageStore,
         ensure_table,
     )
@@ -61,6 +64,7 @@ def _aws(config: Settings) -> Registry:
         accounts=DynamoAccountStore(config),
         blobs=S3BlobStore(config),
         ephemeral=DynamoEphemeralStore(config),
+        orgs=DynamoOrgStore(config),
     )
 
 

@@ -4,13 +4,13 @@ private for scoped packages (which needs a paid plan, not built yet: 402, as npm
 from __future__ import annotations
 
 from chalicelib.auth.service import Actor
-from chalicelib.clock import now_iso
 from chalicelib.errors import (
     InvalidPayloadError,
     PaymentRequiredError,
     PermissionDeniedError,
     ScopeClaimedError,
 )
+from chalicelib.orgs.service import create_org
 from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.packuments.permissions import require_maintainer
 from chalicelib.publish.payload import PublishRequest
@@ -58,20 +58,22 @@ def _unclaimed_scope(registry: Registry, actor: Actor, request: PublishRequest) 
         if request.access == "restricted":
             raise InvalidPayloadError(RESTRICTED_UNSCOPED)
         return None
-    owner = _scope_owner(registry, scope)
-    if owner is not None and owner != actor.name:
+    record = registry.accounts.get_scope(scope)
+    if record is not None and not _may_publish_into(registry, record, actor):
         raise PermissionDeniedError(
             f"You do not have permission to publish into the scope @{scope}"
         )
     # npm: "All scoped packages default to private" -- and private needs a paid plan.
     if request.access != "public":
         raise PaymentRequiredError(PRIVATE_NEEDS_PLAN)
-    return scope if owner is None else None
+    return scope if record is None else None
 
 
-def _scope_owner(registry: Registry, scope: str) -> str | None:
-    record = registry.accounts.get_scope(scope)
-    return record.owner if record else None
+def _may_publish_into(registry: Registry, scope: ScopeRecord, actor: Actor) -> bool:
+    """A user's own scope; an org's scope for any of its members (developers publish)."""
+    if scope.kind == "org":
+        return actor.name in registry.orgs.members(scope.owner)
+    return scope.owner == actor.name
 
 
 def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
@@ -79,10 +81,12 @@ def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
         raise PermissionDeniedError(
             f"The scope @{scope} has no owner and this registry does not let publishers claim it"
         )
+    # The claimed scope becomes an org, with the publisher as its owner.
     try:
-        registry.accounts.claim_scope(ScopeRecord(scope, actor.name, now_iso()))
+        create_org(registry, scope, actor.name)
     except ScopeClaimedError:
-        if _scope_owner(registry, scope) != actor.name:
+        record = registry.accounts.get_scope(scope)
+        if record is None or not _may_publish_into(registry, record, actor):
             raise PermissionDeniedError(
                 f"You do not have permission to publish into the scope @{scope}"
             ) from None

@@ -13,7 +13,11 @@ Item layout (pk / sk):
     USER#<name>        TOKEN#<sha512 hex>  a copy of each of the user's tokens, for list_tokens
     USER#<name>        STAR#<package>      the user starred the package (`npm stars`)
     TOKEN#<sha512 hex> TOKEN               a token, keyed by its hash (the value is never stored)
-    SCOPE#<scope>      SCOPE               who owns a scope
+    SCOPE#<scope>      SCOPE               who owns a scope, and whether a user or an org
+    ORG#<org>          ORG, MEMBER#…,      an org, its members, teams and team members
+                       TEAM#…, TEAMMEMBER#…
+    USER#<name>        ORGOF#<org>         a copy of each membership, for orgs_of (details in
+                                           `dynamo_orgs`)
     EPH#<kind>#<key>   EPH                 a short-lived item; `expires` is the table's TTL
 
 Tokens are listed without a secondary index: `put_token` writes the TOKEN# item (what a request
@@ -28,7 +32,8 @@ read as the defaults. Every write that must not lose a race is conditional; noth
 check-then-act.
 
 Modules: `dynamo_models` (models, table binding, write helpers), this one (packages),
-`dynamo_accounts` (users, tokens, scopes, stars), `dynamo_ephemeral` (short-lived items).
+`dynamo_accounts` (users, tokens, scopes, stars), `dynamo_orgs` (orgs and teams),
+`dynamo_ephemeral` (short-lived items).
 """
 
 from __future__ import annotations
@@ -58,12 +63,14 @@ from chalicelib.storage.dynamo_models import (
     table_for,
     translated,
 )
+from chalicelib.storage.dynamo_orgs import DynamoOrgStore
 from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
 from chalicelib.storage.records import dumps, loads_object, package_state, with_package_state
 
 __all__ = [
     "DynamoAccountStore",
     "DynamoEphemeralStore",
+    "DynamoOrgStore",
     "DynamoPackageStore",
     "ensure_table",
 ]

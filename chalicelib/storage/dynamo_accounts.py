@@ -89,8 +89,11 @@ def _token_record(item: TokenItem) -> TokenRecord:
     return with_token_details(record, loads_object(item.details))
 
 
-def _scope_item(t: Table, s: ScopeRecord) -> ScopeItem:
-    return t.scope(f"SCOPE#{s.scope}", "SCOPE", scope=s.scope, owner=s.owner, created=s.created)
+def scope_item(t: Table, s: ScopeRecord) -> ScopeItem:
+    """Also written by DynamoOrgStore.create_org, in its transaction."""
+    return t.scope(
+        f"SCOPE#{s.scope}", "SCOPE", scope=s.scope, owner=s.owner, created=s.created, kind=s.kind
+    )
 
 
 class DynamoAccountStore:
@@ -104,7 +107,7 @@ class DynamoAccountStore:
             t,
             [
                 (_user_item(t, user), t.user.pk.does_not_exist()),
-                (_scope_item(t, scope), t.scope.pk.does_not_exist()),
+                (scope_item(t, scope), t.scope.pk.does_not_exist()),
             ],
         )
         if codes is not None:
@@ -162,12 +165,14 @@ class DynamoAccountStore:
         return (
             None
             if item is None
-            else ScopeRecord(scope=item.scope, owner=item.owner, created=item.created)
+            else ScopeRecord(
+                scope=item.scope, owner=item.owner, created=item.created, kind=item.kind or "user"
+            )
         )
 
     def claim_scope(self, scope: ScopeRecord) -> None:
         t = self._t
-        if not put(_scope_item(t, scope), t.scope.pk.does_not_exist()):
+        if not put(scope_item(t, scope), t.scope.pk.does_not_exist()):
             raise ScopeClaimedError(f"the scope @{scope.scope} is taken")
 
     def set_star(self, user: str, package: str, *, starred: bool) -> None:

@@ -115,6 +115,32 @@ class ScopeItem(Item):
     scope = UnicodeAttribute()
     owner = UnicodeAttribute()
     created = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)  # "user" | "org"; absent on older items: reads as "user"
+
+
+class OrgItem(Item):
+    name = UnicodeAttribute()
+    created = UnicodeAttribute()
+
+
+class OrgMemberItem(Item):
+    """A membership, stored twice: under the org (MEMBER#) and under the user (ORGOF#)."""
+
+    org = UnicodeAttribute()
+    user = UnicodeAttribute()
+    role = UnicodeAttribute()
+
+
+class TeamItem(Item):
+    org = UnicodeAttribute()
+    team = UnicodeAttribute()
+    description = UnicodeAttribute()
+
+
+class TeamMemberItem(Item):
+    org = UnicodeAttribute()
+    team = UnicodeAttribute()
+    user = UnicodeAttribute()
 
 
 class EphemeralItem(Item):
@@ -154,6 +180,10 @@ class Table:
     star: type[StarItem]
     scope: type[ScopeItem]
     ephemeral: type[EphemeralItem]
+    org: type[OrgItem]
+    org_member: type[OrgMemberItem]
+    team: type[TeamItem]
+    team_member: type[TeamMemberItem]
 
 
 @cache
@@ -181,6 +211,10 @@ def _table(table: str, region: str, host: str | None) -> Table:
         star=bind(StarItem),
         scope=bind(ScopeItem),
         ephemeral=bind(EphemeralItem),
+        org=bind(OrgItem),
+        org_member=bind(OrgMemberItem),
+        team=bind(TeamItem),
+        team_member=bind(TeamMemberItem),
     )
 
 
@@ -239,16 +273,19 @@ def commit(
     t: Table,
     puts: Sequence[tuple[Model, Condition | None]],
     deletes: Sequence[Model] = (),
+    guarded_deletes: Sequence[tuple[Model, Condition]] = (),
 ) -> list[str | None] | None:
-    """Write the puts, then the deletes, as one transaction. None when it committed; when a
-    condition (or a racing transaction) refused it, the cancellation code of each operation, in
-    order. Anything else raises."""
+    """Write the puts, then the deletes, then the deletes with a condition, as one
+    transaction. None when it committed; when a condition (or a racing transaction) refused it,
+    the cancellation code of each operation, in order. Anything else raises."""
     try:
         with TransactWrite(connection=t.connection) as tx:
             for item, condition in puts:
                 tx.save(item, condition=condition)
             for item in deletes:
                 tx.delete(item)
+            for item, condition in guarded_deletes:
+                tx.delete(item, condition=condition)
     except TransactWriteError as exc:
         reasons = getattr(exc.cause, "cancellation_reasons", None) or []
         codes = [reason.code if reason is not None else None for reason in reasons]

@@ -91,8 +91,57 @@ class TokenRecord:
 @dataclass(frozen=True)
 class ScopeRecord:
     scope: str
-    owner: str  # a user name now; an org name once orgs exist
+    owner: str  # the user, or the org, that owns it
     created: str
+    kind: str = "user"  # "user" | "org"
+
+
+@dataclass(frozen=True)
+class OrgRecord:
+    name: str
+    created: str
+
+
+ORG_ROLES = ("owner", "admin", "developer")
+
+
+class OrgStore(Protocol):
+    """Orgs, their members (with npm's roles) and teams. npm: every org has a `developers` team
+    that new members join (the domain adds them; the store only stores)."""
+
+    def create_org(self, org: OrgRecord, owner: str) -> None:
+        """At once: claim the scope of the org's name (ScopeRecord kind="org", owner=org name),
+        store the org, and make `owner` its first member with role "owner". ScopeClaimedError
+        when the scope is taken (by a user or an org) and nothing is written."""
+
+    def get_org(self, name: str) -> OrgRecord | None: ...
+
+    def members(self, org: str) -> dict[str, str]:
+        """user -> role."""
+
+    def set_member(self, org: str, user: str, role: str) -> None:
+        """Add or change a member (upsert)."""
+
+    def remove_member(self, org: str, user: str) -> bool:
+        """Remove from the org and from all of its teams; True if they were a member."""
+
+    def orgs_of(self, user: str) -> dict[str, str]:
+        """org -> role, for every org the user belongs to."""
+
+    def create_team(self, org: str, team: str, description: str) -> None:
+        """ConflictError (TeamExistsError) if the team exists."""
+
+    def delete_team(self, org: str, team: str) -> bool: ...
+
+    def teams(self, org: str) -> dict[str, str]:
+        """team -> description."""
+
+    def team_members(self, org: str, team: str) -> list[str]:
+        """Sorted user names."""
+
+    def add_team_member(self, org: str, team: str, user: str) -> None: ...
+
+    def remove_team_member(self, org: str, team: str, user: str) -> bool: ...
 
 
 class PackageStore(Protocol):

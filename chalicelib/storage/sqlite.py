@@ -54,7 +54,10 @@ CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
 -- An expression index, so databases from before `list_tokens` need no migration.
 CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (json_extract(doc, '$.user'));
 CREATE TABLE IF NOT EXISTS scopes (
-    scope TEXT PRIMARY KEY, owner TEXT NOT NULL, created TEXT NOT NULL);
+    scope TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    created TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'user');  -- "user" | "org"; added by _migrate on older files
 CREATE TABLE IF NOT EXISTS dependencies (
     dependency TEXT NOT NULL,
     dependent TEXT NOT NULL,
@@ -81,6 +84,15 @@ class SqliteDatabase:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connection().executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added after a table was first created. Checked and added in one write
+        transaction, so two processes opening an old file at once add each column once."""
+        with self.transaction() as conn:
+            scopes = {str(row[1]) for row in conn.execute("PRAGMA table_info(scopes)")}
+            if "kind" not in scopes:
+                conn.execute("ALTER TABLE scopes ADD COLUMN kind TEXT NOT NULL DEFAULT 'user'")
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -220,7 +232,7 @@ class SqliteAccountStore:
                     "INSERT INTO users (name, doc) VALUES (?, ?)", (user.name, user_to_json(user))
                 )
                 conn.execute(
-                    "INSERT INTO scopes (scope, owner, created) VALUES (?, ?, ?)",
+                    "INSERT INTO scopes (scope, owner, created, kind) VALUES (?, ?, ?, 'user')",
                     (user.name, user.name, user.created),
                 )
         except sqlite3.IntegrityError as exc:
@@ -268,15 +280,18 @@ class SqliteAccountStore:
             conn.execute("DELETE FROM tokens WHERE key = ?", (key,))
 
     def get_scope(self, scope: str) -> ScopeRecord | None:
-        rows = self._db.read("SELECT owner, created FROM scopes WHERE scope = ?", (scope,))
-        return ScopeRecord(scope, str(rows[0][0]), str(rows[0][1])) if rows else None
+        rows = self._db.read("SELECT owner, created, kind FROM scopes WHERE scope = ?", (scope,))
+        if not rows:
+            return None
+        owner, created, kind = rows[0]
+        return ScopeRecord(scope, str(owner), str(created), str(kind or "user"))
 
     def claim_scope(self, scope: ScopeRecord) -> None:
         try:
             with self._db.transaction() as conn:
                 conn.execute(
-                    "INSERT INTO scopes (scope, owner, created) VALUES (?, ?, ?)",
-                    (scope.scope, scope.owner, scope.created),
+                    "INSERT INTO scopes (scope, owner, created, kind) VALUES (?, ?, ?, ?)",
+                    (scope.scope, scope.owner, scope.created, scope.kind),
                 )
         except sqlite3.IntegrityError as exc:
             raise ScopeClaimedError(f"Scope @{scope.scope} is already claimed") from exc

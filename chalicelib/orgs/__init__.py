@@ -1,0 +1,1 @@
+"""Orgs, their members and teams (npm org, npm team)."""

@@ -1,0 +1,173 @@
+"""`npm org set|rm|ls` and `npm team create|destroy|add|rm|ls` (libnpmorg, libnpmteam).
+
+npm's roles: an org's owners manage everything, owners included; admins manage members who are
+not owners, and teams; developers publish and read. Every org has a `developers` team that new
+members join, and leaving the org means leaving its teams.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.auth.service import Actor, validate_new_user
+from chalicelib.clock import now_iso
+from chalicelib.errors import (
+    InvalidPayloadError,
+    NotFoundError,
+    PermissionDeniedError,
+    UserNotFoundError,
+)
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import ORG_ROLES, OrgRecord
+
+DEVELOPERS = "developers"
+OWNER, ADMIN, DEVELOPER = ORG_ROLES
+# npm's archaic synonyms (registry docs, orgs/memberships.md).
+ROLE_SYNONYMS = {"super-admin": OWNER, "team-admin": ADMIN}
+
+
+class OrgNotFoundError(NotFoundError):
+    pass
+
+
+class TeamNotFoundError(NotFoundError):
+    pass
+
+
+def create_org(registry: Registry, name: str, owner: str) -> OrgRecord:
+    """An operator's `tarbox org create NAME --owner USER`, and a publisher claiming a scope."""
+    validate_new_user(name, "org@example.com", "-")  # an org name is a scope: same rules
+    if registry.accounts.get_user(owner) is None:
+        raise UserNotFoundError(f"There is no user with the username {owner!r}")
+    org = OrgRecord(name, now_iso())
+    registry.orgs.create_org(org, owner)
+    registry.orgs.create_team(name, DEVELOPERS, "every member of the org")
+    registry.orgs.add_team_member(name, DEVELOPERS, owner)
+    return org
+
+
+def role_of(registry: Registry, org: str, user: str) -> str | None:
+    return registry.orgs.members(org).get(user)
+
+
+def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, Any]:
+    user, role = _user_field(body), _role(body)
+    members = _members_for_manager(registry, actor, org)
+    if registry.accounts.get_user(user) is None:
+        raise UserNotFoundError(f"There is no user with the username {user!r}")
+    if OWNER in (role, members.get(user)) and members.get(actor.name) != OWNER:
+        raise PermissionDeniedError("Only an org's owners can add, change or remove owners")
+    if members.get(user) == OWNER and role != OWNER:
+        _keep_an_owner(members, user)
+    registry.orgs.set_member(org, user, role)
+    if user not in members:
+        registry.orgs.add_team_member(org, DEVELOPERS, user)
+    size = len(members) + (0 if user in members else 1)
+    return {"org": {"name": org, "size": size}, "user": user, "role": role}
+
+
+def remove_member(registry: Registry, actor: Actor, org: str, body: Any) -> None:
+    user = _user_field(body)
+    members = _members_for_manager(registry, actor, org)
+    if user not in members:
+        raise NotFoundError(f"{user} is not a member of {org}")
+    if members[user] == OWNER:
+        if members.get(actor.name) != OWNER:
+            raise PermissionDeniedError("Only an org's owners can remove owners")
+        _keep_an_owner(members, user)
+    registry.orgs.remove_member(org, user)
+
+
+def list_members(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
+    members = _members(registry, org)
+    if actor.name not in members:
+        raise OrgNotFoundError(f"No org {org!r} that you belong to")
+    return members
+
+
+def create_team(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, str]:
+    _members_for_manager(registry, actor, org)
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        raise InvalidPayloadError("A team needs a name")
+    team = body["name"]
+    validate_new_user(team, "team@example.com", "-")
+    description = body.get("description") if isinstance(body.get("description"), str) else ""
+    registry.orgs.create_team(org, team, description or "")
+    return {"name": team, "description": description or ""}
+
+
+def destroy_team(registry: Registry, actor: Actor, org: str, team: str) -> None:
+    _members_for_manager(registry, actor, org)
+    if not registry.orgs.delete_team(org, team):
+        raise TeamNotFoundError(f"No team {org}:{team}")
+
+
+def add_team_member(
+    registry: Registry, actor: Actor, org: str, team: str, body: Any
+) -> dict[str, str]:
+    members = _members_for_manager(registry, actor, org)
+    user = _user_field(body)
+    _team(registry, org, team)
+    if user not in members:
+        raise InvalidPayloadError(f"{user} must be a member of {org} to join one of its teams")
+    registry.orgs.add_team_member(org, team, user)
+    return {"org": org, "team": team, "user": user}
+
+
+def remove_team_member(registry: Registry, actor: Actor, org: str, team: str, body: Any) -> None:
+    _members_for_manager(registry, actor, org)
+    _team(registry, org, team)
+    if not registry.orgs.remove_team_member(org, team, _user_field(body)):
+        raise NotFoundError(f"{_user_field(body)} is not in {org}:{team}")
+
+
+def list_teams(registry: Registry, actor: Actor, org: str) -> list[str]:
+    list_members(registry, actor, org)
+    return [f"{org}:{team}" for team in sorted(registry.orgs.teams(org))]
+
+
+def list_team_members(registry: Registry, actor: Actor, org: str, team: str) -> list[str]:
+    list_members(registry, actor, org)
+    _team(registry, org, team)
+    return registry.orgs.team_members(org, team)
+
+
+def _members(registry: Registry, org: str) -> dict[str, str]:
+    if registry.orgs.get_org(org) is None:
+        raise OrgNotFoundError(f"No org {org!r}")
+    return registry.orgs.members(org)
+
+
+def _members_for_manager(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
+    if actor.readonly or actor.grants:
+        raise PermissionDeniedError("This token cannot manage orgs")
+    members = _members(registry, org)
+    if members.get(actor.name) not in (OWNER, ADMIN):
+        if actor.name not in members:
+            raise OrgNotFoundError(f"No org {org!r} that you belong to")
+        raise PermissionDeniedError(f"Only owners and admins of {org} can do that")
+    return members
+
+
+def _team(registry: Registry, org: str, team: str) -> None:
+    if team not in registry.orgs.teams(org):
+        raise TeamNotFoundError(f"No team {org}:{team}")
+
+
+def _keep_an_owner(members: dict[str, str], leaving: str) -> None:
+    if [u for u, r in members.items() if r == OWNER] == [leaving]:
+        raise PermissionDeniedError("An org must keep at least one owner")
+
+
+def _user_field(body: Any) -> str:
+    if not isinstance(body, dict) or not isinstance(body.get("user"), str) or not body["user"]:
+        raise InvalidPayloadError("user is required")
+    return str(body["user"]).lstrip("@")
+
+
+def _role(body: Any) -> str:
+    role = body.get("role") or DEVELOPER
+    role = ROLE_SYNONYMS.get(role, role)
+    if role not in ORG_ROLES:
+        raise InvalidPayloadError(f"role must be one of {', '.join(ORG_ROLES)}")
+    return str(role)

@@ -1,0 +1,77 @@
+"""Orgs and teams through libnpmorg's and libnpmteam's routes: npm's roles and their powers."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api, body_of
+from tests.builders import a_publish_body
+
+
+def an_org(api: Api, owner: str) -> None:
+    # claiming an unowned scope by publishing into it makes it an org
+    assert api.call("PUT", "/@acme%2fx", a_publish_body("@acme/x"), token=owner).status_code == 201
+
+
+def test_roles_and_powers(api: Api, alice: str) -> None:
+    an_org(api, alice)
+    bob, carol = api.add_user("bob"), api.add_user("carol")
+    api.add_user("dave")
+    added = api.call("PUT", "/-/org/acme/user", {"user": "bob", "role": "admin"}, token=alice)
+    assert added.status_code == 201 and body_of(added) == {
+        "org": {"name": "acme", "size": 2},
+        "user": "bob",
+        "role": "admin",
+    }
+    # admins manage non-owners, not owners; developers manage nothing
+    assert api.call("PUT", "/-/org/acme/user", {"user": "carol"}, token=bob).status_code == 201
+    assert (
+        api.call(
+            "PUT", "/-/org/acme/user", {"user": "dave", "role": "owner"}, token=bob
+        ).status_code
+        == 403
+    )
+    assert api.call("PUT", "/-/org/acme/user", {"user": "dave"}, token=carol).status_code == 403
+    assert api.call("DELETE", "/-/org/acme/user", {"user": "alice"}, token=bob).status_code == 403
+    assert body_of(api.call("GET", "/-/org/acme/user", token=carol)) == {
+        "alice": "owner",
+        "bob": "admin",
+        "carol": "developer",
+    }
+    # the last owner stays; unknown users and roles are refused
+    assert api.call("DELETE", "/-/org/acme/user", {"user": "alice"}, token=alice).status_code == 403
+    assert api.call("PUT", "/-/org/acme/user", {"user": "ghost"}, token=alice).status_code == 404
+    assert (
+        api.call(
+            "PUT", "/-/org/acme/user", {"user": "dave", "role": "boss"}, token=alice
+        ).status_code
+        == 400
+    )
+    # members publish into the org's scope
+    assert api.call("PUT", "/@acme%2fy", a_publish_body("@acme/y"), token=carol).status_code == 201
+    dave = api.call(
+        "PUT", "/-/user/org.couchdb.user:dave", {"name": "dave", "password": "correct horse"}
+    )
+    outsider = body_of(dave)["token"]
+    assert (
+        api.call("PUT", "/@acme%2fz", a_publish_body("@acme/z"), token=outsider).status_code == 403
+    )
+
+
+def test_teams(api: Api, alice: str) -> None:
+    an_org(api, alice)
+    bob = api.add_user("bob")
+    api.call("PUT", "/-/org/acme/user", {"user": "bob"}, token=alice)
+    assert body_of(api.call("GET", "/-/org/acme/team?format=cli", token=bob)) == ["acme:developers"]
+    assert body_of(api.call("GET", "/-/team/acme/developers/user?format=cli", token=bob)) == [
+        "alice",
+        "bob",
+    ]
+    assert api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=bob).status_code == 403
+    assert api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice).status_code == 201
+    assert api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice).status_code == 409
+    added = api.call("PUT", "/-/team/acme/core/user", {"user": "bob"}, token=alice)
+    assert added.status_code == 201 and body_of(added)["user"] == "bob"
+    api.call("DELETE", "/-/org/acme/user", {"user": "bob"}, token=alice)
+    assert body_of(api.call("GET", "/-/team/acme/core/user?format=cli", token=alice)) == []
+    assert api.call("DELETE", "/-/team/acme/core", token=alice).status_code == 200
+    assert api.call("DELETE", "/-/team/acme/core", token=alice).status_code == 404
+    assert api.call("GET", "/-/org/acme/user", token=bob).status_code == 404  # not a member now

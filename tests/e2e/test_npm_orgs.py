@@ -1,0 +1,103 @@
+"""`npm org` and `npm team` with the real npm; orgs made by claiming a scope or by an operator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.harness import ROOT, Registry, Workspace, a_library, add_user, tarbox_server, unique
+
+
+def machine(tmp_path: Path, registry: Registry, who: str) -> tuple[str, Workspace]:
+    name = unique(who)
+    return name, Workspace(tmp_path / who, registry, token=add_user(registry, name))
+
+
+def test_org_members_and_teams(tmp_path: Path, registry: Registry) -> None:
+    alice, a = machine(tmp_path, registry, "alice")
+    bob, b = machine(tmp_path, registry, "bob")
+    carol, c = machine(tmp_path, registry, "carol")
+    org = unique("org")
+
+    # publishing into an unowned scope makes it an org, owned by the publisher
+    a.run("npm", "publish", "--access", "public", cwd=a_library(a.root, f"@{org}/first")).ok()
+    assert json.loads(a.run("npm", "org", "ls", org, "--json").ok().out) == {alice: "owner"}
+
+    assert "You now have 2 members" in a.run("npm", "org", "set", org, bob, "admin").ok().out
+    b.run("npm", "team", "create", f"@{org}:devs").ok()
+    refused = b.run("npm", "team", "add", f"@{org}:devs", carol)  # not a member yet
+    assert refused.code != 0
+    b.run("npm", "org", "set", org, carol).ok()  # developer by default
+    b.run("npm", "team", "add", f"@{org}:devs", carol).ok()
+    teams = json.loads(c.run("npm", "team", "ls", f"@{org}", "--json").ok().out)
+    assert sorted(teams) == [f"{org}:developers", f"{org}:devs"]
+    assert json.loads(c.run("npm", "team", "ls", f"@{org}:devs", "--json").ok().out) == [carol]
+
+    # developers publish into the org's scope, but do not manage it
+    c.run("npm", "publish", "--access", "public", cwd=a_library(c.root, f"@{org}/second")).ok()
+    assert c.run("npm", "org", "set", org, unique("nobody")).code != 0
+    assert "403" in c.run("npm", "team", "create", f"@{org}:mine").out
+
+    # leaving the org means leaving its teams, and its scope
+    a.run("npm", "org", "rm", org, carol).ok()
+    assert json.loads(a.run("npm", "team", "ls", f"@{org}:devs", "--json").ok().out) == []
+    gone = c.run(
+        "npm", "publish", "--access", "public", cwd=a_library(c.root / "x", f"@{org}/third")
+    )
+    assert gone.code != 0 and "403" in gone.out
+    b.run("npm", "team", "destroy", f"@{org}:devs").ok()
+    assert json.loads(a.run("npm", "team", "ls", f"@{org}", "--json").ok().out) == [
+        f"{org}:developers"
+    ]
+    last = a.run("npm", "org", "rm", org, alice)
+    assert last.code != 0  # an org keeps an owner
+
+
+def test_operator_creates_an_org(tmp_path: Path) -> None:
+    with tarbox_server(tmp_path, {}) as server:
+        token = add_user(server, "opsowner")
+        org = unique("ops")
+        created = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "chalicelib.cli",
+                "org",
+                "create",
+                org,
+                "--owner",
+                "opsowner",
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert created.returncode == 0, created.stderr
+        owner = Workspace(tmp_path / "owner", server, token=token)
+        assert json.loads(owner.run("npm", "org", "ls", org, "--json").ok().out) == {
+            "opsowner": "owner"
+        }
+        again = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "chalicelib.cli",
+                "org",
+                "create",
+                org,
+                "--owner",
+                "opsowner",
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert again.returncode == 1 and again.stderr.startswith("tarbox: ")
