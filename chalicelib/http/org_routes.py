@@ -13,7 +13,7 @@ from chalicelib import wiring
 from chalicelib.http import params, render
 from chalicelib.http.errors import translated
 from chalicelib.http.request import actor
-from chalicelib.orgs import service
+from chalicelib.orgs import grants, service
 
 orgs = Blueprint(__name__)
 JSON_TYPES = ["application/json", "text/plain"]
@@ -114,3 +114,37 @@ def list_team_members(org: str, team: str) -> Response:
     registry = wiring.registry()
     who = actor(registry, _request())
     return _cli_or_object(service.list_team_members(registry, who, _name(org), _name(team)))
+
+
+@_route("/-/team/{org}/{team}/package", methods=["PUT"], content_types=JSON_TYPES)
+def grant_team_package(org: str, team: str) -> Response:
+    registry = wiring.registry()
+    who = actor(registry, _request())
+    granted = grants.grant(registry, who, _name(org), _name(team), _body())
+    return render.json_response(granted, status=201)
+
+
+@_route("/-/team/{org}/{team}/package", methods=["DELETE"], content_types=JSON_TYPES)
+def revoke_team_package(org: str, team: str) -> Response:
+    registry = wiring.registry()
+    grants.revoke(registry, actor(registry, _request()), _name(org), _name(team), _body())
+    return Response(body="", status_code=204)
+
+
+@_route("/-/team/{org}/{team}/package", methods=["GET"])
+def list_team_packages(org: str, team: str) -> Response:
+    registry = wiring.registry()
+    service.list_members(registry, actor(registry, _request()), _name(org))
+    return render.json_response(grants.team_packages(registry, _name(org), _name(team)))
+
+
+@_route("/-/package/{p1}/collaborators", methods=["GET"])
+def collaborators(p1: str) -> Response:
+    registry = wiring.registry()
+    return render.json_response(grants.collaborators(registry, params.package_name(p1)))
+
+
+@_route("/-/package/{p1}/{p2}/collaborators", methods=["GET"])
+def scoped_collaborators(p1: str, p2: str) -> Response:
+    registry = wiring.registry()
+    return render.json_response(grants.collaborators(registry, params.scoped_name(p1, p2)))

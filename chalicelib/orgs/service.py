@@ -52,7 +52,7 @@ def role_of(registry: Registry, org: str, user: str) -> str | None:
 
 def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, Any]:
     user, role = _user_field(body), _role(body)
-    members = _members_for_manager(registry, actor, org)
+    members = manager_members(registry, actor, org)
     if registry.accounts.get_user(user) is None:
         raise UserNotFoundError(f"There is no user with the username {user!r}")
     if OWNER in (role, members.get(user)) and members.get(actor.name) != OWNER:
@@ -68,7 +68,7 @@ def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[st
 
 def remove_member(registry: Registry, actor: Actor, org: str, body: Any) -> None:
     user = _user_field(body)
-    members = _members_for_manager(registry, actor, org)
+    members = manager_members(registry, actor, org)
     if user not in members:
         raise NotFoundError(f"{user} is not a member of {org}")
     if members[user] == OWNER:
@@ -86,7 +86,7 @@ def list_members(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
 
 
 def create_team(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, str]:
-    _members_for_manager(registry, actor, org)
+    manager_members(registry, actor, org)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str):
         raise InvalidPayloadError("A team needs a name")
     team = body["name"]
@@ -97,7 +97,7 @@ def create_team(registry: Registry, actor: Actor, org: str, body: Any) -> dict[s
 
 
 def destroy_team(registry: Registry, actor: Actor, org: str, team: str) -> None:
-    _members_for_manager(registry, actor, org)
+    manager_members(registry, actor, org)
     if not registry.orgs.delete_team(org, team):
         raise TeamNotFoundError(f"No team {org}:{team}")
 
@@ -105,7 +105,7 @@ def destroy_team(registry: Registry, actor: Actor, org: str, team: str) -> None:
 def add_team_member(
     registry: Registry, actor: Actor, org: str, team: str, body: Any
 ) -> dict[str, str]:
-    members = _members_for_manager(registry, actor, org)
+    members = manager_members(registry, actor, org)
     user = _user_field(body)
     _team(registry, org, team)
     if user not in members:
@@ -115,7 +115,7 @@ def add_team_member(
 
 
 def remove_team_member(registry: Registry, actor: Actor, org: str, team: str, body: Any) -> None:
-    _members_for_manager(registry, actor, org)
+    manager_members(registry, actor, org)
     _team(registry, org, team)
     if not registry.orgs.remove_team_member(org, team, _user_field(body)):
         raise NotFoundError(f"{_user_field(body)} is not in {org}:{team}")
@@ -138,7 +138,7 @@ def _members(registry: Registry, org: str) -> dict[str, str]:
     return registry.orgs.members(org)
 
 
-def _members_for_manager(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
+def manager_members(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
     if actor.readonly or actor.grants:
         raise PermissionDeniedError("This token cannot manage orgs")
     members = _members(registry, org)

@@ -13,6 +13,7 @@ from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
+from chalicelib.orgs.grants import writers_of
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.permissions import require_writer
@@ -48,7 +49,8 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
             )
         versions = registry.packages.list_versions(name)
         updated = compute(package, versions)
-        check_transition(view_of(package, versions), view_of(updated, versions), actor)
+        writers = writers_of(registry, package)
+        check_transition(view_of(package, versions, writers), view_of(updated, versions), actor)
         if updated is not package:  # an unchanged package is answered, not rewritten
             registry.packages.update_package(updated, package.rev)
             render_documents(registry, updated, base_url)

@@ -10,9 +10,9 @@ from chalicelib.errors import (
     PermissionDeniedError,
     VersionNotFoundError,
 )
+from chalicelib.orgs.grants import require_may_write
 from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.meta import hoisted_meta
-from chalicelib.packuments.permissions import require_maintainer
 from chalicelib.packuments.tags import validate_tag
 from chalicelib.packuments.updates import next_rev
 from chalicelib.registry import Registry
@@ -39,7 +39,7 @@ def set_dist_tag(
         raise VersionNotFoundError(f"{name}@{version} does not exist")
 
     def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
-        require_maintainer(package, actor)
+        require_may_write(registry, package, actor)
         if package.dist_tags.get(tag) == version:
             return package
         tags = {**package.dist_tags, tag: version}
@@ -60,7 +60,7 @@ def remove_dist_tag(
         raise PermissionDeniedError("The latest tag cannot be removed")
 
     def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
-        require_maintainer(package, actor)
+        require_may_write(registry, package, actor)
         if tag not in package.dist_tags:
             raise NotFoundError(f"{name} has no dist-tag {tag!r}")
         tags = {k: v for k, v in package.dist_tags.items() if k != tag}

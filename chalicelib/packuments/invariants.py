@@ -36,9 +36,16 @@ class PackageView:
     ever_published: frozenset[str] = frozenset()
     access: str = "public"
     mfa: str = "none"
+    # Who may change it: maintainers, plus org owners and read-write teams (orgs/grants.py).
+    # None: the maintainers alone.
+    writers: frozenset[str] | None = None
 
 
-def view_of(package: PackageRecord, versions: list[VersionRecord]) -> PackageView:
+def view_of(
+    package: PackageRecord,
+    versions: list[VersionRecord],
+    writers: frozenset[str] | None = None,
+) -> PackageView:
     gone = set(package.unpublished) | set((package.tombstone or {}).get("versions", []))
     return PackageView(
         name=package.name,
@@ -50,6 +57,7 @@ def view_of(package: PackageRecord, versions: list[VersionRecord]) -> PackageVie
         ever_published=frozenset(v.version for v in versions),
         access=package.access,
         mfa=package.mfa,
+        writers=writers,
     )
 
 
@@ -73,7 +81,8 @@ def _check_new_package(new: PackageView, actor: Actor) -> None:
 def _check_actor(old: PackageView, new: PackageView, actor: Actor) -> None:
     if old.name != new.name:
         raise InvariantViolationError(f"The document's name must stay {old.name!r}")
-    if _changed_beyond_stars(old, new) and actor.name not in old.maintainers:
+    writers = old.maintainers if old.writers is None else old.writers
+    if _changed_beyond_stars(old, new) and actor.name not in writers:
         raise PermissionDeniedError(
             f"You do not have permission to change {old.name!r}. "
             "Are you logged in as the correct user?"

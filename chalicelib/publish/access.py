@@ -10,9 +10,10 @@ from chalicelib.errors import (
     PermissionDeniedError,
     ScopeClaimedError,
 )
+from chalicelib.orgs.grants import require_may_write
 from chalicelib.orgs.service import create_org
 from chalicelib.packuments.names import require_valid_name, scope_of
-from chalicelib.packuments.permissions import require_maintainer
+from chalicelib.packuments.permissions import require_writer
 from chalicelib.publish.payload import PublishRequest
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, ScopeRecord
@@ -26,7 +27,8 @@ def may_publish(registry: Registry, actor: Actor, request: PublishRequest) -> No
     latest state, when the version is written)."""
     package = registry.packages.get_package(request.name)
     if package is not None and package.tombstone is None:
-        require_maintainer(package, actor)
+        require_writer(actor, package.name)
+        require_may_write(registry, package, actor)
         access_for_existing(package, request.access)
         return
     require_valid_name(request.name, new=True)

@@ -17,12 +17,13 @@ from chalicelib.errors import (
     VersionExistsError,
 )
 from chalicelib.lifecycle.access import require_publish_mfa
+from chalicelib.orgs.grants import require_may_write, writers_of
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.names import require_valid_name
-from chalicelib.packuments.permissions import require_maintainer, require_writer
+from chalicelib.packuments.permissions import require_writer
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.updates import next_rev, with_retries
 from chalicelib.publish.access import access_for_existing, access_for_new, may_publish
@@ -90,7 +91,10 @@ def _store(
         return _create(registry, actor, request, version)
     if package.tombstone is not None:
         return _recreate(registry, actor, request, version, package)
-    require_maintainer(package, actor)
+    require_writer(actor, request.name)
+    writers = writers_of(registry, package)
+    if actor.name not in writers:
+        require_may_write(registry, package, actor)
     existing = registry.packages.get_version(request.name, request.version)
     if existing is not None:
         return _identical_retry(package, existing, request, actor)
@@ -101,7 +105,8 @@ def _store(
         meta=hoisted_meta(version) if "latest" in request.dist_tags else package.meta,
     )
     versions = registry.packages.list_versions(request.name)
-    check_transition(view_of(package, versions), view_of(updated, [*versions, version]), actor)
+    old = view_of(package, versions, writers)
+    check_transition(old, view_of(updated, [*versions, version]), actor)
     try:
         registry.packages.add_version(updated, version, package.rev)
     except VersionExistsError:

@@ -6,21 +6,31 @@ Item layout (pk / sk):
     ORG#<org>   TEAM#<team>                a team and its description
     ORG#<org>   TEAMMEMBER#<team>#<user>   a member of a team ('#' is not in npm's names)
     USER#<user> ORGOF#<org>                a copy of the membership, for orgs_of
+    ORG#<org>   GRANT#<team>#<package>     a team's permission on a package
+    PKGGRANT#<package> <org>:<team>        a copy of the grant, for package_grants
 
-A membership and its copy are written and removed in one transaction. `create_org` writes the
-scope item (conditional: the scope must be free), the org, the owner's membership and its copy
-in one transaction.
+A membership and its copy (and a grant and its copy) are written and removed in one
+transaction. `create_org` writes the scope item (conditional: the scope must be free), the org,
+the owner's membership and its copy in one transaction. The grant model lives here rather than
+in `dynamo_models`, bound to the same table and connection by `_grant_model`.
 """
 
 from __future__ import annotations
+
+from functools import cache
+
+from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError, ScopeClaimedError, TeamExistsError
 from chalicelib.settings import Settings
 from chalicelib.storage.dynamo_accounts import scope_item
 from chalicelib.storage.dynamo_models import (
     CONDITION_FAILED,
+    Item,
     OrgMemberItem,
     Table,
+    _bind,
+    _table,
     commit,
     delete,
     get,
@@ -36,6 +46,24 @@ MEMBER_PREFIX = "MEMBER#"
 TEAM_PREFIX = "TEAM#"
 TEAM_MEMBER_PREFIX = "TEAMMEMBER#"
 ORG_OF_PREFIX = "ORGOF#"
+GRANT_PREFIX = "GRANT#"
+
+
+class TeamGrantItem(Item):
+    """A grant, stored twice: under the org (GRANT#) and under the package (PKGGRANT#)."""
+
+    org = UnicodeAttribute()
+    team = UnicodeAttribute()
+    package = UnicodeAttribute()
+    permission = UnicodeAttribute()
+
+
+@cache
+def _grant_model(table: str, region: str, host: str | None) -> type[TeamGrantItem]:
+    """TeamGrantItem bound to the table, sharing the connection of the table's other models."""
+    model = _bind(TeamGrantItem, table, region, host)
+    model._connection = _table(table, region, host).item._get_connection()
+    return model
 
 
 def _org_pk(org: str) -> str:
@@ -50,6 +78,27 @@ def _team_member_prefix(team: str) -> str:
     return f"{TEAM_MEMBER_PREFIX}{team}#"
 
 
+def _team_grant_prefix(team: str) -> str:
+    return f"{GRANT_PREFIX}{team}#"
+
+
+def _package_pk(package: str) -> str:
+    return f"PKGGRANT#{package}"
+
+
+def _grants(
+    model: type[TeamGrantItem], org: str, team: str, package: str, permission: str = ""
+) -> list[TeamGrantItem]:
+    """The grant item and its copy under the package. `permission` only matters for writes."""
+    return [
+        model(pk, sk, org=org, team=team, package=package, permission=permission)
+        for pk, sk in (
+            (_org_pk(org), _team_grant_prefix(team) + package),
+            (_package_pk(package), f"{org}:{team}"),
+        )
+    ]
+
+
 def _memberships(t: Table, org: str, user: str, role: str = "") -> list[OrgMemberItem]:
     """The membership item and its copy under the user. `role` only matters for writes."""
     return [
@@ -61,6 +110,9 @@ def _memberships(t: Table, org: str, user: str, role: str = "") -> list[OrgMembe
 class DynamoOrgStore:
     def __init__(self, settings: Settings) -> None:
         self._t = table_for(settings)
+        self._grant = _grant_model(
+            settings.table_name, settings.aws_region, settings.aws_endpoint_url
+        )
 
     def create_org(self, org: OrgRecord, owner: str) -> None:
         t = self._t
@@ -126,11 +178,17 @@ class DynamoOrgStore:
         t = self._t
         if not delete(t.team(_org_pk(org), TEAM_PREFIX + team), t.team.sk.exists()):
             return False
-        # Any number of members, so a batch rather than one transaction (at most 100 items).
+        # Any number of members and grants, so a batch rather than one transaction (at most 100
+        # items). Every item is in the one table, so one batch takes them all.
         members = query_prefix(t.team_member, _org_pk(org), _team_member_prefix(team))
-        with translated(), t.team_member.batch_write() as batch:
-            for item in members:
-                batch.delete(item)
+        grants = [
+            copy
+            for item in query_prefix(self._grant, _org_pk(org), _team_grant_prefix(team))
+            for copy in _grants(self._grant, org, team, item.package)
+        ]
+        with translated(), t.item.batch_write() as batch:
+            for each in [*members, *grants]:
+                batch.delete(each)
         return True
 
     def teams(self, org: str) -> dict[str, str]:
@@ -151,3 +209,25 @@ class DynamoOrgStore:
         t = self._t
         item = t.team_member(_org_pk(org), _team_member_prefix(team) + user)
         return delete(item, t.team_member.sk.exists())
+
+    def grant(self, org: str, team: str, package: str, permission: str) -> None:
+        items = _grants(self._grant, org, team, package, permission)
+        if commit(self._t, [(item, None) for item in items]) is not None:
+            raise ConcurrentModificationError(f"{org}:{team} on {package} is being changed")
+
+    def revoke(self, org: str, team: str, package: str) -> bool:
+        grant, copy = _grants(self._grant, org, team, package)
+        codes = commit(self._t, [], [copy], [(grant, self._grant.pk.exists())])
+        if codes is None:
+            return True
+        if codes[-1] == CONDITION_FAILED:
+            return False
+        raise ConcurrentModificationError(f"{org}:{team} on {package} is being changed")
+
+    def team_packages(self, org: str, team: str) -> dict[str, str]:
+        items = query_prefix(self._grant, _org_pk(org), _team_grant_prefix(team))
+        return {item.package: item.permission for item in items}
+
+    def package_grants(self, package: str) -> dict[str, str]:
+        items = query_prefix(self._grant, _package_pk(package))
+        return {f"{item.org}:{item.team}": item.permission for item in items}

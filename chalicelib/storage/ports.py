@@ -143,6 +143,18 @@ class OrgStore(Protocol):
 
     def remove_team_member(self, org: str, team: str, user: str) -> bool: ...
 
+    def grant(self, org: str, team: str, package: str, permission: str) -> None:
+        """Give a team "read-only" or "read-write" on a package (upsert). Deleting the team
+        deletes its grants."""
+
+    def revoke(self, org: str, team: str, package: str) -> bool: ...
+
+    def team_packages(self, org: str, team: str) -> dict[str, str]:
+        """package -> permission."""
+
+    def package_grants(self, package: str) -> dict[str, str]:
+        """ "org:team" -> permission, for every team granted this package."""
+
 
 class PackageStore(Protocol):
     def get_package(self, name: str) -> PackageRecord | None: ...

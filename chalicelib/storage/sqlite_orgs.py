@@ -1,4 +1,5 @@
-"""The embedded OrgStore: tables `orgs`, `org_members`, `teams` and `team_members`.
+"""The embedded OrgStore: tables `orgs`, `org_members`, `teams`, `team_members` and
+`team_grants` (a team's permission on a package).
 
 An org's scope is a row of `scopes` (kind "org"), inserted in the transaction that creates the
 org, so the primary key of `scopes` decides between an org and a user (or another org) racing for
@@ -24,6 +25,10 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS team_members ("
     " org TEXT NOT NULL, team TEXT NOT NULL, user TEXT NOT NULL,"
     " PRIMARY KEY (org, team, user))",
+    "CREATE TABLE IF NOT EXISTS team_grants ("
+    " org TEXT NOT NULL, team TEXT NOT NULL, package TEXT NOT NULL, permission TEXT NOT NULL,"
+    " PRIMARY KEY (org, team, package))",
+    "CREATE INDEX IF NOT EXISTS team_grants_by_package ON team_grants (package)",
 )
 
 
@@ -91,6 +96,7 @@ class SqliteOrgStore:
         with self._db.transaction() as conn:
             cursor = conn.execute("DELETE FROM teams WHERE org = ? AND team = ?", (org, team))
             conn.execute("DELETE FROM team_members WHERE org = ? AND team = ?", (org, team))
+            conn.execute("DELETE FROM team_grants WHERE org = ? AND team = ?", (org, team))
         return cursor.rowcount == 1
 
     def teams(self, org: str) -> dict[str, str]:
@@ -117,3 +123,31 @@ class SqliteOrgStore:
                 (org, team, user),
             )
         return cursor.rowcount == 1
+
+    def grant(self, org: str, team: str, package: str, permission: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO team_grants (org, team, package, permission) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (org, team, package) DO UPDATE SET permission = excluded.permission",
+                (org, team, package, permission),
+            )
+
+    def revoke(self, org: str, team: str, package: str) -> bool:
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM team_grants WHERE org = ? AND team = ? AND package = ?",
+                (org, team, package),
+            )
+        return cursor.rowcount == 1
+
+    def team_packages(self, org: str, team: str) -> dict[str, str]:
+        rows = self._db.read(
+            "SELECT package, permission FROM team_grants WHERE org = ? AND team = ?", (org, team)
+        )
+        return {str(package): str(permission) for package, permission in rows}
+
+    def package_grants(self, package: str) -> dict[str, str]:
+        rows = self._db.read(
+            "SELECT org, team, permission FROM team_grants WHERE package = ?", (package,)
+        )
+        return {f"{org}:{team}": str(permission) for org, team, permission in rows}

@@ -75,3 +75,42 @@ def test_teams(api: Api, alice: str) -> None:
     assert api.call("DELETE", "/-/team/acme/core", token=alice).status_code == 200
     assert api.call("DELETE", "/-/team/acme/core", token=alice).status_code == 404
     assert api.call("GET", "/-/org/acme/user", token=bob).status_code == 404  # not a member now
+
+
+def test_team_grants_and_collaborators(api: Api, alice: str) -> None:
+    an_org(api, alice)
+    bob = api.add_user("bob")
+    api.call("PUT", "/-/org/acme/user", {"user": "bob"}, token=alice)
+    api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice)
+    api.call("PUT", "/-/team/acme/core/user", {"user": "bob"}, token=alice)
+    body = {"package": "@acme/x", "permissions": "read-only"}
+    assert api.call("PUT", "/-/team/acme/core/package", body, token=bob).status_code == 403
+    assert api.call("PUT", "/-/team/acme/core/package", body, token=alice).status_code == 201
+    assert body_of(api.call("GET", "/-/team/acme/core/package", token=bob)) == {"@acme/x": "read"}
+    assert body_of(api.call("GET", "/-/package/@acme%2fx/collaborators")) == {
+        "alice": "write",
+        "bob": "read",
+    }
+    assert (
+        api.call("PUT", "/@acme%2fx", a_publish_body("@acme/x", "2.0.0"), token=bob).status_code
+        == 403
+    )
+    body["permissions"] = "read-write"
+    api.call("PUT", "/-/team/acme/core/package", body, token=alice)
+    assert (
+        api.call("PUT", "/@acme%2fx", a_publish_body("@acme/x", "2.0.0"), token=bob).status_code
+        == 201
+    )
+    other = {"package": "elsewhere", "permissions": "read-only"}
+    api.call("PUT", "/elsewhere", a_publish_body("elsewhere"), token=alice)
+    assert api.call("PUT", "/-/team/acme/core/package", other, token=alice).status_code == 400
+    assert (
+        api.call(
+            "DELETE", "/-/team/acme/core/package", {"package": "@acme/x"}, token=alice
+        ).status_code
+        == 204
+    )
+    assert (
+        api.call("PUT", "/@acme%2fx", a_publish_body("@acme/x", "3.0.0"), token=bob).status_code
+        == 403
+    )

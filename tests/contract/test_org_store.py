@@ -260,3 +260,105 @@ def test_deleting_a_team_removes_its_members(org_store: OrgStore) -> None:
     assert org_store.team_members("acme", "ops") == []
     assert org_store.team_members("acme", "developers") == ["alice"]
     assert org_store.members("acme") == {"alice": "owner"}
+
+
+# --- grants -----------------------------------------------------------------------------------
+
+
+def test_a_grant_is_given_changed_and_revoked(org_store: OrgStore) -> None:
+    org_store.create_team("acme", "developers", "")
+
+    org_store.grant("acme", "developers", "widget", "read-only")
+    assert org_store.team_packages("acme", "developers") == {"widget": "read-only"}
+    assert org_store.package_grants("widget") == {"acme:developers": "read-only"}
+
+    org_store.grant("acme", "developers", "widget", "read-write")  # an upsert
+    assert org_store.team_packages("acme", "developers") == {"widget": "read-write"}
+    assert org_store.package_grants("widget") == {"acme:developers": "read-write"}
+
+    assert org_store.revoke("acme", "developers", "widget") is True
+    assert org_store.revoke("acme", "developers", "widget") is False
+    assert org_store.team_packages("acme", "developers") == {}
+    assert org_store.package_grants("widget") == {}
+
+
+def test_missing_grants_read_as_empty(org_store: OrgStore) -> None:
+    assert org_store.team_packages("nope", "developers") == {}
+    assert org_store.package_grants("nothing") == {}
+    assert org_store.revoke("nope", "developers", "nothing") is False
+
+
+def test_team_packages_lists_only_that_team(org_store: OrgStore) -> None:
+    # "dev" is a prefix of "devops": its packages must not leak into the other's.
+    for team in ("dev", "devops", "ops"):
+        org_store.create_team("acme", team, "")
+    org_store.grant("acme", "dev", "a", "read-only")
+    org_store.grant("acme", "dev", "b", "read-write")
+    org_store.grant("acme", "devops", "c", "read-write")
+    org_store.grant("other", "dev", "d", "read-only")
+
+    assert org_store.team_packages("acme", "dev") == {"a": "read-only", "b": "read-write"}
+    assert org_store.team_packages("acme", "devops") == {"c": "read-write"}
+    assert org_store.team_packages("acme", "ops") == {}
+    assert org_store.team_packages("other", "dev") == {"d": "read-only"}
+
+
+def test_package_grants_span_teams_of_several_orgs(org_store: OrgStore) -> None:
+    org_store.grant("acme", "developers", "widget", "read-write")
+    org_store.grant("acme", "ops", "widget", "read-only")
+    org_store.grant("beta", "developers", "widget", "read-only")
+    org_store.grant("beta", "developers", "widget-extra", "read-write")  # a prefix of another
+
+    assert org_store.package_grants("widget") == {
+        "acme:developers": "read-write",
+        "acme:ops": "read-only",
+        "beta:developers": "read-only",
+    }
+    assert org_store.package_grants("widget-extra") == {"beta:developers": "read-write"}
+
+
+def test_scoped_packages_are_granted_like_any_other(org_store: OrgStore) -> None:
+    org_store.grant("acme", "developers", "@acme/x", "read-write")
+    org_store.grant("acme", "developers", "@acme/x-y", "read-only")
+    org_store.grant("beta", "ops", "@acme/x", "read-only")
+
+    assert org_store.team_packages("acme", "developers") == {
+        "@acme/x": "read-write",
+        "@acme/x-y": "read-only",
+    }
+    assert org_store.package_grants("@acme/x") == {
+        "acme:developers": "read-write",
+        "beta:ops": "read-only",
+    }
+    assert org_store.revoke("acme", "developers", "@acme/x") is True
+    assert org_store.package_grants("@acme/x") == {"beta:ops": "read-only"}
+    assert org_store.package_grants("@acme/x-y") == {"acme:developers": "read-only"}
+
+
+def test_deleting_a_team_removes_its_grants_both_ways(org_store: OrgStore) -> None:
+    org_store.create_org(ACME, owner="alice")
+    org_store.create_team("acme", "ops", "")
+    org_store.create_team("acme", "developers", "")
+    org_store.create_team("beta", "ops", "")
+    org_store.add_team_member("acme", "ops", "alice")
+    for package in ("widget", "@acme/x"):
+        org_store.grant("acme", "ops", package, "read-write")
+        org_store.grant("acme", "developers", package, "read-only")
+        org_store.grant("beta", "ops", package, "read-only")
+
+    assert org_store.delete_team("acme", "ops") is True
+
+    assert org_store.team_packages("acme", "ops") == {}
+    for package in ("widget", "@acme/x"):
+        assert org_store.package_grants(package) == {
+            "acme:developers": "read-only",
+            "beta:ops": "read-only",
+        }
+    assert org_store.team_packages("acme", "developers") == {
+        "widget": "read-only",
+        "@acme/x": "read-only",
+    }
+    # A new team of the same name starts with nothing.
+    org_store.create_team("acme", "ops", "new")
+    assert org_store.team_packages("acme", "ops") == {}
+    assert org_store.team_members("acme", "ops") == []

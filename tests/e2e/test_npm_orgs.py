@@ -101,3 +101,31 @@ def test_operator_creates_an_org(tmp_path: Path) -> None:
             check=False,
         )
         assert again.returncode == 1 and again.stderr.startswith("tarbox: ")
+
+
+def test_team_grants_decide_who_writes_org_packages(tmp_path: Path, registry: Registry) -> None:
+    alice, a = machine(tmp_path, registry, "alice")
+    bob, b = machine(tmp_path, registry, "bob")
+    org = unique("grants")
+    package = f"@{org}/lib"
+    a.run("npm", "publish", "--access", "public", cwd=a_library(a.root, package)).ok()
+    a.run("npm", "org", "set", org, bob).ok()
+    refused = b.run("npm", "publish", cwd=a_library(b.root, package, "1.1.0"))
+    assert refused.code != 0 and "403" in refused.out
+
+    a.run("npm", "team", "create", f"@{org}:core").ok()
+    a.run("npm", "team", "add", f"@{org}:core", bob).ok()
+    a.run("npm", "access", "grant", "read-write", f"@{org}:core", package).ok()
+    listed = json.loads(
+        a.run("npm", "access", "list", "packages", f"@{org}:core", "--json").ok().out
+    )
+    assert listed == {package: "read-write"}
+    collaborators = json.loads(
+        a.run("npm", "access", "list", "collaborators", package, "--json").ok().out
+    )
+    assert collaborators == {alice: "read-write", bob: "read-write"}
+    b.run("npm", "publish", cwd=a_library(b.root / "b", package, "1.1.0")).ok()
+
+    a.run("npm", "access", "revoke", f"@{org}:core", package).ok()
+    again = b.run("npm", "publish", cwd=a_library(b.root / "c", package, "1.2.0"))
+    assert again.code != 0 and "403" in again.out
