@@ -176,10 +176,11 @@ class DynamoOrgStore:
 
     def delete_team(self, org: str, team: str) -> bool:
         t = self._t
-        if not delete(t.team(_org_pk(org), TEAM_PREFIX + team), t.team.sk.exists()):
+        if get(t.team, _org_pk(org), TEAM_PREFIX + team) is None:
             return False
         # Any number of members and grants, so a batch rather than one transaction (at most 100
-        # items). Every item is in the one table, so one batch takes them all.
+        # items). They go first and the team item last: a crash in between leaves an empty team,
+        # never a re-creatable name that would inherit the old team's grants.
         members = query_prefix(t.team_member, _org_pk(org), _team_member_prefix(team))
         grants = [
             copy
@@ -189,7 +190,7 @@ class DynamoOrgStore:
         with translated(), t.item.batch_write() as batch:
             for each in [*members, *grants]:
                 batch.delete(each)
-        return True
+        return delete(t.team(_org_pk(org), TEAM_PREFIX + team), t.team.sk.exists())
 
     def teams(self, org: str) -> dict[str, str]:
         items = query_prefix(self._t.team, _org_pk(org), TEAM_PREFIX)
