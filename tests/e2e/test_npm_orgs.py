@@ -55,51 +55,39 @@ def test_org_members_and_teams(tmp_path: Path, registry: Registry) -> None:
     assert last.code != 0  # an org keeps an owner
 
 
+def operator_create(data_dir: Path, org: str, owner: str) -> subprocess.CompletedProcess[str]:
+    """`tarbox org create` against a running server's embedded data (SQLite allows both)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chalicelib.cli",
+            "org",
+            "create",
+            org,
+            "--owner",
+            owner,
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_operator_creates_an_org(tmp_path: Path) -> None:
     with tarbox_server(tmp_path, {}) as server:
         token = add_user(server, "opsowner")
         org = unique("ops")
-        created = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "chalicelib.cli",
-                "org",
-                "create",
-                org,
-                "--owner",
-                "opsowner",
-                "--data-dir",
-                str(tmp_path / "data"),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        created = operator_create(tmp_path / "data", org, "opsowner")
         assert created.returncode == 0, created.stderr
         owner = Workspace(tmp_path / "owner", server, token=token)
         assert json.loads(owner.run("npm", "org", "ls", org, "--json").ok().out) == {
             "opsowner": "owner"
         }
-        again = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "chalicelib.cli",
-                "org",
-                "create",
-                org,
-                "--owner",
-                "opsowner",
-                "--data-dir",
-                str(tmp_path / "data"),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        again = operator_create(tmp_path / "data", org, "opsowner")
         assert again.returncode == 1 and again.stderr.startswith("tarbox: ")
 
 
