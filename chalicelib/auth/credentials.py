@@ -67,7 +67,6 @@ def _bearer(accounts: AccountStore, value: str, client_ip: str) -> Actor:
         user.email,
         token.readonly,
         grants=dict(token.grants),
-        token_key=token.key,
         tfa_mode=active_mode(user),
     )
 

@@ -35,7 +35,6 @@ class Actor:
     via: str = TOKEN
     # A granular token's limits ({"packages", "scopes", "packages_all", …}); {} for none.
     grants: dict[str, Any] = field(default_factory=dict)
-    token_key: str | None = None  # the sha512 key of the token used, if one was
     tfa_mode: str | None = None  # the user's enforced two-factor mode
     otp: str | None = None  # the `npm-otp` header of this request
 

@@ -20,10 +20,11 @@ from chalicelib.errors import (
     PermissionDeniedError,
     TarballNotFoundError,
 )
+from chalicelib.orgs.grants import require_may_write
 from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.invariants import view_of
 from chalicelib.packuments.meta import hoisted_meta
-from chalicelib.packuments.permissions import require_maintainer
+from chalicelib.packuments.permissions import require_writer
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.packuments.updates import next_rev
@@ -154,7 +155,7 @@ def delete_tarball(registry: Registry, actor: Actor, name: str, file: str) -> No
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
-    require_maintainer_or_former(package, actor)
+    require_writer_or_former(registry, package, actor)
     version = version_from_file(name, file)
     record = registry.packages.get_version(name, version)
     if record is None:
@@ -164,8 +165,10 @@ def delete_tarball(registry: Registry, actor: Actor, name: str, file: str) -> No
     registry.blobs.delete(record.tarball_key)
 
 
-def require_maintainer_or_former(package: PackageRecord, actor: Actor) -> None:
+def require_writer_or_former(registry: Registry, package: PackageRecord, actor: Actor) -> None:
+    """Whoever could unpublish the version (its writers, or a tombstone's former owners) may
+    confirm the tarball's deletion."""
     former = {m.get("name") for m in (package.tombstone or {}).get("maintainers", [])}
-    if actor.name in former:
-        return
-    require_maintainer(package, actor)
+    require_writer(actor, package.name)
+    if actor.name not in former:
+        require_may_write(registry, package, actor)

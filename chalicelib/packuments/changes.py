@@ -53,7 +53,7 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
         check_transition(view_of(package, versions, writers), view_of(updated, versions), actor)
         if updated is not package:  # an unchanged package is answered, not rewritten
             registry.packages.update_package(updated, package.rev)
-            render_documents(registry, updated, base_url)
+            render_documents(registry, updated, base_url, versions)
         return updated
 
     # With a client _rev the first conflict is final (its rev is stale now); without, retry.

@@ -18,7 +18,7 @@ from chalicelib.packuments.render import (
     full_packument,
 )
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.ports import PackageRecord, VersionRecord
 
 JSON_CONTENT_TYPE = "application/json"
 # Part of every rendered document's key and ETag: bump it when render.py changes what it writes,
@@ -51,9 +51,16 @@ def _encode(document: object) -> bytes:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def render_documents(registry: Registry, package: PackageRecord, base_url: str) -> dict[str, bytes]:
-    """Render and store both documents of `package` at its current rev."""
-    versions = registry.packages.list_versions(package.name)
+def render_documents(
+    registry: Registry,
+    package: PackageRecord,
+    base_url: str,
+    versions: list[VersionRecord] | None = None,
+) -> dict[str, bytes]:
+    """Render and store both documents of `package` at its current rev. A writer that has just
+    read the versions passes them, so a change reads them once, not twice."""
+    if versions is None:
+        versions = registry.packages.list_versions(package.name)
     rendered = {
         FULL: _encode(full_packument(package, versions, base_url)),
         CORGI: _encode(abbreviated_packument(package, versions, base_url)),

@@ -22,10 +22,6 @@ def version_document(registry: Registry, name: str, spec: str, base_url: str) ->
     return with_deprecation(package, version_manifest(record, base_url))
 
 
-def find_version(registry: Registry, name: str, spec: str) -> VersionRecord:
-    return _find(registry, name, spec)[1]
-
-
 def _find(registry: Registry, name: str, spec: str) -> tuple[PackageRecord, VersionRecord]:
     package = registry.packages.get_package(name)
     if package is None:

@@ -1,12 +1,11 @@
-"""Who may change a package: its maintainers, through a token allowed to write to it. Orgs and
-teams come with their issue."""
+"""What a token may write. Who may write a package (maintainers, org owners, read-write teams)
+is `orgs/grants.py`."""
 
 from __future__ import annotations
 
 from chalicelib.auth.service import Actor
 from chalicelib.errors import PermissionDeniedError
 from chalicelib.packuments.names import scope_of
-from chalicelib.storage.ports import PackageRecord
 
 
 def require_writer(actor: Actor, name: str) -> None:
@@ -30,12 +29,3 @@ def token_covers(actor: Actor, name: str) -> bool:
     scope = scope_of(name)
     in_scope = scope is not None and any(s.lstrip("@") == scope for s in scopes)
     return bool(grants.get("packages_all")) or name in packages or in_scope
-
-
-def require_maintainer(package: PackageRecord, actor: Actor) -> None:
-    require_writer(actor, package.name)
-    if actor.name not in {m.name for m in package.maintainers}:
-        raise PermissionDeniedError(
-            f"You do not have permission to publish {package.name!r}. "
-            "Are you logged in as the correct user?"
-        )

@@ -22,10 +22,11 @@ PRIVATE_NEEDS_PLAN = "You must sign up for private packages"
 RESTRICTED_UNSCOPED = "Can't restrict access to unscoped packages."
 
 
-def may_publish(registry: Registry, actor: Actor, request: PublishRequest) -> None:
-    """The permission and name checks, done before anything is stored (and again, against the
-    latest state, when the version is written)."""
-    package = registry.packages.get_package(request.name)
+def may_publish(
+    registry: Registry, actor: Actor, request: PublishRequest, package: PackageRecord | None
+) -> None:
+    """The permission and name checks on `package` as just read, done before anything is stored
+    (and again, against the latest state, when the version is written)."""
     if package is not None and package.tombstone is None:
         require_writer(actor, package.name)
         require_may_write(registry, package, actor)

@@ -41,6 +41,7 @@ UNPACKED_RATIO = 20
 class Published:
     package: PackageRecord
     created: bool  # False when an identical retry found the version already stored
+    versions: list[VersionRecord] | None = None  # every version after it, when already read
 
 
 def publish_version(
@@ -48,8 +49,9 @@ def publish_version(
 ) -> Published:
     require_writer(actor, request.name)
     require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, ""))
-    require_publish_mfa(registry, registry.packages.get_package(request.name), actor)
-    may_publish(registry, actor, request)  # before anything is stored
+    current = registry.packages.get_package(request.name)
+    require_publish_mfa(registry, current, actor)
+    may_publish(registry, actor, request, current)  # before anything is stored
     facts = inspect_tarball(
         request.tarball,
         max_files=registry.settings.max_files,
@@ -71,7 +73,7 @@ def publish_version(
         request.name, request.version, dependency_names(version.manifest), present=True
     )
     if published.created:
-        render_documents(registry, published.package, base_url)
+        render_documents(registry, published.package, base_url, published.versions)
     return published
 
 
@@ -91,10 +93,9 @@ def _store(
         return _create(registry, actor, request, version)
     if package.tombstone is not None:
         return _recreate(registry, actor, request, version, package)
-    require_writer(actor, request.name)
     writers = writers_of(registry, package)
     if actor.name not in writers:
-        require_may_write(registry, package, actor)
+        require_may_write(registry, package, actor)  # raises, with npm's wording
     existing = registry.packages.get_version(request.name, request.version)
     if existing is not None:
         return _identical_retry(package, existing, request, actor)
@@ -111,7 +112,7 @@ def _store(
         registry.packages.add_version(updated, version, package.rev)
     except VersionExistsError:
         return _identical_retry(package, _stored(registry, request), request, actor)
-    return Published(updated, created=True)
+    return Published(updated, created=True, versions=[*versions, version])
 
 
 def _stored(registry: Registry, request: PublishRequest) -> VersionRecord:
@@ -149,7 +150,7 @@ def _create(
             f"Package name {request.name!r} is too similar to an existing package "
             "(the names differ only by case)"
         ) from None
-    return Published(package, created=True)
+    return Published(package, created=True, versions=[version])
 
 
 def _new_package(

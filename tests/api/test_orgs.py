@@ -114,3 +114,20 @@ def test_team_grants_and_collaborators(api: Api, alice: str) -> None:
         api.call("PUT", "/@acme%2fx", a_publish_body("@acme/x", "3.0.0"), token=bob).status_code
         == 403
     )
+
+
+def test_a_read_write_team_member_can_finish_an_unpublish(api: Api, alice: str) -> None:
+    an_org(api, alice)
+    api.call("PUT", "/@acme%2fx", a_publish_body("@acme/x", "1.1.0"), token=alice)
+    bob = api.add_user("bob")
+    api.call("PUT", "/-/org/acme/user", {"user": "bob"}, token=alice)
+    api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice)
+    api.call("PUT", "/-/team/acme/core/user", {"user": "bob"}, token=alice)
+    grant = {"package": "@acme/x", "permissions": "read-write"}
+    api.call("PUT", "/-/team/acme/core/package", grant, token=alice)
+    doc = body_of(api.call("GET", "/@acme%2fx?write=true"))
+    del doc["versions"]["1.1.0"]
+    assert api.call("PUT", f"/@acme%2fx/-rev/{doc['_rev']}", doc, token=bob).status_code == 201
+    rev = body_of(api.call("GET", "/@acme%2fx?write=true"))["_rev"]
+    deleted = api.call("DELETE", f"/@acme/x/-/x-1.1.0.tgz/-rev/{rev}", token=bob)
+    assert deleted.status_code == 200
