@@ -15,6 +15,7 @@ from chalicelib import wiring
 from chalicelib.auth import couch, profile, token_api
 from chalicelib.auth import web_login as web
 from chalicelib.auth.service import revoke_token
+from chalicelib.billing import webhooks
 from chalicelib.http import login_page, params, render
 from chalicelib.http.errors import npm_shaped, translated
 from chalicelib.http.org_routes import orgs
@@ -65,6 +66,17 @@ def npm_shaped_errors(event: Request, get_response: Callable[[Request], Response
 @route("/-/ping", methods=READ)
 def ping() -> Response:
     return render.json_response({})
+
+
+@route("/-/billing/stripe", methods=["POST"], content_types=JSON_TYPES)
+def billing_webhook() -> Response:
+    # Verified over the exact bytes Stripe signed, never over re-serialised JSON.
+    request = current()
+    signature = header(request, "stripe-signature")
+    raw = request.raw_body or b""
+    payload = raw.encode() if isinstance(raw, str) else raw
+    received = webhooks.receive(wiring.registry(), payload, signature)
+    return render.json_response(received)
 
 
 @route("/-/npm/v1/security/advisories/bulk", methods=["POST"], content_types=JSON_TYPES)
@@ -203,11 +215,12 @@ def logout(token: str) -> Response:
 
 def _packument(name: str) -> Response:
     registry, request = wiring.registry(), current()
-    optional_actor(registry, request)  # a bad token answers 401, even on public reads
+    who = optional_actor(registry, request)  # a bad token answers 401, even on public reads
     query: dict[str, str] = dict(request.query_params or {})
     write = query.get("write") == "true"
     doc = read_document(
         registry,
+        who,
         name,
         abbreviated=not write and params.wants_abbreviated(header(request, "accept")),
         base_url=base_url(registry, request),
@@ -217,7 +230,7 @@ def _packument(name: str) -> Response:
 
 def _put(name: str, rev: str | None = None) -> Response:
     registry, request = wiring.registry(), current()
-    status, answer = writes.put_package(
+    answer = writes.put_package(
         registry,
         actor(registry, request),
         name,
@@ -225,7 +238,7 @@ def _put(name: str, rev: str | None = None) -> Response:
         url_rev=None if rev is None else params.unquote(rev),
         base_url=base_url(registry, request),
     )
-    return render.json_response(answer, status=status)
+    return render.json_response(answer.body, answer.status, render.notice(answer.notice))
 
 
 def _delete(name: str, rev: str) -> Response:
@@ -237,9 +250,9 @@ def _delete(name: str, rev: str) -> Response:
 
 def _version(name: str, spec: str) -> Response:
     registry, request = wiring.registry(), current()
-    optional_actor(registry, request)
-    manifest = version_document(registry, name, params.unquote(spec), base_url(registry, request))
-    return render.json_response(manifest, headers={"Cache-Control": render.PACKUMENT_CACHE})
+    who, base = optional_actor(registry, request), base_url(registry, request)
+    manifest, seen = version_document(registry, who, name, params.unquote(spec), base)
+    return render.json_response(manifest, headers=render.read_headers(seen))
 
 
 @route("/{p1}", methods=READ)
@@ -294,13 +307,13 @@ def get_scoped_version(p1: str, p2: str, p3: str) -> Response:
 
 def _tarball(name: str, file: str) -> Response:
     registry = wiring.registry()
-    optional_actor(registry, current())
-    found = locate_tarball(registry, name, params.tarball_file(file))
+    who = optional_actor(registry, current())
+    found = locate_tarball(registry, who, name, params.tarball_file(file))
     if found.url is not None:
         return render.redirect(found.url)
     if found.path is not None:
-        return render.sendfile(found.path)
-    return render.tarball_bytes(found.data or b"")
+        return render.sendfile(found.path, private=found.private)
+    return render.tarball_bytes(found.data or b"", private=found.private)
 
 
 @route("/{p1}/-/{file}", methods=READ)
@@ -334,9 +347,9 @@ def delete_scoped_tarball(p1: str, p2: str, file: str, rev: str) -> Response:
 @route("/-/_view/starredByUser", methods=["GET"])
 def stars() -> Response:
     # npm stars: ?key="alice" (a JSON string, as CouchDB views take it).
-    key = dict(current().query_params or {}).get("key", "")
-    user = params.json_string(key)
-    return render.json_response(starred_by(wiring.registry(), user))
+    registry, request = wiring.registry(), current()
+    user = params.json_string(dict(request.query_params or {}).get("key", ""))
+    return render.json_response(starred_by(registry, optional_actor(registry, request), user))
 
 
 # --- dist-tags --------------------------------------------------------------------------------
@@ -355,8 +368,8 @@ def _tag_write(name: str, tag: str, *, remove: bool) -> Response:
 
 def _tags(name: str) -> Response:
     registry = wiring.registry()
-    optional_actor(registry, current())
-    return render.json_response(dist_tags.get_dist_tags(registry, name))
+    who = optional_actor(registry, current())
+    return render.json_response(dist_tags.get_dist_tags(registry, who, name))
 
 
 def _set_access(name: str) -> Response:
@@ -379,13 +392,16 @@ def post_scoped_access(p1: str, p2: str) -> Response:
 
 @route("/-/package/{p1}/visibility", methods=["GET"])
 def get_visibility(p1: str) -> Response:
-    return render.json_response(access.visibility(wiring.registry(), params.package_name(p1)))
+    registry = wiring.registry()
+    who = optional_actor(registry, current())
+    return render.json_response(access.visibility(registry, who, params.package_name(p1)))
 
 
 @route("/-/package/{p1}/{p2}/visibility", methods=["GET"])
 def get_scoped_visibility(p1: str, p2: str) -> Response:
-    name = params.scoped_name(p1, p2)
-    return render.json_response(access.visibility(wiring.registry(), name))
+    registry, name = wiring.registry(), params.scoped_name(p1, p2)
+    who = optional_actor(registry, current())
+    return render.json_response(access.visibility(registry, who, name))
 
 
 @route("/-/package/{p1}/dist-tags", methods=["GET"])

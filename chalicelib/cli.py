@@ -1,11 +1,18 @@
-"""The `tarbox` command: `tarbox serve` starts the registry on this machine."""
+"""The `tarbox` command: `tarbox serve` starts the registry on this machine; `tarbox org` and
+`tarbox plan` are the operator's commands, run against the configured backend."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.registry import Registry
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4873
@@ -19,34 +26,67 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or DEFAULT_PORT))
     serve.add_argument("--data-dir", default=os.environ.get("TARBOX_DATA_DIR") or "./data")
     serve.add_argument("--threads", type=int, default=16)
+    data_dir = os.environ.get("TARBOX_DATA_DIR") or "./data"
     org = commands.add_parser("org", help="operator commands for orgs")
     org_commands = org.add_subparsers(dest="org_command", required=True)
     create = org_commands.add_parser("create", help="create an org owned by an existing user")
     create.add_argument("name")
     create.add_argument("--owner", required=True)
-    create.add_argument("--data-dir", default=os.environ.get("TARBOX_DATA_DIR") or "./data")
+    create.add_argument("--data-dir", default=data_dir)
+    plan = commands.add_parser("plan", help="operator commands for private-package plans")
+    plan_commands = plan.add_subparsers(dest="plan_command", required=True)
+    show = plan_commands.add_parser("show", help="show a scope's plan and what it allows")
+    show.add_argument("scope")
+    show.add_argument("--data-dir", default=data_dir)
+    change = plan_commands.add_parser(
+        "set", help="set a scope's plan: active, canceled, or stripe (follow the subscription)"
+    )
+    change.add_argument("scope")
+    change.add_argument("status")
+    change.add_argument("--data-dir", default=data_dir)
     args = parser.parse_args(argv)
     if args.command == "org":
-        return _create_org(args)
+        return _operator(args, _create_org)
+    if args.command == "plan":
+        return _operator(args, _plan)
     return _serve(args)
 
 
-def _create_org(args: argparse.Namespace) -> int:
-    """`tarbox org create NAME --owner USER`, against the configured backend (the environment
-    selects AWS; otherwise the embedded data in --data-dir)."""
+def _operator(
+    args: argparse.Namespace, command: Callable[[Registry, argparse.Namespace], str]
+) -> int:
+    """Run an operator command against the configured backend (the environment selects AWS;
+    otherwise the embedded data in --data-dir); domain errors print as `tarbox: …`, exit 1."""
     os.environ["TARBOX_DATA_DIR"] = args.data_dir
     from chalicelib import wiring
     from chalicelib.errors import RegistryError
-    from chalicelib.orgs.service import create_org
 
     wiring.reset()
     try:
-        create_org(wiring.registry(), args.name.lstrip("@"), args.owner)
+        print(command(wiring.registry(), args))
     except RegistryError as exc:
         print(f"tarbox: {exc.message}", file=sys.stderr)
         return 1
-    print(f"created org @{args.name.lstrip('@')}, owned by {args.owner}")
     return 0
+
+
+def _create_org(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox org create NAME --owner USER`."""
+    from chalicelib.orgs.service import create_org
+
+    name = args.name.lstrip("@")
+    create_org(registry, name, args.owner)
+    return f"created org @{name}, owned by {args.owner}"
+
+
+def _plan(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox plan show SCOPE` and `tarbox plan set SCOPE STATUS`, printed as JSON."""
+    from chalicelib.billing.plans import set_plan, show_plan
+
+    scope = args.scope.lstrip("@")
+    if args.plan_command == "set":
+        return json.dumps(set_plan(registry, scope, args.status), indent=2)
+    return json.dumps(show_plan(registry, scope), indent=2)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -160,3 +160,7 @@ class RateLimitedError(RegistryError):
 
 class StorageUnavailableError(RegistryError):
     """A backend did not answer."""
+
+
+class NotConfiguredError(RegistryError):
+    """The deployment lacks a setting this request needs (answered 503, so senders retry)."""

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from chalicelib.settings import Settings
 from chalicelib.storage.ports import (
     AccountStore,
+    BillingStore,
     BlobStore,
     EphemeralStore,
     OrgStore,
     PackageStore,
+    SecretStore,
 )
 
 
@@ -22,3 +24,5 @@ class Registry:
     blobs: BlobStore
     ephemeral: EphemeralStore
     orgs: OrgStore
+    billing: BillingStore
+    secrets: SecretStore

@@ -38,6 +38,12 @@ class Settings:
     # Set by `tarbox serve`: requests come through its WSGI adapter, which puts the real client
     # address in a header (on API Gateway it is requestContext.identity.sourceIp).
     local_server: bool
+    # The payment provider's webhook signing secret(s), comma-separated while rotating; on AWS
+    # rather the name of an SSM SecureString parameter holding them.
+    stripe_webhook_secret: str
+    stripe_webhook_secret_parameter: str | None
+    # How long a past_due plan keeps private publishing open (docs/billing.md).
+    plan_grace_days: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +68,10 @@ class Settings:
             unpublish_window_hours=_int(env, "TARBOX_UNPUBLISH_WINDOW_HOURS", 72),
             unpublished_name_block_hours=_int(env, "TARBOX_UNPUBLISHED_NAME_BLOCK_HOURS", 24),
             local_server=env.get("TARBOX_LOCAL_SERVER") == "1",
+            stripe_webhook_secret=env.get("TARBOX_STRIPE_WEBHOOK_SECRET", ""),
+            stripe_webhook_secret_parameter=env.get("TARBOX_STRIPE_WEBHOOK_SECRET_PARAMETER")
+            or None,
+            plan_grace_days=_int(env, "TARBOX_PLAN_GRACE_DAYS", 7),
         )
 
 

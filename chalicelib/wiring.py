@@ -28,7 +28,9 @@ def registry() -> Registry:
 
 def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.files import FileBlobStore
+    from chalicelib.storage.secrets import ConfiguredSecrets
     from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase, SqlitePackageStore
+    from chalicelib.storage.sqlite_billing import SqliteBillingStore
     from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
     from chalicelib.storage.sqlite_orgs import SqliteOrgStore
 
@@ -40,18 +42,23 @@ def _embedded(config: Settings) -> Registry:
         blobs=FileBlobStore(os.path.join(config.data_dir, "blobs")),
         ephemeral=SqliteEphemeralStore(db),
         orgs=SqliteOrgStore(db),
+        billing=SqliteBillingStore(db),
+        secrets=ConfiguredSecrets(config),
     )
 
 
 def _aws(config: Settings) -> Registry:
     from chalicelib.storage.dynamo import (
         DynamoAccountStore,
+        DynamoBillingStore,
         DynamoEphemeralStore,
         DynamoOrgStore,
         DynamoPackageStore,
         ensure_table,
     )
     from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
+    from chalicelib.storage.secrets import ConfiguredSecrets
+    from chalicelib.storage.ssm import SsmSecrets
 
     if config.aws_endpoint_url:
         # An emulated AWS (moto's server, for tests and trying the AWS backend locally) starts
@@ -65,6 +72,12 @@ def _aws(config: Settings) -> Registry:
         blobs=S3BlobStore(config),
         ephemeral=DynamoEphemeralStore(config),
         orgs=DynamoOrgStore(config),
+        billing=DynamoBillingStore(config),
+        secrets=(
+            SsmSecrets(config, config.stripe_webhook_secret_parameter)
+            if config.stripe_webhook_secret_parameter
+            else ConfiguredSecrets(config)
+        ),
     )
 
 

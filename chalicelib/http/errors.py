@@ -31,6 +31,7 @@ ERROR_TABLE: tuple[tuple[type[errors.RegistryError], int], ...] = (
     (errors.TooManyFilesError, 415),
     (errors.RateLimitedError, 429),
     (errors.StorageUnavailableError, 503),
+    (errors.NotConfiguredError, 503),
 )
 
 

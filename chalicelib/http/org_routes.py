@@ -12,7 +12,7 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib import wiring
 from chalicelib.http import params, render
 from chalicelib.http.errors import translated
-from chalicelib.http.request import actor
+from chalicelib.http.request import actor, optional_actor
 from chalicelib.orgs import grants, service
 
 orgs = Blueprint(__name__)
@@ -134,17 +134,35 @@ def revoke_team_package(org: str, team: str) -> Response:
 @_route("/-/team/{org}/{team}/package", methods=["GET"])
 def list_team_packages(org: str, team: str) -> Response:
     registry = wiring.registry()
-    service.list_members(registry, actor(registry, _request()), _name(org))
-    return render.json_response(grants.team_packages(registry, _name(org), _name(team)))
+    who = actor(registry, _request())
+    return render.json_response(grants.team_packages(registry, who, _name(org), _name(team)))
+
+
+@_route("/-/org/{org}/package", methods=["GET"])
+def list_org_packages(org: str) -> Response:
+    # npm access list packages @org (libnpmaccess getPackages; a 404 sends npm to /-/user/…)
+    registry = wiring.registry()
+    who = optional_actor(registry, _request())
+    return render.json_response(grants.org_packages(registry, who, _name(org)))
+
+
+@_route("/-/user/{user}/package", methods=["GET"])
+def list_user_packages(user: str) -> Response:
+    registry = wiring.registry()
+    who = optional_actor(registry, _request())
+    return render.json_response(grants.user_packages(registry, who, _name(user)))
 
 
 @_route("/-/package/{p1}/collaborators", methods=["GET"])
 def collaborators(p1: str) -> Response:
     registry = wiring.registry()
-    return render.json_response(grants.collaborators(registry, params.package_name(p1)))
+    who = optional_actor(registry, _request())
+    return render.json_response(grants.collaborators(registry, who, params.package_name(p1)))
 
 
 @_route("/-/package/{p1}/{p2}/collaborators", methods=["GET"])
 def scoped_collaborators(p1: str, p2: str) -> Response:
     registry = wiring.registry()
-    return render.json_response(grants.collaborators(registry, params.scoped_name(p1, p2)))
+    who = optional_actor(registry, _request())
+    name = params.scoped_name(p1, p2)
+    return render.json_response(grants.collaborators(registry, who, name))

@@ -8,11 +8,15 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.packuments.documents import Document
+from chalicelib.packuments.visibility import Seen
 
 # Packuments change on every publish: let clients and CDNs keep them but revalidate (ETag -> 304).
 PACKUMENT_CACHE = "public, max-age=0, must-revalidate"
+# A private package's documents: the client may keep them, no shared cache (CDN, proxy) may.
+PRIVATE_PACKUMENT_CACHE = "private, max-age=0, must-revalidate"
 # A tarball's bytes never change for its URL.
 TARBALL_CACHE = "public, max-age=31536000, immutable"
+PRIVATE_TARBALL_CACHE = "private, max-age=31536000, immutable"
 # The local server swaps this for the file's bytes, streamed (see chalicelib/server/wsgi.py).
 SENDFILE_HEADER = "X-Tarbox-Sendfile"
 SENDFILE_CONTENT_TYPE = "application/x-tarbox-sendfile"
@@ -30,12 +34,26 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+def notice(text: str | None) -> dict[str, str]:
+    """npm-registry-fetch prints an `npm-notice` header as `npm notice …` (check-response.js)."""
+    return {} if text is None else {"npm-notice": text}
+
+
+# npm prints an `npm-notice` only from a response it did not store: make-fetch-happen marks what
+# it caches with `x-local-cache`, and check-response.js skips notices on those. A document with a
+# notice is therefore not for storing at all.
+NOTICE_CACHE = "private, no-store"
+
+
+def read_headers(seen: Seen) -> dict[str, str]:
+    cache = PRIVATE_PACKUMENT_CACHE if seen.private else PACKUMENT_CACHE
+    if seen.notice is not None:
+        cache = NOTICE_CACHE
+    return {"Cache-Control": cache, "Vary": "Accept, Authorization", **notice(seen.notice)}
+
+
 def document(doc: Document, if_none_match: str | None) -> Response:
-    headers: dict[str, str | list[str]] = {
-        "ETag": doc.etag,
-        "Cache-Control": PACKUMENT_CACHE,
-        "Vary": "Accept, Authorization",
-    }
+    headers: dict[str, str | list[str]] = {"ETag": doc.etag, **read_headers(doc.seen)}
     if if_none_match and doc.etag in {t.strip() for t in if_none_match.split(",")}:
         return Response(body="", status_code=304, headers=headers)
     # A str body: Chalice would treat bytes as binary and base64 them through API Gateway.
@@ -53,21 +71,22 @@ def redirect(location: str) -> Response:
     )
 
 
-def sendfile(path: str) -> Response:
+def sendfile(path: str, *, private: bool) -> Response:
     return Response(
         body="",
         status_code=200,
         headers={
             SENDFILE_HEADER: path,
             "Content-Type": SENDFILE_CONTENT_TYPE,
-            "Cache-Control": TARBALL_CACHE,
+            "Cache-Control": PRIVATE_TARBALL_CACHE if private else TARBALL_CACHE,
         },
     )
 
 
-def tarball_bytes(data: bytes) -> Response:
+def tarball_bytes(data: bytes, *, private: bool) -> Response:
+    cache = PRIVATE_TARBALL_CACHE if private else TARBALL_CACHE
     return Response(
         body=data,
         status_code=200,
-        headers={"Content-Type": "application/octet-stream", "Cache-Control": TARBALL_CACHE},
+        headers={"Content-Type": "application/octet-stream", "Cache-Control": cache},
     )

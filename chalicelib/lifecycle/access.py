@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.acl.guard import require_read
 from chalicelib.auth.second_factor import require_login_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
@@ -23,10 +24,11 @@ from chalicelib.storage.ports import PackageRecord, VersionRecord
 MFA_LEVELS = ("none", "publish", "automation")
 
 
-def visibility(registry: Registry, name: str) -> dict[str, bool]:
+def visibility(registry: Registry, actor: Actor | None, name: str) -> dict[str, bool]:
     package = registry.packages.get_package(name)
     if package is None or package.tombstone is not None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
+    require_read(registry, actor, package)
     return {"public": package.access == "public"}
 
 
@@ -42,7 +44,8 @@ def set_access(
             raise InvalidPayloadError("access must be public or restricted")
 
         def status(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
-            access = access_for_existing(package, wanted)  # 402 for restricted: no plans yet
+            # Turning private needs the scope's plan (402); turning public never does.
+            access = access_for_existing(registry, package, wanted, publishing=False)
             return package if access == package.access else next_rev(package, access=access)
 
         return change_package(registry, actor, name, status, base_url=base_url)

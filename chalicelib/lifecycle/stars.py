@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.acl.guard import may_read
 from chalicelib.auth.service import Actor
 from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.updates import next_rev
@@ -21,7 +22,14 @@ def star(registry: Registry, actor: Actor, name: str, change: Star, base_url: st
 
     # Starring needs no second factor (npm's auth-and-writes exemptions).
     updated = change_package(
-        registry, actor, name, compute, base_url=base_url, expected_rev=change.rev, otp_exempt=True
+        registry,
+        actor,
+        name,
+        compute,
+        base_url=base_url,
+        expected_rev=change.rev,
+        otp_exempt=True,
+        star=True,
     )
     # The index follows the package item, which is the truth: read it back after the write, so
     # a star and an unstar racing each other still leave the index as the item says.
@@ -30,13 +38,16 @@ def star(registry: Registry, actor: Actor, name: str, change: Star, base_url: st
     return updated
 
 
-def starred_by(registry: Registry, user: str) -> dict[str, object]:
+def starred_by(registry: Registry, actor: Actor | None, user: str) -> dict[str, object]:
     """CouchDB view shape npm reads: `{"rows": [{"value": name}, …]}`. The index only proposes
-    names; each package item confirms (an unpublished package, or a lost race, drops out)."""
-    names = [n for n in registry.accounts.starred_by(user) if _starred(registry, n, user)]
+    names; each package item confirms (an unpublished package, or a lost race, drops out), and
+    private packages show only to callers who may read them."""
+    names = [n for n in registry.accounts.starred_by(user) if _starred(registry, actor, n, user)]
     return {"rows": [{"key": [user], "value": name} for name in names]}
 
 
-def _starred(registry: Registry, name: str, user: str) -> bool:
+def _starred(registry: Registry, actor: Actor | None, name: str, user: str) -> bool:
     package = registry.packages.get_package(name)
-    return package is not None and package.tombstone is None and user in package.users
+    if package is None or package.tombstone is not None or user not in package.users:
+        return False
+    return may_read(registry, actor, package)

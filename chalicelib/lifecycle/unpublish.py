@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.acl.guard import may_read, require_token_may_write, require_write
 from chalicelib.auth.service import Actor
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
@@ -20,11 +21,9 @@ from chalicelib.errors import (
     PermissionDeniedError,
     TarballNotFoundError,
 )
-from chalicelib.orgs.grants import require_may_write
 from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.invariants import view_of
 from chalicelib.packuments.meta import hoisted_meta
-from chalicelib.packuments.permissions import require_writer
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.packuments.updates import next_rev
@@ -132,8 +131,21 @@ def _check_policy(registry: Registry, package: PackageRecord, records: list[Vers
         raise PermissionDeniedError(
             f"You cannot unpublish {package.name}@{', '.join(late)}: it was published more than "
             f"{registry.settings.unpublish_window_hours} hours ago and other packages depend on "
-            f"it ({', '.join(sorted(dependents)[:5])})"
+            f"it ({_named(registry, dependents)})"
         )
+
+
+def _named(registry: Registry, dependents: list[str]) -> str:
+    """A few of the dependents by name: only public ones (a private package's name is not the
+    unpublisher's to know), the rest counted."""
+    public = []
+    for name in sorted(dependents)[:20]:
+        found = registry.packages.get_package(name)
+        if found is not None and found.tombstone is None and may_read(registry, None, found):
+            public.append(name)
+    shown = public[:5]
+    rest = len(dependents) - len(shown)
+    return ", ".join(shown + ([f"{rest} more"] if rest else []))
 
 
 def _forget(registry: Registry, records: list[VersionRecord]) -> None:
@@ -169,6 +181,6 @@ def require_writer_or_former(registry: Registry, package: PackageRecord, actor: 
     """Whoever could unpublish the version (its writers, or a tombstone's former owners) may
     confirm the tarball's deletion."""
     former = {m.get("name") for m in (package.tombstone or {}).get("maintainers", [])}
-    require_writer(actor, package.name)
+    require_token_may_write(actor, package.name)
     if actor.name not in former:
-        require_may_write(registry, package, actor)
+        require_write(registry, actor, package)

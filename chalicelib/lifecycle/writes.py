@@ -3,6 +3,7 @@ case, and answer as npm expects (owner and star PUTs parse the answer as JSON)."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.auth.service import Actor
@@ -25,6 +26,13 @@ from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord
 
 
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    notice: str | None = None  # for an `npm-notice` header
+
+
 def put_package(
     registry: Registry,
     actor: Actor,
@@ -33,8 +41,8 @@ def put_package(
     *,
     url_rev: str | None,
     base_url: str,
-) -> tuple[int, dict[str, Any]]:
-    """(status, JSON body) for a PUT to a package."""
+) -> Answer:
+    """What to answer a PUT to a package."""
     change = classify(body, url_rev=url_rev)
     updated: PackageRecord
     match change:
@@ -43,7 +51,8 @@ def put_package(
                 name, publish_body, max_tarball_bytes=registry.settings.max_tarball_bytes
             )
             published = publish_version(registry, actor, request, base_url)
-            return (201 if published.created else 200), _ok(published.package)
+            status = 201 if published.created else 200
+            return Answer(status, _ok(published.package), published.notice)
         case Deprecate():
             updated = deprecate(registry, actor, name, change, base_url)
         case Star():
@@ -52,7 +61,7 @@ def put_package(
             updated = change_owners(registry, actor, name, change, base_url)
         case UnpublishVersions():
             updated = unpublish_versions(registry, actor, name, change, base_url)
-    return 201, _ok(updated)
+    return Answer(201, _ok(updated))
 
 
 def _ok(package: PackageRecord) -> dict[str, Any]:

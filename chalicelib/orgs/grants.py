@@ -1,41 +1,31 @@
-"""Team access to packages (`npm access grant|revoke`, `list collaborators`) and who may write a
-package: its maintainers, the owners of the org that owns its scope, and the members of teams
-granted read-write."""
+"""Team access to packages: `npm access grant|revoke`, `list packages`, `list collaborators`.
+
+Who may read and write a package is decided in `acl/policy.py`; this module changes and lists
+the grants that feed it. Every list shows only packages the caller may read.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.acl.facts import package_facts
+from chalicelib.acl.guard import (
+    OrgNotFoundError,
+    access_level,
+    may_read,
+    not_found,
+    require_org,
+    require_read,
+)
+from chalicelib.acl.policy import ORG_MANAGE, ORG_READ, READ_WRITE, writers
 from chalicelib.auth.service import Actor
-from chalicelib.errors import InvalidPayloadError, NotFoundError, PermissionDeniedError
-from chalicelib.orgs.service import OWNER, TeamNotFoundError, manager_members
+from chalicelib.errors import InvalidPayloadError, NotFoundError
+from chalicelib.orgs.service import DEVELOPERS, TeamNotFoundError
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord
 
 PERMISSIONS = {"read-only": "read", "read-write": "write"}
-
-
-def writers_of(registry: Registry, package: PackageRecord) -> frozenset[str]:
-    writers = {m.name for m in package.maintainers}
-    scope = scope_of(package.name)
-    record = registry.accounts.get_scope(scope) if scope else None
-    if record is not None and record.kind == "org":
-        members = registry.orgs.members(record.owner)
-        writers |= {user for user, role in members.items() if role == OWNER}
-        for team_ref, permission in registry.orgs.package_grants(package.name).items():
-            org, _, team = team_ref.partition(":")
-            if permission == "read-write" and org == record.owner:
-                writers |= set(registry.orgs.team_members(org, team)) & set(members)
-    return frozenset(writers)
-
-
-def require_may_write(registry: Registry, package: PackageRecord, actor: Actor) -> None:
-    if actor.name not in writers_of(registry, package):
-        raise PermissionDeniedError(
-            f"You do not have permission to publish {package.name!r}. "
-            "Are you logged in as the correct user?"
-        )
 
 
 def grant(registry: Registry, actor: Actor, org: str, team: str, body: Any) -> dict[str, str]:
@@ -52,34 +42,97 @@ def revoke(registry: Registry, actor: Actor, org: str, team: str, body: Any) -> 
         raise NotFoundError(f"{org}:{team} has no access to {name}")
 
 
-def team_packages(registry: Registry, org: str, team: str) -> dict[str, str]:
+def grant_developers(registry: Registry, package: PackageRecord) -> None:
+    """npm: "the developers team has read/write access to all new packages created under the
+    organization's scope" (docs.npmjs.com, about developers team)."""
+    scope = scope_of(package.name)
+    record = registry.accounts.get_scope(scope) if scope else None
+    org = record.owner if record is not None and record.kind == "org" else None
+    if org is not None and DEVELOPERS in registry.orgs.teams(org):
+        registry.orgs.grant(org, DEVELOPERS, package.name, READ_WRITE)
+
+
+def team_packages(registry: Registry, actor: Actor, org: str, team: str) -> dict[str, str]:
+    require_org(registry, actor, org, ORG_READ)
     if team not in registry.orgs.teams(org):
         raise TeamNotFoundError(f"No team {org}:{team}")
-    return {p: PERMISSIONS[v] for p, v in registry.orgs.team_packages(org, team).items()}
+    granted = registry.orgs.team_packages(org, team)
+    return {
+        name: PERMISSIONS[permission]
+        for name, permission in sorted(granted.items())
+        if _readable(registry, actor, name)
+    }
 
 
-def collaborators(registry: Registry, name: str) -> dict[str, str]:
+def collaborators(registry: Registry, actor: Actor | None, name: str) -> dict[str, str]:
     """user -> "write" | "read" (npm access list collaborators)."""
-    package = registry.packages.get_package(name)
-    if package is None or package.tombstone is not None:
-        raise NotFoundError(f"'{name}' is not in this registry")
-    result: dict[str, str] = {}
-    for team_ref, permission in registry.orgs.package_grants(name).items():
-        org, _, team = team_ref.partition(":")
-        for user in registry.orgs.team_members(org, team):
-            if result.get(user) != "write":
-                result[user] = PERMISSIONS[permission]
-    result.update(dict.fromkeys(writers_of(registry, package), "write"))
+    package = _live(registry, name)
+    require_read(registry, actor, package)
+    facts = package_facts(registry, package)
+    members = facts.org.members if facts.org is not None else {}
+    result = {
+        user: "read" for _, users in facts.teams.values() for user in users if user in members
+    }
+    result.update(dict.fromkeys(writers(facts), "write"))
     return dict(sorted(result.items()))
 
 
-def _check(registry: Registry, actor: Actor, org: str, team: str, name: str) -> None:
-    manager_members(registry, actor, org)
-    if team not in registry.orgs.teams(org):
-        raise TeamNotFoundError(f"No team {org}:{team}")
+def org_packages(registry: Registry, actor: Actor | None, org: str) -> dict[str, str]:
+    """`npm access list packages @org`: the org's packages the caller may see; the org owns
+    each of them, so each is "write" (npmjs answers the same)."""
+    if registry.orgs.get_org(org) is None:
+        # npm then asks for a user of that name (libnpmaccess getPackages).
+        raise OrgNotFoundError(f"No org {org!r}")
+    names = registry.packages.packages_in_scope(org)
+    return {name: "write" for name in names if _readable(registry, actor, name)}
+
+
+def user_packages(registry: Registry, actor: Actor | None, user: str) -> dict[str, str]:
+    """`npm access list packages USER`: what `user` may write, and the private packages they
+    may read (public packages anyone reads are left out, as npm documents), as far as the
+    caller may see them."""
+    if registry.accounts.get_user(user) is None:
+        raise NotFoundError(f"There is no user with the username {user!r}")
+    result: dict[str, str] = {}
+    for name in sorted(_candidates(registry, user)):
+        package = registry.packages.get_package(name)
+        if package is None or package.tombstone is not None:
+            continue
+        if not may_read(registry, actor, package):
+            continue
+        level = access_level(package_facts(registry, package, user), user)
+        if level == "write" or (level == "read" and package.access == "restricted"):
+            result[name] = level
+    return result
+
+
+def _candidates(registry: Registry, user: str) -> set[str]:
+    """Packages `user` might reach: maintained, in their own scope, or in the scope of an org
+    they belong to (team grants are only ever on the org's own packages)."""
+    names = set(registry.packages.maintained_by(user))
+    names |= set(registry.packages.packages_in_scope(user))
+    for org in registry.orgs.orgs_of(user):
+        names |= set(registry.packages.packages_in_scope(org))
+    return names
+
+
+def _readable(registry: Registry, actor: Actor | None, name: str) -> bool:
+    package = registry.packages.get_package(name)
+    return package is not None and package.tombstone is None and may_read(registry, actor, package)
+
+
+def _live(registry: Registry, name: str) -> PackageRecord:
     package = registry.packages.get_package(name)
     if package is None or package.tombstone is not None:
-        raise NotFoundError(f"'{name}' is not in this registry")
+        raise not_found(name)
+    return package
+
+
+def _check(registry: Registry, actor: Actor, org: str, team: str, name: str) -> None:
+    require_org(registry, actor, org, ORG_MANAGE)
+    if team not in registry.orgs.teams(org):
+        raise TeamNotFoundError(f"No team {org}:{team}")
+    _live(registry, name)
     if scope_of(name) != org:
         raise InvalidPayloadError(f"{name} is not in the @{org} scope")
 

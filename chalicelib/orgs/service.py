@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.acl.guard import require_org
+from chalicelib.acl.policy import ORG_MANAGE, ORG_OWN, ORG_READ
 from chalicelib.auth.service import Actor, validate_new_user
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
@@ -24,10 +26,6 @@ DEVELOPERS = "developers"
 OWNER, ADMIN, DEVELOPER = ORG_ROLES
 # npm's archaic synonyms (registry docs, orgs/memberships.md).
 ROLE_SYNONYMS = {"super-admin": OWNER, "team-admin": ADMIN}
-
-
-class OrgNotFoundError(NotFoundError):
-    pass
 
 
 class TeamNotFoundError(NotFoundError):
@@ -55,8 +53,8 @@ def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[st
     members = manager_members(registry, actor, org)
     if registry.accounts.get_user(user) is None:
         raise UserNotFoundError(f"There is no user with the username {user!r}")
-    if OWNER in (role, members.get(user)) and members.get(actor.name) != OWNER:
-        raise PermissionDeniedError("Only an org's owners can add, change or remove owners")
+    if OWNER in (role, members.get(user)):
+        require_org(registry, actor, org, ORG_OWN)
     if members.get(user) == OWNER and role != OWNER:
         _keep_an_owner(members, user)
     registry.orgs.set_member(org, user, role)
@@ -72,17 +70,13 @@ def remove_member(registry: Registry, actor: Actor, org: str, body: Any) -> None
     if user not in members:
         raise NotFoundError(f"{user} is not a member of {org}")
     if members[user] == OWNER:
-        if members.get(actor.name) != OWNER:
-            raise PermissionDeniedError("Only an org's owners can remove owners")
+        require_org(registry, actor, org, ORG_OWN)
         _keep_an_owner(members, user)
     registry.orgs.remove_member(org, user)
 
 
 def list_members(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
-    members = _members(registry, org)
-    if actor.name not in members:
-        raise OrgNotFoundError(f"No org {org!r} that you belong to")
-    return members
+    return dict(require_org(registry, actor, org, ORG_READ).members)
 
 
 def create_team(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, str]:
@@ -132,21 +126,9 @@ def list_team_members(registry: Registry, actor: Actor, org: str, team: str) -> 
     return registry.orgs.team_members(org, team)
 
 
-def _members(registry: Registry, org: str) -> dict[str, str]:
-    if registry.orgs.get_org(org) is None:
-        raise OrgNotFoundError(f"No org {org!r}")
-    return registry.orgs.members(org)
-
-
 def manager_members(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
-    if actor.readonly or actor.grants:
-        raise PermissionDeniedError("This token cannot manage orgs")
-    members = _members(registry, org)
-    if members.get(actor.name) not in (OWNER, ADMIN):
-        if actor.name not in members:
-            raise OrgNotFoundError(f"No org {org!r} that you belong to")
-        raise PermissionDeniedError(f"Only owners and admins of {org} can do that")
-    return members
+    """The members of an org the actor may manage (an owner or admin, with a full token)."""
+    return dict(require_org(registry, actor, org, ORG_MANAGE).members)
 
 
 def _team(registry: Registry, org: str, team: str) -> None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from chalicelib.acl.facts import facts_for
+from chalicelib.acl.guard import enforce, not_found, require_token_may_write, writers_of
+from chalicelib.acl.policy import PACKAGE_READ, PACKAGE_WRITE, can
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
-from chalicelib.orgs.grants import writers_of
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
-from chalicelib.packuments.permissions import require_writer
 from chalicelib.packuments.render import rev_string
 from chalicelib.packuments.updates import with_retries
 from chalicelib.registry import Registry
@@ -34,8 +35,10 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
     base_url: str,
     expected_rev: str | None = None,
     otp_exempt: bool = False,
+    star: bool = False,
 ) -> PackageRecord:
-    require_writer(actor, name)
+    """`star`: the change is the actor's own star, which anyone who may read may make."""
+    require_token_may_write(actor, name)
     if not otp_exempt:
         require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, ""))
 
@@ -43,13 +46,17 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
         package = registry.packages.get_package(name)
         if package is None or package.tombstone is not None:
             raise PackageNotFoundError(f"'{name}' is not in this registry")
+        facts = facts_for(registry, package, actor)
+        # Whoever may not see a private package is told it does not exist, whatever they send;
+        # everything but a star needs a writer, even when it would change nothing.
+        enforce(can(actor, PACKAGE_READ if star else PACKAGE_WRITE, facts), not_found(name))
         if expected_rev is not None and expected_rev != rev_string(package):
             raise ConcurrentModificationError(
                 f"{name} changed since you read it (your _rev {expected_rev} is stale)"
             )
         versions = registry.packages.list_versions(name)
         updated = compute(package, versions)
-        writers = writers_of(registry, package)
+        writers = writers_of(facts)
         check_transition(view_of(package, versions, writers), view_of(updated, versions), actor)
         if updated is not package:  # an unchanged package is answered, not rewritten
             registry.packages.update_package(updated, package.rev)

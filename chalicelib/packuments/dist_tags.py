@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.acl.guard import require_read
 from chalicelib.auth.service import Actor
 from chalicelib.errors import (
     InvalidTagError,
@@ -10,7 +11,6 @@ from chalicelib.errors import (
     PermissionDeniedError,
     VersionNotFoundError,
 )
-from chalicelib.orgs.grants import require_may_write
 from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.tags import validate_tag
@@ -21,11 +21,16 @@ from chalicelib.storage.ports import PackageRecord, VersionRecord
 LATEST = "latest"
 
 
-def get_dist_tags(registry: Registry, name: str) -> dict[str, str]:
+def get_dist_tags(registry: Registry, actor: Actor | None, name: str) -> dict[str, str]:
+    return dict(_require_visible(registry, actor, name).dist_tags)
+
+
+def _require_visible(registry: Registry, actor: Actor | None, name: str) -> PackageRecord:
     package = registry.packages.get_package(name)
     if package is None or package.tombstone is not None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
-    return dict(package.dist_tags)
+    require_read(registry, actor, package)
+    return package
 
 
 def set_dist_tag(
@@ -34,12 +39,12 @@ def set_dist_tag(
     validate_tag(tag)
     if not isinstance(version, str):
         raise InvalidTagError("The body must be a JSON string naming a version")
+    _require_visible(registry, actor, name)  # before the version is looked up: no leak
     target = registry.packages.get_version(name, version)
     if target is None:
         raise VersionNotFoundError(f"{name}@{version} does not exist")
 
     def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
-        require_may_write(registry, package, actor)
         if package.dist_tags.get(tag) == version:
             return package
         tags = {**package.dist_tags, tag: version}
@@ -60,7 +65,6 @@ def remove_dist_tag(
         raise PermissionDeniedError("The latest tag cannot be removed")
 
     def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
-        require_may_write(registry, package, actor)
         if tag not in package.dist_tags:
             raise NotFoundError(f"{name} has no dist-tag {tag!r}")
         tags = {k: v for k, v in package.dist_tags.items() if k != tag}

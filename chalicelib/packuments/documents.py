@@ -11,12 +11,14 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 
+from chalicelib.auth.service import Actor
 from chalicelib.errors import PackageNotFoundError
 from chalicelib.packuments.render import (
     CORGI_CONTENT_TYPE,
     abbreviated_packument,
     full_packument,
 )
+from chalicelib.packuments.visibility import Seen, require_seen
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
 
@@ -34,6 +36,7 @@ class Document:
     etag: str
     content_type: str
     package: PackageRecord
+    seen: Seen
 
 
 def _stamp(package: PackageRecord, base_url: str) -> str:
@@ -74,10 +77,13 @@ def render_documents(
     return rendered
 
 
-def read_document(registry: Registry, name: str, *, abbreviated: bool, base_url: str) -> Document:
+def read_document(
+    registry: Registry, actor: Actor | None, name: str, *, abbreviated: bool, base_url: str
+) -> Document:
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
+    seen = require_seen(registry, actor, package)
     variant = CORGI if abbreviated else FULL
     body = registry.blobs.get(_key(package, base_url, variant))
     if body is None:
@@ -87,4 +93,5 @@ def read_document(registry: Registry, name: str, *, abbreviated: bool, base_url:
         etag=f'"{_stamp(package, base_url)}-{variant}"',
         content_type=CORGI_CONTENT_TYPE if abbreviated else JSON_CONTENT_TYPE,
         package=package,
+        seen=seen,
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.auth.service import Actor
 from chalicelib.errors import PackageNotFoundError, VersionNotFoundError
 from chalicelib.packuments.render import version_manifest, with_deprecation
 from chalicelib.packuments.versions import clean
+from chalicelib.packuments.visibility import Seen, require_seen
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
 
@@ -16,20 +18,25 @@ def is_live(package: PackageRecord, version: str) -> bool:
     return version not in package.unpublished and package.tombstone is None
 
 
-def version_document(registry: Registry, name: str, spec: str, base_url: str) -> dict[str, Any]:
+def version_document(
+    registry: Registry, actor: Actor | None, name: str, spec: str, base_url: str
+) -> tuple[dict[str, Any], Seen]:
     """The manifest served at `GET /{pkg}/{version-or-tag}`, as it stands in the packument."""
-    package, record = _find(registry, name, spec)
-    return with_deprecation(package, version_manifest(record, base_url))
+    package, record, seen = _find(registry, actor, name, spec)
+    return with_deprecation(package, version_manifest(record, base_url)), seen
 
 
-def _find(registry: Registry, name: str, spec: str) -> tuple[PackageRecord, VersionRecord]:
+def _find(
+    registry: Registry, actor: Actor | None, name: str, spec: str
+) -> tuple[PackageRecord, VersionRecord, Seen]:
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
+    seen = require_seen(registry, actor, package)
     exact = clean(spec)
     record = registry.packages.get_version(name, exact) if exact else None
     if record is None and spec in package.dist_tags:
         record = registry.packages.get_version(name, package.dist_tags[spec])
     if record is None or not is_live(package, record.version):
         raise VersionNotFoundError(f"No version or tag {spec!r} of {name}")
-    return package, record
+    return package, record, seen

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.auth.service import Actor
 from chalicelib.errors import TarballNotFoundError
 from chalicelib.packuments.lookup import is_live
+from chalicelib.packuments.visibility import require_seen
 from chalicelib.registry import Registry
 
 
@@ -14,6 +16,7 @@ class TarballLocation:
     url: str | None  # a short-lived signed URL to redirect to
     path: str | None  # a local file to stream
     data: bytes | None  # the bytes, when neither of the above exists
+    private: bool = False  # never cached by anything shared
 
 
 def version_from_file(name: str, file: str) -> str:
@@ -23,20 +26,27 @@ def version_from_file(name: str, file: str) -> str:
     return file[len(prefix) : -len(".tgz")]
 
 
-def locate_tarball(registry: Registry, name: str, file: str) -> TarballLocation:
+def locate_tarball(
+    registry: Registry, actor: Actor | None, name: str, file: str
+) -> TarballLocation:
+    """Access is checked before any URL is signed: a signed URL is a capability."""
     package = registry.packages.get_package(name)
+    missing = TarballNotFoundError(f"{name}: no tarball {file}")
+    if package is None:
+        raise missing
+    private = require_seen(registry, actor, package, missing).private
     wanted = version_from_file(name, file)
-    version = registry.packages.get_version(name, wanted) if package else None
-    if package is None or version is None or not is_live(package, wanted):
-        raise TarballNotFoundError(f"{name}: no tarball {file}")
+    version = registry.packages.get_version(name, wanted)
+    if version is None or not is_live(package, wanted):
+        raise missing
     key = version.tarball_key
     url = registry.blobs.download_url(key, registry.settings.tarball_url_ttl)
     if url is not None:
-        return TarballLocation(url, None, None)
+        return TarballLocation(url, None, None, private)
     path = registry.blobs.local_path(key)
     if path is not None:
-        return TarballLocation(None, path, None)
+        return TarballLocation(None, path, None, private)
     data = registry.blobs.get(key)
     if data is None:
-        raise TarballNotFoundError(f"{name}: no tarball {file}")
-    return TarballLocation(None, None, data)
+        raise missing
+    return TarballLocation(None, None, data, private)

@@ -1,82 +1,92 @@
-"""Who may publish what, and with which access: scopes, maintainers, and npm's default of
-private for scoped packages (which needs a paid plan, not built yet: 402, as npmjs answers)."""
+"""Who may publish what, and with which access: scopes, writers, and npm's default of private for
+scoped packages, which needs a plan for the scope's owner (`billing/plans.py`)."""
 
 from __future__ import annotations
 
+from chalicelib.acl.facts import facts_for
+from chalicelib.acl.guard import enforce, not_found, require_publish_into
+from chalicelib.acl.policy import HIDDEN, PACKAGE_WRITE, PackageFacts, can
 from chalicelib.auth.service import Actor
-from chalicelib.errors import (
-    InvalidPayloadError,
-    PaymentRequiredError,
-    PermissionDeniedError,
-    ScopeClaimedError,
-)
-from chalicelib.orgs.grants import require_may_write
+from chalicelib.billing.plans import require_private_plan
+from chalicelib.errors import InvalidPayloadError, PermissionDeniedError, ScopeClaimedError
 from chalicelib.orgs.service import create_org
 from chalicelib.packuments.names import require_valid_name, scope_of
-from chalicelib.packuments.permissions import require_writer
 from chalicelib.publish.payload import PublishRequest
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, ScopeRecord
+from chalicelib.storage.ports import PackageRecord
 
-PRIVATE_NEEDS_PLAN = "You must sign up for private packages"
+PUBLIC, RESTRICTED = "public", "restricted"
 RESTRICTED_UNSCOPED = "Can't restrict access to unscoped packages."
 
 
 def may_publish(
     registry: Registry, actor: Actor, request: PublishRequest, package: PackageRecord | None
 ) -> None:
-    """The permission and name checks on `package` as just read, done before anything is stored
-    (and again, against the latest state, when the version is written)."""
+    """The permission, name and plan checks on `package` as just read, done before anything is
+    stored (and again, against the latest state, when the version is written)."""
     if package is not None and package.tombstone is None:
-        require_writer(actor, package.name)
-        require_may_write(registry, package, actor)
-        access_for_existing(package, request.access)
+        require_publisher(registry, actor, package)
+        access_for_existing(registry, package, request.access, publishing=True)
         return
     require_valid_name(request.name, new=True)
-    _unclaimed_scope(registry, actor, request)
+    _check_new(registry, actor, request)
+
+
+def require_publisher(registry: Registry, actor: Actor, package: PackageRecord) -> PackageFacts:
+    """May `actor` publish into this existing package? Someone who may not even see it is
+    answered as a new name in its scope would answer them, so a private package's existence
+    does not leak through a publish."""
+    facts = facts_for(registry, package, actor)
+    decision = can(actor, PACKAGE_WRITE, facts)
+    if decision.refusal == HIDDEN:
+        scope = scope_of(package.name)
+        if scope is not None:
+            require_publish_into(registry, actor, scope)
+        raise PermissionDeniedError(
+            f"You do not have permission to publish {package.name!r}. "
+            "Are you logged in as the correct user?"
+        )
+    enforce(decision, not_found(package.name))
+    return facts
 
 
 def access_for_new(registry: Registry, actor: Actor, request: PublishRequest) -> str:
     """The access of a new package, claiming its scope for the publisher if nobody owns it."""
-    unclaimed = _unclaimed_scope(registry, actor, request)
+    access, unclaimed = _check_new(registry, actor, request)
     if unclaimed is not None:
         _claim_scope(registry, unclaimed, actor)
-    return "public"
-
-
-def access_for_existing(package: PackageRecord, access: str | None) -> str:
-    if access is None or access == package.access:
-        return package.access
-    if access == "restricted":
-        if scope_of(package.name) is None:
-            raise InvalidPayloadError(RESTRICTED_UNSCOPED)
-        raise PaymentRequiredError(PRIVATE_NEEDS_PLAN)
     return access
 
 
-def _unclaimed_scope(registry: Registry, actor: Actor, request: PublishRequest) -> str | None:
-    """Raise unless `actor` may create this package; return its scope if nobody owns it yet."""
+def access_for_existing(
+    registry: Registry, package: PackageRecord, wanted: str | None, *, publishing: bool
+) -> str:
+    """The access after a publish (`publishing`) or `npm access set status`. A private package
+    takes new versions, and a package turns private, only while its scope's plan allows."""
+    access = package.access if wanted is None else wanted
+    scope = scope_of(package.name)
+    if access == RESTRICTED:
+        if scope is None:
+            raise InvalidPayloadError(RESTRICTED_UNSCOPED)
+        if publishing or package.access != RESTRICTED:
+            require_private_plan(registry, scope)
+    return access
+
+
+def _check_new(registry: Registry, actor: Actor, request: PublishRequest) -> tuple[str, str | None]:
+    """(access, the scope to claim) for a new package; raises unless `actor` may create it."""
     scope = scope_of(request.name)
     if scope is None:
-        if request.access == "restricted":
+        if request.access == RESTRICTED:
             raise InvalidPayloadError(RESTRICTED_UNSCOPED)
-        return None
-    record = registry.accounts.get_scope(scope)
-    if record is not None and not _may_publish_into(registry, record, actor):
-        raise PermissionDeniedError(
-            f"You do not have permission to publish into the scope @{scope}"
-        )
-    # npm: "All scoped packages default to private" -- and private needs a paid plan.
-    if request.access != "public":
-        raise PaymentRequiredError(PRIVATE_NEEDS_PLAN)
-    return scope if record is None else None
-
-
-def _may_publish_into(registry: Registry, scope: ScopeRecord, actor: Actor) -> bool:
-    """A user's own scope; an org's scope for any of its members (developers publish)."""
-    if scope.kind == "org":
-        return actor.name in registry.orgs.members(scope.owner)
-    return scope.owner == actor.name
+        return PUBLIC, None
+    require_publish_into(registry, actor, scope)
+    # npm: "All scoped packages default to private" (libnpmpublish sends access null).
+    access = request.access or RESTRICTED
+    if access == RESTRICTED:
+        require_private_plan(registry, scope)  # an unclaimed scope has no plan: 402
+    unclaimed = registry.accounts.get_scope(scope) is None
+    return access, scope if unclaimed else None
 
 
 def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
@@ -88,8 +98,5 @@ def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
     try:
         create_org(registry, scope, actor.name)
     except ScopeClaimedError:
-        record = registry.accounts.get_scope(scope)
-        if record is None or not _may_publish_into(registry, record, actor):
-            raise PermissionDeniedError(
-                f"You do not have permission to publish into the scope @{scope}"
-            ) from None
+        # Someone claimed it first: publish into it only if they let this publisher in.
+        require_publish_into(registry, actor, scope)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.acl.guard import require_token_may_write, writers_of
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
+from chalicelib.billing.plans import standing
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
     PackageExistsError,
@@ -17,16 +19,20 @@ from chalicelib.errors import (
     VersionExistsError,
 )
 from chalicelib.lifecycle.access import require_publish_mfa
-from chalicelib.orgs.grants import require_may_write, writers_of
+from chalicelib.orgs.grants import grant_developers
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
-from chalicelib.packuments.names import require_valid_name
-from chalicelib.packuments.permissions import require_writer
+from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.updates import next_rev, with_retries
-from chalicelib.publish.access import access_for_existing, access_for_new, may_publish
+from chalicelib.publish.access import (
+    access_for_existing,
+    access_for_new,
+    may_publish,
+    require_publisher,
+)
 from chalicelib.publish.payload import PublishRequest
 from chalicelib.publish.tarball import inspect_tarball
 from chalicelib.publish.version import check_tarball_manifest, version_record
@@ -42,16 +48,18 @@ class Published:
     package: PackageRecord
     created: bool  # False when an identical retry found the version already stored
     versions: list[VersionRecord] | None = None  # every version after it, when already read
+    notice: str | None = None  # a private package's plan past due: tell the publisher
 
 
 def publish_version(
     registry: Registry, actor: Actor, request: PublishRequest, base_url: str
 ) -> Published:
-    require_writer(actor, request.name)
+    require_token_may_write(actor, request.name)
     require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, ""))
     current = registry.packages.get_package(request.name)
-    require_publish_mfa(registry, current, actor)
     may_publish(registry, actor, request, current)  # before anything is stored
+    # After the permission check: a package's mfa setting is not told to those who cannot see it.
+    require_publish_mfa(registry, current, actor)
     facts = inspect_tarball(
         request.tarball,
         max_files=registry.settings.max_files,
@@ -74,6 +82,9 @@ def publish_version(
     )
     if published.created:
         render_documents(registry, published.package, base_url, published.versions)
+    scope = scope_of(request.name)
+    if published.package.access == "restricted" and scope is not None:
+        published = replace(published, notice=standing(registry, scope).notice())
     return published
 
 
@@ -93,16 +104,14 @@ def _store(
         return _create(registry, actor, request, version)
     if package.tombstone is not None:
         return _recreate(registry, actor, request, version, package)
-    writers = writers_of(registry, package)
-    if actor.name not in writers:
-        require_may_write(registry, package, actor)  # raises, with npm's wording
+    writers = writers_of(require_publisher(registry, actor, package))
     existing = registry.packages.get_version(request.name, request.version)
     if existing is not None:
         return _identical_retry(package, existing, request, actor)
     updated = next_rev(
         package,
         dist_tags={**package.dist_tags, **request.dist_tags},
-        access=access_for_existing(package, request.access),
+        access=access_for_existing(registry, package, request.access, publishing=True),
         meta=hoisted_meta(version) if "latest" in request.dist_tags else package.meta,
     )
     versions = registry.packages.list_versions(request.name)
@@ -150,7 +159,16 @@ def _create(
             f"Package name {request.name!r} is too similar to an existing package "
             "(the names differ only by case)"
         ) from None
+    _created(registry, package)
     return Published(package, created=True, versions=[version])
+
+
+def _created(registry: Registry, package: PackageRecord) -> None:
+    """The derived records of a new package: its publisher in the maintainer index, and, in an
+    org's scope, the org's developers team with read-write access (as npmjs does)."""
+    for maintainer in package.maintainers:
+        registry.packages.index_maintainer(maintainer.name, package.name, present=True)
+    grant_developers(registry, package)
 
 
 def _new_package(
@@ -202,6 +220,7 @@ def _recreate(
         raise VersionAlreadyPublishedError(
             f"You cannot publish over the previously published versions: {version.version}."
         ) from None
+    _created(registry, package)
     return Published(package, created=True)
 
 

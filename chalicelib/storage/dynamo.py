@@ -19,6 +19,10 @@ Item layout (pk / sk):
     USER#<name>        ORGOF#<org>         a copy of each membership, for orgs_of (details in
                                            `dynamo_orgs`)
     EPH#<kind>#<key>   EPH                 a short-lived item; `expires` is the table's TTL
+    SCOPEPKG#<scope>   <name>              a package created in the scope (written with it)
+    USER#<name>        MAINTAINS#<package> the user maintains the package (derived; the package
+                                           item's maintainers are the truth)
+    PLAN#<scope>, STRIPESUB#<id>           plans and subscriptions (`dynamo_billing`)
 
 Tokens are listed without a secondary index: `put_token` writes the TOKEN# item (what a request
 authenticates against) and the user's copy in one transaction, and `delete_token` reads the token
@@ -48,6 +52,7 @@ from chalicelib.errors import (
 )
 from chalicelib.settings import Settings
 from chalicelib.storage.dynamo_accounts import DynamoAccountStore
+from chalicelib.storage.dynamo_billing import DynamoBillingStore
 from chalicelib.storage.dynamo_ephemeral import DynamoEphemeralStore
 from chalicelib.storage.dynamo_models import (
     CONDITION_FAILED,
@@ -56,6 +61,7 @@ from chalicelib.storage.dynamo_models import (
     Table,
     VersionItem,
     commit,
+    delete,
     ensure_table,
     get,
     put,
@@ -69,6 +75,7 @@ from chalicelib.storage.records import dumps, loads_object, package_state, with_
 
 __all__ = [
     "DynamoAccountStore",
+    "DynamoBillingStore",
     "DynamoEphemeralStore",
     "DynamoOrgStore",
     "DynamoPackageStore",
@@ -78,6 +85,8 @@ __all__ = [
 PACKAGE_SK = "PACKAGE"
 VERSION_PREFIX = "VER#"
 DEPENDENCY_PREFIX = "DEPS#"
+SCOPE_PACKAGES_PREFIX = "SCOPEPKG#"
+MAINTAINS_PREFIX = "MAINTAINS#"
 
 
 def _package_pk(name: str) -> str:
@@ -146,6 +155,15 @@ def _claim_item(t: Table, name: str) -> NameClaimItem:
     return t.claim(f"NAME#{name.lower()}", "NAME", name=name)
 
 
+def _scope(name: str) -> str | None:
+    return name[1:].split("/", 1)[0] if name.startswith("@") and "/" in name else None
+
+
+def _scope_entry(t: Table, scope: str, name: str) -> NameClaimItem:
+    # The same shape as a name claim (a key and the name): listed by `packages_in_scope`.
+    return t.claim(f"{SCOPE_PACKAGES_PREFIX}{scope}", name, name=name)
+
+
 class DynamoPackageStore:
     def __init__(self, settings: Settings) -> None:
         self._t = table_for(settings)
@@ -164,12 +182,15 @@ class DynamoPackageStore:
 
     def create_package(self, package: PackageRecord, version: VersionRecord) -> None:
         t = self._t
+        scope = _scope(package.name)
+        listed = [] if scope is None else [(_scope_entry(t, scope, package.name), None)]
         codes = commit(
             t,
-            [
+            [  # cancellation codes come back in this order
                 (_claim_item(t, package.name), t.claim.pk.does_not_exist()),
                 (_package_item(t, package), t.package.pk.does_not_exist()),
                 (_version_item(t, version), t.version.pk.does_not_exist()),
+                *listed,
             ],
         )
         if codes is None:
@@ -226,3 +247,18 @@ class DynamoPackageStore:
     def dependents(self, name: str) -> list[str]:
         items = query_prefix(self._t.dependency, DEPENDENCY_PREFIX + name)
         return sorted({item.dependent for item in items} - {name})
+
+    def packages_in_scope(self, scope: str) -> list[str]:
+        items = query_prefix(self._t.claim, f"{SCOPE_PACKAGES_PREFIX}{scope}")
+        return sorted(item.name for item in items)
+
+    def index_maintainer(self, user: str, package: str, *, present: bool) -> None:
+        item = self._t.claim(f"USER#{user}", MAINTAINS_PREFIX + package, name=package)
+        if present:
+            put(item, None)
+        else:
+            delete(item)
+
+    def maintained_by(self, user: str) -> list[str]:
+        items = query_prefix(self._t.claim, f"USER#{user}", MAINTAINS_PREFIX)
+        return sorted(item.name for item in items)

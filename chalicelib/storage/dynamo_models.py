@@ -222,6 +222,19 @@ def table_for(settings: Settings) -> Table:
     return _table(settings.table_name, settings.aws_region, settings.aws_endpoint_url)
 
 
+def model_for(base: type[M], settings: Settings) -> type[M]:
+    """A model declared beside its store (grants, billing), bound to the settings' table and
+    sharing the connection of the table's other models."""
+    return _bound_model(base, settings.table_name, settings.aws_region, settings.aws_endpoint_url)
+
+
+@cache
+def _bound_model(base: type[M], table: str, region: str, host: str | None) -> type[M]:
+    model = _bind(base, table, region, host)
+    model._connection = _table(table, region, host).item._get_connection()
+    return model
+
+
 def ensure_table(settings: Settings) -> None:
     """Create the table (on-demand billing, TTL on `expires`) unless it exists. For the local
     server and tests; on AWS the table comes from infra/."""

@@ -17,8 +17,6 @@ in `dynamo_models`, bound to the same table and connection by `_grant_model`.
 
 from __future__ import annotations
 
-from functools import cache
-
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError, ScopeClaimedError, TeamExistsError
@@ -29,11 +27,10 @@ from chalicelib.storage.dynamo_models import (
     Item,
     OrgMemberItem,
     Table,
-    _bind,
-    _table,
     commit,
     delete,
     get,
+    model_for,
     put,
     query_prefix,
     table_for,
@@ -56,14 +53,6 @@ class TeamGrantItem(Item):
     team = UnicodeAttribute()
     package = UnicodeAttribute()
     permission = UnicodeAttribute()
-
-
-@cache
-def _grant_model(table: str, region: str, host: str | None) -> type[TeamGrantItem]:
-    """TeamGrantItem bound to the table, sharing the connection of the table's other models."""
-    model = _bind(TeamGrantItem, table, region, host)
-    model._connection = _table(table, region, host).item._get_connection()
-    return model
 
 
 def _org_pk(org: str) -> str:
@@ -110,9 +99,7 @@ def _memberships(t: Table, org: str, user: str, role: str = "") -> list[OrgMembe
 class DynamoOrgStore:
     def __init__(self, settings: Settings) -> None:
         self._t = table_for(settings)
-        self._grant = _grant_model(
-            settings.table_name, settings.aws_region, settings.aws_endpoint_url
-        )
+        self._grant = model_for(TeamGrantItem, settings)
 
     def create_org(self, org: OrgRecord, owner: str) -> None:
         t = self._t
@@ -143,6 +130,10 @@ class DynamoOrgStore:
     def members(self, org: str) -> dict[str, str]:
         items = query_prefix(self._t.org_member, _org_pk(org), MEMBER_PREFIX)
         return {item.user: item.role for item in items}
+
+    def role_of(self, org: str, user: str) -> str | None:
+        item = get(self._t.org_member, _org_pk(org), MEMBER_PREFIX + user)
+        return None if item is None else item.role
 
     def set_member(self, org: str, user: str, role: str) -> None:
         t = self._t
@@ -210,6 +201,10 @@ class DynamoOrgStore:
         t = self._t
         item = t.team_member(_org_pk(org), _team_member_prefix(team) + user)
         return delete(item, t.team_member.sk.exists())
+
+    def in_team(self, org: str, team: str, user: str) -> bool:
+        sk = _team_member_prefix(team) + user
+        return get(self._t.team_member, _org_pk(org), sk) is not None
 
     def grant(self, org: str, team: str, package: str, permission: str) -> None:
         items = _grants(self._grant, org, team, package, permission)

@@ -119,6 +119,9 @@ class OrgStore(Protocol):
     def members(self, org: str) -> dict[str, str]:
         """user -> role."""
 
+    def role_of(self, org: str, user: str) -> str | None:
+        """The user's role in the org; None for a non-member. One point read."""
+
     def set_member(self, org: str, user: str, role: str) -> None:
         """Add or change a member (upsert)."""
 
@@ -142,6 +145,9 @@ class OrgStore(Protocol):
     def add_team_member(self, org: str, team: str, user: str) -> None: ...
 
     def remove_team_member(self, org: str, team: str, user: str) -> bool: ...
+
+    def in_team(self, org: str, team: str, user: str) -> bool:
+        """Whether the user is in the team. One point read."""
 
     def grant(self, org: str, team: str, package: str, permission: str) -> None:
         """Give a team "read-only" or "read-write" on a package (upsert). Deleting the team
@@ -186,6 +192,17 @@ class PackageStore(Protocol):
     def dependents(self, name: str) -> list[str]:
         """The distinct packages, other than `name`, with a recorded version depending on it."""
 
+    def packages_in_scope(self, scope: str) -> list[str]:
+        """The names of every package ever created under `@scope/` (fully unpublished ones
+        included: the caller reads each package), sorted."""
+
+    def index_maintainer(self, user: str, package: str, *, present: bool) -> None:
+        """Record (present=True) or forget that `user` maintains `package`: the index behind
+        `maintained_by`. A derived index, written after the package item, which is the truth."""
+
+    def maintained_by(self, user: str) -> list[str]:
+        """Packages the index says `user` maintains, sorted (the caller confirms each)."""
+
 
 class AccountStore(Protocol):
     def create_user(self, user: UserRecord) -> None:
@@ -215,6 +232,54 @@ class AccountStore(Protocol):
         """The index behind `npm stars`; the package item's `users` is the source of truth."""
 
     def starred_by(self, user: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A scope's plan for private packages: the payment provider's subscription that pays for
+    it, and an operator's setting, which wins while it is set."""
+
+    scope: str
+    subscription: str | None = None  # Stripe's subscription id (sub_…)
+    customer: str | None = None  # Stripe's customer id (cus_…)
+    linked: int = 0  # `created` (unix seconds) of the checkout event that linked them
+    override: str | None = None  # `tarbox plan set`: a subscription status, or None
+    updated: str = ""  # ISO time of the last change
+    version: int = 0  # compare-and-swap: 1 for the first write
+
+
+@dataclass(frozen=True)
+class SubscriptionRecord:
+    """The payment provider's subscription, as its events last described it."""
+
+    id: str
+    customer: str
+    status: str  # Stripe's: active, trialing, past_due, unpaid, canceled, incomplete, …
+    changed: int  # `created` (unix seconds) of the event that set `status`
+    past_due_since: int | None = None  # when the current run of past_due began
+    version: int = 0  # compare-and-swap: 1 for the first write
+
+
+class BillingStore(Protocol):
+    """Plans and subscriptions. Writes compare-and-swap `version`: a record is written only if
+    the stored one is at `version - 1` (a missing one counts as 0), else
+    ConcurrentModificationError."""
+
+    def get_plan(self, scope: str) -> PlanRecord | None: ...
+
+    def put_plan(self, plan: PlanRecord) -> None: ...
+
+    def get_subscription(self, subscription: str) -> SubscriptionRecord | None: ...
+
+    def put_subscription(self, subscription: SubscriptionRecord) -> None: ...
+
+
+class SecretStore(Protocol):
+    """Secrets the registry is configured with (SSM Parameter Store on AWS)."""
+
+    def billing_webhook_secrets(self) -> list[str]:
+        """The payment provider's webhook signing secrets; [] when none is configured. Several
+        while one is being rotated."""
 
 
 @dataclass(frozen=True)

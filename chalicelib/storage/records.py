@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
-from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, TokenRecord, UserRecord
+from chalicelib.storage.ports import (
+    JSON,
+    Maintainer,
+    PackageRecord,
+    PlanRecord,
+    SubscriptionRecord,
+    TokenRecord,
+    UserRecord,
+)
 
 
 def dumps(value: Any) -> str:
@@ -176,3 +184,45 @@ def token_from_json(key: str, text: str) -> TokenRecord:
         prefix=data["prefix"],
     )
     return with_token_details(record, data)
+
+
+# --- billing ----------------------------------------------------------------------------------
+
+
+def plan_to_json(plan: PlanRecord) -> str:
+    return dumps({k: v for k, v in asdict(plan).items() if k not in ("scope", "version")})
+
+
+def plan_from_json(scope: str, version: int, text: str) -> PlanRecord:
+    data = loads_object(text)
+    return PlanRecord(
+        scope=scope,
+        subscription=data.get("subscription"),
+        customer=data.get("customer"),
+        linked=int(data.get("linked") or 0),
+        override=data.get("override"),
+        updated=str(data.get("updated") or ""),
+        version=version,
+    )
+
+
+def subscription_to_json(subscription: SubscriptionRecord) -> str:
+    return dumps({k: v for k, v in asdict(subscription).items() if k not in ("id", "version")})
+
+
+def subscription_from_json(key: str, version: int, text: str) -> SubscriptionRecord:
+    data = loads_object(text)
+    since = data.get("past_due_since")
+    return SubscriptionRecord(
+        id=key,
+        customer=str(data.get("customer") or ""),
+        status=str(data.get("status") or ""),
+        changed=int(data.get("changed") or 0),
+        past_due_since=None if since is None else int(since),
+        version=version,
+    )
+
+
+def check_next_version(version: int) -> None:
+    if version < 1:
+        raise ValueError(f"a billing record is written at version 1 or more, not {version}")

@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS dependencies (
     PRIMARY KEY (dependency, dependent, version));
 CREATE TABLE IF NOT EXISTS stars (
     user TEXT NOT NULL, package TEXT NOT NULL, PRIMARY KEY (user, package));
+CREATE TABLE IF NOT EXISTS maintainers (
+    user TEXT NOT NULL, package TEXT NOT NULL, PRIMARY KEY (user, package));
 CREATE TABLE IF NOT EXISTS ephemeral (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -199,6 +201,29 @@ class SqlitePackageStore:
             (name, name),
         )
         return sorted(str(row[0]) for row in rows)
+
+    def packages_in_scope(self, scope: str) -> list[str]:
+        # A range on the primary key: every name from "@scope/" up to "@scope0" ('0' follows '/').
+        rows = self._db.read(
+            "SELECT name FROM packages WHERE name >= ? AND name < ? ORDER BY name",
+            (f"@{scope}/", f"@{scope}0"),
+        )
+        return [str(row[0]) for row in rows]
+
+    def index_maintainer(self, user: str, package: str, *, present: bool) -> None:
+        sql = (
+            "INSERT OR IGNORE INTO maintainers (user, package) VALUES (?, ?)"
+            if present
+            else "DELETE FROM maintainers WHERE user = ? AND package = ?"
+        )
+        with self._db.transaction() as conn:
+            conn.execute(sql, (user, package))
+
+    def maintained_by(self, user: str) -> list[str]:
+        rows = self._db.read(
+            "SELECT package FROM maintainers WHERE user = ? ORDER BY package", (user,)
+        )
+        return [str(row[0]) for row in rows]
 
     @staticmethod
     def _insert_version(conn: sqlite3.Connection, version: VersionRecord) -> None:

@@ -64,6 +64,10 @@ class SqliteOrgStore:
         rows = self._db.read("SELECT user, role FROM org_members WHERE org = ?", (org,))
         return {str(user): str(role) for user, role in rows}
 
+    def role_of(self, org: str, user: str) -> str | None:
+        rows = self._db.read("SELECT role FROM org_members WHERE org = ? AND user = ?", (org, user))
+        return str(rows[0][0]) if rows else None
+
     def set_member(self, org: str, user: str, role: str) -> None:
         with self._db.transaction() as conn:
             conn.execute(
@@ -123,6 +127,13 @@ class SqliteOrgStore:
                 (org, team, user),
             )
         return cursor.rowcount == 1
+
+    def in_team(self, org: str, team: str, user: str) -> bool:
+        rows = self._db.read(
+            "SELECT 1 FROM team_members WHERE org = ? AND team = ? AND user = ?",
+            (org, team, user),
+        )
+        return bool(rows)
 
     def grant(self, org: str, team: str, package: str, permission: str) -> None:
         with self._db.transaction() as conn:

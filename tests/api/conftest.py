@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from app import app
 from chalicelib import wiring
 from chalicelib.storage.dynamo import ensure_table
 from chalicelib.storage.s3 import ensure_bucket
+from tests import stripe_events
 
 API_MAX_TARBALL_BYTES = 64 * 1024
 API_MAX_FILES = 20
@@ -56,6 +58,9 @@ def body_of(response: Any) -> Any:
     return json.loads(response.body)
 
 
+WEBHOOK_SECRET = "whsec_tarbox_api_tests"
+
+
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     # Stage "test" has no section in .chalice/config.json, so the Client adds only the top-level
@@ -67,6 +72,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         monkeypatch.setenv("TARBOX_PUBLIC_URL", "https://registry.example")
         monkeypatch.setenv("TARBOX_MAX_TARBALL_BYTES", str(API_MAX_TARBALL_BYTES))
         monkeypatch.setenv("TARBOX_MAX_FILES", str(API_MAX_FILES))
+        monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
         monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
         wiring.reset()
         ensure_table(wiring.settings())
@@ -78,3 +84,56 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
 @pytest.fixture
 def alice(api: Api) -> str:
     return api.add_user("alice")
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def any_api(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Api]:
+    """The same app on either backend: the embedded one (SQLite + files in tmp_path), or the AWS
+    one on moto (the `api` fixture)."""
+    if request.param == "aws":
+        yield request.getfixturevalue("api")
+        return
+    with Client(app, stage_name="test") as client:
+        monkeypatch.setenv("TARBOX_BACKEND", "embedded")
+        monkeypatch.setenv("TARBOX_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("TARBOX_PUBLIC_URL", "https://registry.example")
+        monkeypatch.setenv("TARBOX_MAX_TARBALL_BYTES", str(API_MAX_TARBALL_BYTES))
+        monkeypatch.setenv("TARBOX_MAX_FILES", str(API_MAX_FILES))
+        monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        wiring.reset()
+        # Built now, from this environment: the test client sets the stage's variables
+        # (TARBOX_BACKEND=aws) around each request, and the cached registry stands.
+        wiring.registry()
+        yield Api(client)
+        wiring.reset()
+
+
+def deliver(
+    api: Api,
+    kind: str,
+    obj: dict[str, Any],
+    *,
+    created: int | None = None,
+    secret: str = WEBHOOK_SECRET,
+    body: bytes | None = None,
+    signature: str | None = None,
+) -> Any:
+    """POST one Stripe event, signed as Stripe signs it (unless `signature` says otherwise)."""
+    raw = body if body is not None else stripe_events.event(kind, obj, created=created)
+    sig = signature if signature is not None else stripe_events.signature(raw, secret)
+    headers = {"stripe-signature": sig, "content-type": "application/json; charset=utf-8"}
+    return api.client.http.request("POST", "/-/billing/stripe", headers=headers, body=raw)
+
+
+def subscribe(api: Api, scope: str, status: str = "active", *, created: int | None = None) -> str:
+    """A paid checkout for `scope`, then the subscription in `status`; returns its id."""
+    sub_id, customer = f"sub_{scope}", f"cus_{scope}"
+    checkout = stripe_events.checkout_completed(scope, sub_id, customer)
+    assert deliver(api, "checkout.session.completed", checkout, created=created).status_code == 200
+    if status != "active":
+        update = stripe_events.subscription(sub_id, customer, status)
+        answer = deliver(api, "customer.subscription.updated", update, created=created)
+        assert answer.status_code == 200
+    return sub_id

@@ -79,6 +79,13 @@ def test_teams(api: Api, alice: str) -> None:
 
 def test_team_grants_and_collaborators(api: Api, alice: str) -> None:
     an_org(api, alice)
+    # npm: the developers team gets read-write on every new org package; take it away here, so
+    # the grants below alone decide
+    assert body_of(api.call("GET", "/-/team/acme/developers/package", token=alice)) == {
+        "@acme/x": "write"
+    }
+    developers = {"package": "@acme/x"}
+    api.call("DELETE", "/-/team/acme/developers/package", developers, token=alice)
     bob = api.add_user("bob")
     api.call("PUT", "/-/org/acme/user", {"user": "bob"}, token=alice)
     api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice)

@@ -154,10 +154,13 @@ def test_members_are_added_changed_and_removed(org_store: OrgStore) -> None:
     org_store.set_member("acme", "bob", "admin")
     assert org_store.members("acme") == {"alice": "owner", "bob": "admin"}
     assert org_store.orgs_of("bob") == {"acme": "admin"}
+    assert org_store.role_of("acme", "bob") == "admin"
 
     assert org_store.remove_member("acme", "bob") is True
     assert org_store.members("acme") == {"alice": "owner"}
     assert org_store.orgs_of("bob") == {}
+    assert org_store.role_of("acme", "bob") is None
+    assert org_store.role_of("nope", "alice") is None
 
 
 def test_removing_a_non_member_is_false(org_store: OrgStore) -> None:
@@ -245,6 +248,10 @@ def test_team_members_do_not_leak_between_teams_with_prefix_names(org_store: Org
     assert org_store.team_members("acme", "dev") == ["alice"]
     assert org_store.team_members("acme", "devops") == ["bob"]
     assert org_store.teams("acme") == {"dev": "", "devops": ""}
+    assert org_store.in_team("acme", "dev", "alice") is True
+    assert org_store.in_team("acme", "dev", "bob") is False
+    assert org_store.in_team("acme", "devops", "bob") is True
+    assert org_store.in_team("acme", "de", "alice") is False
 
 
 def test_deleting_a_team_removes_its_members(org_store: OrgStore) -> None:

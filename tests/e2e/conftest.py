@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Registry, Workspace, add_user, moto_server, tarbox_server, unique
+from tests.e2e.harness import (
+    WEBHOOK_SECRET,
+    Registry,
+    Workspace,
+    add_user,
+    moto_server,
+    tarbox_server,
+    unique,
+)
 
 # Small, so the size-limit scenario needs only a small tarball.
 E2E_MAX_TARBALL_BYTES = 1024 * 1024
@@ -37,6 +45,8 @@ def registry(
         "TARBOX_MAX_TARBALL_BYTES": str(E2E_MAX_TARBALL_BYTES),
         # Every version is "old" at once: unpublish then depends on the dependents rule alone.
         "TARBOX_UNPUBLISH_WINDOW_HOURS": "0",
+        # The tests play the payment provider, signing its webhooks with this secret.
+        "TARBOX_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
     }
     if request.param == "embedded":
         with tarbox_server(workdir, env) as server:

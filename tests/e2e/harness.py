@@ -21,9 +21,12 @@ from pathlib import Path
 
 import requests
 
+from tests import stripe_events
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / "node_modules" / ".bin"
 CLIENT_TIMEOUT = 180
+WEBHOOK_SECRET = "whsec_tarbox_e2e"
 
 
 def free_port() -> int:
@@ -124,6 +127,32 @@ def add_user(registry: Registry, name: str, password: str = "correct horse") -> 
     )
     response.raise_for_status()
     return str(response.json()["token"])
+
+
+def pay(registry: Registry, kind: str, obj: dict[str, object], created: int | None = None) -> None:
+    """Deliver one event as the payment provider does: signed, to the billing webhook."""
+    body = stripe_events.event(kind, obj, created=created)
+    response = requests.post(
+        f"{registry.url}-/billing/stripe",
+        data=body,
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": stripe_events.signature(body, WEBHOOK_SECRET),
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+
+
+def subscribe(registry: Registry, scope: str) -> None:
+    """The owner of `scope` has paid for private packages."""
+    checkout = stripe_events.checkout_completed(scope, f"sub_{scope}", f"cus_{scope}")
+    pay(registry, "checkout.session.completed", checkout)
+
+
+def cancel(registry: Registry, scope: str) -> None:
+    deleted = stripe_events.subscription(f"sub_{scope}", f"cus_{scope}", "canceled")
+    pay(registry, "customer.subscription.deleted", deleted)
 
 
 @dataclass

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Result, Workspace, a_library, unique, write_package
+from tests.e2e.harness import (
+    Result,
+    Workspace,
+    a_library,
+    add_user,
+    subscribe,
+    unique,
+    write_package,
+)
 
 
 class Client:
@@ -104,6 +112,8 @@ class Yarn(Client):
         }
         if machine.token:
             settings["npmAuthToken"] = machine.token
+            # yarn sends the token on reads only when told to: what a private registry needs
+            settings["npmAlwaysAuth"] = True
         # JSON is YAML.
         (project / ".yarnrc.yml").write_text(json.dumps(settings, indent=2) + "\n")
         (project / "yarn.lock").touch()  # marks the project root
@@ -285,3 +295,31 @@ def test_pnpm_publish_then_npm_install(
         assert view["description"] == "published by pnpm"
         assert view["_npmUser"].startswith(user[0])
         assert view["dist"]["integrity"].startswith("sha512-")
+
+
+def test_a_member_installs_a_private_package(
+    client: Client, workspace: Workspace, user: tuple[str, str], tmp_path: Path
+) -> None:
+    # given: a private package of the user's own scope, paid for, and a collaborator on it
+    subscribe(workspace.registry, user[0])
+    name = f"@{user[0]}/{unique('private')}"
+    publish(workspace, a_library(workspace.root, name))  # scoped: private by default
+    colleague = unique("colleague")
+    helper = Workspace(
+        tmp_path / "colleague", workspace.registry, token=add_user(workspace.registry, colleague)
+    )
+    workspace.run("npm", "owner", "add", colleague, name).ok()
+
+    # when: the colleague adds it with this client, and installs again from the lockfile
+    app = client.setup(helper, "app")
+    client.add(helper, app, name).ok()
+    assert node(helper, app, f"console.log(require('{name}'))") == f"{name}@1.0.0"
+    fresh = Workspace(tmp_path / "fresh", workspace.registry, token=helper.token)
+    clone = client.copy_project(app, fresh, "clone")
+    client.install_frozen(fresh, clone).ok()
+    assert node(fresh, clone, f"console.log(require('{name}'))") == f"{name}@1.0.0"
+
+    # then: without credentials the same lockfile installs nothing
+    stranger = Workspace(tmp_path / "stranger", workspace.registry)
+    refused = client.install_frozen(stranger, client.copy_project(app, stranger, "clone"))
+    assert refused.code != 0

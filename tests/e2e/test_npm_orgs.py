@@ -98,6 +98,12 @@ def test_team_grants_decide_who_writes_org_packages(tmp_path: Path, registry: Re
     package = f"@{org}/lib"
     a.run("npm", "publish", "--access", "public", cwd=a_library(a.root, package)).ok()
     a.run("npm", "org", "set", org, bob).ok()
+    # npm's default: the developers team (every member) may write every new org package
+    developers = json.loads(
+        a.run("npm", "access", "list", "packages", f"@{org}:developers", "--json").ok().out
+    )
+    assert developers == {package: "read-write"}
+    a.run("npm", "access", "revoke", f"@{org}:developers", package).ok()
     refused = b.run("npm", "publish", cwd=a_library(b.root, package, "1.1.0"))
     assert refused.code != 0 and "403" in refused.out
 

@@ -38,6 +38,12 @@ def test_chalice_package_for_prod(tmp_path: Path) -> None:
     handler = template["Resources"]["APIHandler"]["Properties"]
     variables = handler["Environment"]["Variables"]
     assert variables["TARBOX_BACKEND"] == "aws" and variables["TARBOX_TABLE_NAME"] == "tarbox-prod"
+    # the billing webhooks' secret comes from SSM, and the function may read exactly that one
+    parameter = variables["TARBOX_STRIPE_WEBHOOK_SECRET_PARAMETER"]
+    assert parameter == "/tarbox/prod/stripe-webhook-secret"
+    policy = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
+    ssm = [s for s in policy["Statement"] if "ssm:GetParameter" in s["Action"]]
+    assert [s["Resource"] for s in ssm] == [f"arn:aws:ssm:*:*:parameter{parameter}"]
     swagger = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     paths = swagger["paths"]
     # API Gateway answers unmatched paths itself (403 "Missing Authentication Token"); the

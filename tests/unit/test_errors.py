@@ -30,6 +30,7 @@ ROWS = [
     (errors.InvariantViolationError, 400),
     (errors.TokenNotFoundError, 404),
     (errors.StorageUnavailableError, 503),
+    (errors.NotConfiguredError, 503),
 ]
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.acl.guard import require_token_may_write as require_writer
 from chalicelib.auth.service import Actor
 from chalicelib.errors import PermissionDeniedError
-from chalicelib.packuments.permissions import require_writer
 
 CASES: list[tuple[str, dict[str, Any], bool, str, bool]] = [
     ("classic token", {}, False, "foo", True),

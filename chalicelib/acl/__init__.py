@@ -1,0 +1,1 @@
+"""Who may do what (access control): the policy, the facts it decides on, and the guards."""

@@ -1,0 +1,1 @@
+"""Paid private packages: plans, and the payment provider's webhooks that switch them."""
