@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # the only address this script ever sends traffic to
 CATALOG = ROOT.parent / "shared" / "data" / "npm-packages.tsv.gz"
 USER = "benchuser"
+PRIVATE = f"@{USER}/private-lib"
 PASSWORD = "correct horse battery staple"
 FULL_ACCEPT = "application/json"
 # What npm 11 sends when it installs (npm-registry-fetch, `corgiDoc`).
@@ -216,12 +217,18 @@ class Client:
         return conn
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, accept: str = FULL_ACCEPT
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        accept: str = FULL_ACCEPT,
+        *,
+        token: bool = True,
     ) -> tuple[int, dict[str, str], bytes]:
         headers = {"Accept": accept, "User-Agent": NPM_USER_AGENT}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        if self.token:
+        if self.token and token:
             headers["Authorization"] = f"Bearer {self.token}"
         for attempt in range(2):
             conn = self._connection(fresh=attempt > 0)
@@ -233,6 +240,20 @@ class Client:
             except (http.client.HTTPException, ConnectionError) as exc:
                 last = exc
         raise RuntimeError(f"{method} {path}: {last}")
+
+
+def publish_private(client: Client, server: Server) -> None:
+    """A private package of the bench user's scope: the operator grants the plan (`tarbox plan
+    set`, on the server's embedded data), then one version is published restricted."""
+    data_dir = server.log.parent / "data"
+    command = [*tarbox_command(), "plan", "set", USER, "active", "--data-dir", str(data_dir)]
+    subprocess.run(command, check=True, capture_output=True)
+    from tests.builders import a_publish_body
+
+    body = json.dumps(a_publish_body(PRIVATE, access="restricted")).encode()
+    status, _, data = client.request("PUT", package_path(PRIVATE), body)
+    if status != 201:
+        raise SystemExit(f"publishing the private package: {status} {data[:300]!r}")
 
 
 def package_path(name: str) -> str:
@@ -318,6 +339,7 @@ class Target:
     path: str
     accept: str
     size: int = 0  # response body bytes, measured before the run
+    token: str = ""  # sent as npm sends it when logged in (Authorization: Bearer)
 
 
 @dataclass(frozen=True)
@@ -377,7 +399,10 @@ def server_cpu_seconds(pid: int) -> float:
 
 
 def run_wrk(wrk: str, port: int, target: Target, run: WrkRun, script: Path) -> dict[str, float]:
-    script.write_text(LUA.format(accept=target.accept, user_agent=NPM_USER_AGENT))
+    lua = LUA.format(accept=target.accept, user_agent=NPM_USER_AGENT)
+    if target.token:
+        lua = f'wrk.headers["Authorization"] = "Bearer {target.token}"\n' + lua
+    script.write_text(lua)
     command = [
         wrk,
         f"-t{run.threads}",
@@ -435,12 +460,15 @@ def row_of(target: Target, connections: int, result: dict[str, float], cpu: floa
 # Targets: probed once with a plain GET (status, content type, body size, the tarball URL)
 
 
-def probe(client: Client, label: str, path: str, accept: str) -> tuple[Target, bytes]:
-    status, headers, body = client.request("GET", path, accept=accept)
+def probe(
+    client: Client, label: str, path: str, accept: str, *, token: bool = False
+) -> tuple[Target, bytes]:
+    """One GET, anonymous unless `token` (wrk then sends the same)."""
+    status, headers, body = client.request("GET", path, accept=accept, token=token)
     if status != 200:
         raise SystemExit(f"GET {path} ({label}): {status} {body[:300]!r}")
     print(f"  {label}: GET {path} -> {status} {headers.get('content-type')}, {len(body):,} B")
-    return Target(label, path, accept, len(body)), body
+    return Target(label, path, accept, len(body), client.token if token else ""), body
 
 
 def targets(client: Client, plan: Plan) -> list[Target]:
@@ -452,6 +480,14 @@ def targets(client: Client, plan: Plan) -> list[Target]:
         probe(client, "abbreviated packument, 1 version", small, CORGI_ACCEPT),
         probe(client, f"abbrev. packument, {len(plan.big.versions)} versions", big, CORGI_ACCEPT),
         probe(client, "abbrev. packument, scoped", package_path(plan.scoped.name), CORGI_ACCEPT),
+        probe(
+            client,
+            "abbrev. scoped, with a token",
+            package_path(plan.scoped.name),
+            CORGI_ACCEPT,
+            token=True,
+        ),
+        probe(client, "abbrev. private, member", package_path(PRIVATE), CORGI_ACCEPT, token=True),
     ]
     big_doc = json.loads(found[4][1])
     print(
@@ -482,10 +518,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(port: int, data_dir: Path) -> list[str]:
+def tarbox_command() -> list[str]:
     tarbox = Path(sys.executable).with_name("tarbox")
-    base = [str(tarbox)] if tarbox.is_file() else [sys.executable, "-m", "chalicelib.cli"]
-    return [*base, "serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir)]
+    return [str(tarbox)] if tarbox.is_file() else [sys.executable, "-m", "chalicelib.cli"]
+
+
+def server_command(port: int, data_dir: Path) -> list[str]:
+    serve = ["serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir)]
+    return [*tarbox_command(), *serve]
 
 
 def wait_until_up(client: Client, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -660,6 +700,7 @@ def run(wrk: str, server: Server, plan: Plan, settings: WrkSettings, jobs: int) 
     )
     for refused in report.refused:
         print(f"  refused: {refused}")
+    publish_private(client, server)
     # The load leaves hundreds of MB of dirty pages (every rev's packuments); flush them now, so
     # the kernel's writeback does not run during the measurements.
     started = time.perf_counter()

@@ -166,12 +166,26 @@ def _read(actor: Actor | None, package: PackageFacts) -> Decision:
     return allow(f"{actor.name} {reason}")
 
 
+def granular(actor: Actor) -> bool:
+    """A granular token (npm token create with packages, scopes or orgs); an automation token
+    (only --bypass-2fa) is a classic one."""
+    return not set(actor.grants) <= {"bypass_2fa"}
+
+
+def token_reaches_org(actor: Actor, org: str) -> bool:
+    """A granular token sees only the orgs it names, with some permission on them."""
+    if not granular(actor):
+        return True
+    orgs = [o.lstrip("@") for o in actor.grants.get("orgs") or []]
+    return org in orgs and actor.grants.get("orgs_permission") in (READ_ONLY, READ_WRITE)
+
+
 def token_reaches(actor: Actor, name: str, *, write: bool) -> bool:
     """Whether the token may act on `name`. A classic token (no grants) may; a granular one
     only on the packages and scopes it names, and writes only with read-write permission. A
     granular token that names no packages (only orgs, or `no-access`) reaches none."""
     grants = actor.grants
-    if not grants or set(grants) <= {"bypass_2fa"}:
+    if not granular(actor):
         return True
     permission = grants.get("permission", READ_WRITE)
     if permission not in (READ_ONLY, READ_WRITE) or (write and permission != READ_WRITE):
@@ -202,7 +216,9 @@ def _org(actor: Actor | None, action: str, org: OrgFacts) -> Decision:
     role = org.members.get(actor.name)
     if role is None:
         return refuse(HIDDEN, f"No org {org.name!r} that you belong to")
-    if action != ORG_READ and (actor.readonly or actor.grants):
+    if action == ORG_READ and not token_reaches_org(actor, org.name):
+        return refuse(FORBIDDEN, f"This token is not allowed to see {org.name}")
+    if action != ORG_READ and (actor.readonly or granular(actor)):
         return refuse(FORBIDDEN, "This token cannot manage orgs")
     if role not in roles:
         return refuse(FORBIDDEN, refusal.format(org=org.name))

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from chalicelib.errors import InvalidPayloadError
 
 TOLERANCE_SECONDS = 300
+# ASCII only: str.isdigit() takes "²", and compare_digest refuses non-ASCII text.
+_HEX_OR_DIGITS = re.compile(r"[0-9a-f]{1,128}")
 
 
 class WebhookSignatureError(InvalidPayloadError):
@@ -47,9 +50,9 @@ def _parse(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and _HEX_OR_DIGITS.fullmatch(value) and value.isdigit():
             timestamp = int(value)
-        elif key == "v1" and value:
+        elif key == "v1" and _HEX_OR_DIGITS.fullmatch(value):
             signatures.append(value)
     if timestamp is None or not signatures:
         raise WebhookSignatureError("The Stripe-Signature header is missing or malformed")

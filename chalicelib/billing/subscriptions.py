@@ -6,7 +6,9 @@ stored state changes nothing. Within one second (Stripe's resolution) the later 
 subscription's life wins (`incomplete` < `trialing` < `active` < `past_due` < `unpaid` <
 `canceled`), so `customer.subscription.created` (incomplete) and `invoice.paid` of the same
 second leave it active. `canceled` and `incomplete_expired` are final, as Stripe documents: a
-renewed plan is a new subscription.
+renewed plan is a new subscription. A failed invoice makes a paying subscription past_due,
+but never moves a lapsed one (`unpaid`, `paused`, `incomplete`) back into a grace period: a
+customer can make payments fail at will.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from chalicelib.storage.ports import SubscriptionRecord
 
 PAST_DUE = "past_due"
+PAYING = frozenset({"active", "trialing", "past_due"})
 FINAL = frozenset({"canceled", "incomplete_expired"})
 _STAGE = {
     "incomplete": 0,
@@ -33,10 +36,12 @@ def next_state(
     customer: str,
     status: str,
     created: int,
+    only_from: frozenset[str] | None = None,
 ) -> SubscriptionRecord | None:
-    """The record to write, or None when the event changes nothing."""
+    """The record to write, or None when the event changes nothing. `only_from`: the stored
+    statuses this event may move a subscription out of (None: any but a final one)."""
     if stored is not None:
-        if stored.status in FINAL:
+        if stored.status in FINAL or (only_from is not None and stored.status not in only_from):
             return None
         if (created, _STAGE.get(status, 0)) <= (stored.changed, _STAGE.get(stored.status, 0)):
             return None

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.billing.signature import verify_signature
-from chalicelib.billing.subscriptions import next_state
+from chalicelib.billing.subscriptions import PAYING, next_state
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError, NotConfiguredError
 from chalicelib.packuments.updates import with_retries
@@ -117,7 +117,7 @@ def _subscription_changed(registry: Registry, event: Event) -> None:
     _advance(registry, _id(subscription.get("id")), customer, status, event.created)
 
 
-def _invoice(status: str) -> Callable[[Registry, Event], None]:
+def _invoice(status: str, only_from: frozenset[str] | None) -> Callable[[Registry, Event], None]:
     def handle(registry: Registry, event: Event) -> None:
         invoice = event.object
         # Before API version 2025-03-31 `subscription`; since, under `parent`.
@@ -126,7 +126,8 @@ def _invoice(status: str) -> Callable[[Registry, Event], None]:
         nested = details.get("subscription") if isinstance(details, dict) else None
         subscription = _id(invoice.get("subscription")) or _id(nested)
         if subscription:  # a one-off invoice pays for no plan
-            _advance(registry, subscription, _id(invoice.get("customer")), status, event.created)
+            customer = _id(invoice.get("customer"))
+            _advance(registry, subscription, customer, status, event.created, only_from)
 
     return handle
 
@@ -136,8 +137,8 @@ HANDLERS: dict[str, Callable[[Registry, Event], None]] = {
     "customer.subscription.created": _subscription_changed,
     "customer.subscription.updated": _subscription_changed,
     "customer.subscription.deleted": _subscription_changed,
-    "invoice.paid": _invoice("active"),
-    "invoice.payment_failed": _invoice("past_due"),
+    "invoice.paid": _invoice("active", None),
+    "invoice.payment_failed": _invoice("past_due", PAYING),
 }
 
 
@@ -146,6 +147,7 @@ def _link(registry: Registry, scope: str, subscription: str, customer: str, crea
         plan = registry.billing.get_plan(scope) or PlanRecord(scope)
         if created < plan.linked:
             return  # a newer checkout already linked this scope
+        _refuse_takeover(registry, plan, subscription, customer)
         linked = replace(
             plan,
             subscription=subscription,
@@ -160,15 +162,36 @@ def _link(registry: Registry, scope: str, subscription: str, customer: str, crea
 
 
 def _advance(
-    registry: Registry, subscription: str, customer: str, status: str, created: int
+    registry: Registry,
+    subscription: str,
+    customer: str,
+    status: str,
+    created: int,
+    only_from: frozenset[str] | None = None,
 ) -> None:
     def attempt() -> None:
         stored = registry.billing.get_subscription(subscription)
-        moved = next_state(stored, subscription, customer, status, created)
+        moved = next_state(stored, subscription, customer, status, created, only_from)
         if moved is not None:
             registry.billing.put_subscription(moved)
 
     with_retries(attempt)
+
+
+def _refuse_takeover(
+    registry: Registry, plan: PlanRecord, subscription: str, customer: str
+) -> None:
+    """A scope paid for by one customer is not relinked to another customer's subscription
+    while the first one is still paying: whoever can start a checkout chooses its
+    `client_reference_id`, and could otherwise attach a plan to someone else's scope and then
+    cancel it. 409: Stripe retries, and the link is made once the old subscription has ended."""
+    if not plan.subscription or plan.subscription == subscription:
+        return
+    if not plan.customer or plan.customer == customer:
+        return
+    current = registry.billing.get_subscription(plan.subscription)
+    if current is None or current.status in PAYING:
+        raise ConflictError(f"@{plan.scope} is already paid for by another customer's subscription")
 
 
 def _id(value: Any) -> str:

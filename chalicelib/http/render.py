@@ -71,6 +71,12 @@ def redirect(location: str) -> Response:
     )
 
 
+def _tarball_cache(private: bool) -> dict[str, str]:
+    if private:
+        return {"Cache-Control": PRIVATE_TARBALL_CACHE, "Vary": "Authorization"}
+    return {"Cache-Control": TARBALL_CACHE}
+
+
 def sendfile(path: str, *, private: bool) -> Response:
     return Response(
         body="",
@@ -78,15 +84,14 @@ def sendfile(path: str, *, private: bool) -> Response:
         headers={
             SENDFILE_HEADER: path,
             "Content-Type": SENDFILE_CONTENT_TYPE,
-            "Cache-Control": PRIVATE_TARBALL_CACHE if private else TARBALL_CACHE,
+            **_tarball_cache(private),
         },
     )
 
 
 def tarball_bytes(data: bytes, *, private: bool) -> Response:
-    cache = PRIVATE_TARBALL_CACHE if private else TARBALL_CACHE
-    return Response(
-        body=data,
-        status_code=200,
-        headers={"Content-Type": "application/octet-stream", "Cache-Control": cache},
-    )
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/octet-stream",
+        **_tarball_cache(private),
+    }
+    return Response(body=data, status_code=200, headers=headers)

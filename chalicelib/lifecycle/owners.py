@@ -21,15 +21,23 @@ def change_owners(
         # npm refuses this client-side too (EOWNERRM).
         raise InvalidPayloadError("A package must keep at least one owner")
     maintainers = tuple(_maintainer(registry, user) for user in change.maintainers)
+    before: set[str] = set()
 
     def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
-        if {m.name for m in package.maintainers} == {m.name for m in maintainers}:
+        before.clear()
+        before.update(m.name for m in package.maintainers)
+        if before == {m.name for m in maintainers}:
             return package
         return next_rev(package, maintainers=maintainers)
 
-    return change_package(
+    updated = change_package(
         registry, actor, name, compute, base_url=base_url, expected_rev=change.rev
     )
+    # The index behind `npm access list packages USER` follows the package item.
+    after = {m.name for m in updated.maintainers}
+    for user in after ^ before:
+        registry.packages.index_maintainer(user, name, present=user in after)
+    return updated
 
 
 def _maintainer(registry: Registry, user: str) -> Maintainer:

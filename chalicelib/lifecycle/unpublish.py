@@ -136,16 +136,15 @@ def _check_policy(registry: Registry, package: PackageRecord, records: list[Vers
 
 
 def _named(registry: Registry, dependents: list[str]) -> str:
-    """A few of the dependents by name: only public ones (a private package's name is not the
-    unpublisher's to know), the rest counted."""
+    """A few of the dependents by name: only public ones, and no count of the rest (a private
+    package's name, or how many there are, is not the unpublisher's to know)."""
     public = []
     for name in sorted(dependents)[:20]:
         found = registry.packages.get_package(name)
         if found is not None and found.tombstone is None and may_read(registry, None, found):
             public.append(name)
     shown = public[:5]
-    rest = len(dependents) - len(shown)
-    return ", ".join(shown + ([f"{rest} more"] if rest else []))
+    return ", ".join(shown + (["others"] if len(shown) < len(dependents) else []))
 
 
 def _forget(registry: Registry, records: list[VersionRecord]) -> None:
@@ -164,6 +163,9 @@ def _parse(iso: str) -> datetime:
 def delete_tarball(registry: Registry, actor: Actor, name: str, file: str) -> None:
     """`DELETE /{pkg}/-/{file}/-rev/{rev}`: allowed once the version is unpublished (its bytes
     went with it); a live version's tarball is never deleted on its own."""
+    # The token's own limits first, before the package is looked up: a missing name and a
+    # hidden one must answer alike.
+    require_token_may_write(actor, name)
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
@@ -181,6 +183,5 @@ def require_writer_or_former(registry: Registry, package: PackageRecord, actor: 
     """Whoever could unpublish the version (its writers, or a tombstone's former owners) may
     confirm the tarball's deletion."""
     former = {m.get("name") for m in (package.tombstone or {}).get("maintainers", [])}
-    require_token_may_write(actor, package.name)
     if actor.name not in former:
         require_write(registry, actor, package)

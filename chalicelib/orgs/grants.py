@@ -78,13 +78,14 @@ def collaborators(registry: Registry, actor: Actor | None, name: str) -> dict[st
 
 
 def org_packages(registry: Registry, actor: Actor | None, org: str) -> dict[str, str]:
-    """`npm access list packages @org`: the org's packages the caller may see; the org owns
-    each of them, so each is "write" (npmjs answers the same)."""
+    """`npm access list packages @org`: the org's packages the caller may see, each with the
+    caller's own access ("write", or "read")."""
     if registry.orgs.get_org(org) is None:
         # npm then asks for a user of that name (libnpmaccess getPackages).
         raise OrgNotFoundError(f"No org {org!r}")
-    names = registry.packages.packages_in_scope(org)
-    return {name: "write" for name in names if _readable(registry, actor, name)}
+    me = actor.name if actor is not None else None
+    levels = _levels(registry, actor, me, registry.packages.packages_in_scope(org))
+    return {name: level or "read" for name, level in levels.items()}
 
 
 def user_packages(registry: Registry, actor: Actor | None, user: str) -> dict[str, str]:
@@ -93,16 +94,31 @@ def user_packages(registry: Registry, actor: Actor | None, user: str) -> dict[st
     caller may see them."""
     if registry.accounts.get_user(user) is None:
         raise NotFoundError(f"There is no user with the username {user!r}")
-    result: dict[str, str] = {}
-    for name in sorted(_candidates(registry, user)):
+    levels = _levels(registry, actor, user, sorted(_candidates(registry, user)), private=True)
+    return {name: level for name, level in levels.items() if level is not None}
+
+
+def _levels(
+    registry: Registry,
+    actor: Actor | None,
+    user: str | None,
+    names: list[str],
+    *,
+    private: bool = False,
+) -> dict[str, str | None]:
+    """name -> what `user` may do with it, for each live package the caller may see; `private`:
+    "read" counts only on private packages."""
+    result: dict[str, str | None] = {}
+    for name in names:
         package = registry.packages.get_package(name)
         if package is None or package.tombstone is not None:
             continue
         if not may_read(registry, actor, package):
             continue
-        level = access_level(package_facts(registry, package, user), user)
-        if level == "write" or (level == "read" and package.access == "restricted"):
-            result[name] = level
+        level = access_level(package_facts(registry, package, user), user) if user else None
+        if private and level == "read" and package.access != "restricted":
+            level = None
+        result[name] = level
     return result
 
 
@@ -132,9 +148,10 @@ def _check(registry: Registry, actor: Actor, org: str, team: str, name: str) -> 
     require_org(registry, actor, org, ORG_MANAGE)
     if team not in registry.orgs.teams(org):
         raise TeamNotFoundError(f"No team {org}:{team}")
-    _live(registry, name)
+    # The scope first: whether a name in another scope exists is not this org's to learn.
     if scope_of(name) != org:
         raise InvalidPayloadError(f"{name} is not in the @{org} scope")
+    _live(registry, name)
 
 
 def _package_field(body: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.acl.guard import require_read
+from chalicelib.acl.guard import require_read, require_token_may_write
 from chalicelib.auth.service import Actor
 from chalicelib.errors import (
     InvalidTagError,
@@ -39,6 +39,7 @@ def set_dist_tag(
     validate_tag(tag)
     if not isinstance(version, str):
         raise InvalidTagError("The body must be a JSON string naming a version")
+    require_token_may_write(actor, name)  # as every write: the token's limits come first
     _require_visible(registry, actor, name)  # before the version is looked up: no leak
     target = registry.packages.get_version(name, version)
     if target is None:

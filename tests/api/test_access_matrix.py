@@ -13,9 +13,10 @@ Two more checks make a leak fail the test even where the status looks right:
 The world: @acme is an org owned by olive (who published both packages); adam is an admin; dev,
 rob and wes are developers; team `readers` (rob) has read-only and team `writers` (wes)
 read-write on both packages; the `developers` team's default grant is taken away, so the teams
-alone decide. The read-only token is olive's. The operator is someone with the `tarbox` command on
-the backend: over HTTP they are a user like any other (their account, opal, is in no org), and
-only their commands create orgs and set plans.
+alone decide. "read-only token" is olive's; the non-member's read-only token is stray's (a
+token's limits must answer alike for hidden and missing packages). The operator is someone with
+the `tarbox` command on the backend: over HTTP they are a user like any other (their account,
+opal, is in no org), and only their commands create orgs and set plans.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ ROWS = (
     "bad token",
     "read-only token",
     "non-member",
+    "non-member's read-only token",
     "developer",
     "team read-only",
     "team read-write",
@@ -52,6 +54,7 @@ NAMES = {
     "bad token": "nobody",
     "read-only token": "olive",
     "non-member": "stray",
+    "non-member's read-only token": "stray",
     "developer": "dev",
     "team read-only": "rob",
     "team read-write": "wes",
@@ -60,8 +63,16 @@ NAMES = {
     "operator": "opal",
 }
 # Who may not read the private package: compared with a name that does not exist.
-NON_READERS = ("anonymous", "bad token", "non-member", "developer", "operator")
+NON_READERS = (
+    "anonymous",
+    "bad token",
+    "non-member",
+    "non-member's read-only token",
+    "developer",
+    "operator",
+)
 OK = "ok"  # any 2xx, or a redirect (a tarball on AWS)
+READ_ONLY = {"password": "correct horse", "readonly": True}
 
 
 @dataclass
@@ -116,16 +127,16 @@ def build(api: Api, data_dir: str) -> World:
     # the scratch team (no caller in it) can read the private package: lists must not tell
     grant = {"package": PRIV, "permissions": "read-only"}
     world.as_owner("PUT", "/-/team/acme/scratch/package", grant)
-    readonly = body_of(
-        api.call(
-            "POST", "/-/npm/v1/tokens", {"password": "correct horse", "readonly": True}, token=olive
-        )
-    )["token"]
+    readonly, stray_readonly = (
+        body_of(api.call("POST", "/-/npm/v1/tokens", READ_ONLY, token=tokens[user]))["token"]
+        for user in ("olive", "stray")
+    )
     world.tokens = {
         "anonymous": None,
         "bad token": "tbx_not_a_real_token",
         "read-only token": readonly,
         "non-member": tokens["stray"],
+        "non-member's read-only token": stray_readonly,
         "developer": tokens["dev"],
         "team read-only": tokens["rob"],
         "team read-write": tokens["wes"],
@@ -197,6 +208,23 @@ def unpublish_version(w: World, token: str | None, me: str, name: str) -> Any:
     del doc["versions"][version]
     doc["dist-tags"] = {"latest": "1.0.0"}
     return w.call("PUT", f"/{encoded(name)}/-rev/{doc['_rev']}", doc, token)
+
+
+def delete_tarball(w: World, token: str | None, me: str, name: str) -> Any:
+    """The second half of `npm unpublish pkg@version`, after the owner's first half."""
+    version = f"4.0.{w.n()}"
+    real = PRIV if name == GHOST else name
+    if name != GHOST:
+        w.as_owner(
+            "PUT", f"/{encoded(real)}", a_publish_body(real, version, access=access_of(real))
+        )
+        doc = w.doc(real)
+        del doc["versions"][version]
+        doc["dist-tags"] = {"latest": "1.0.0"}
+        w.as_owner("PUT", f"/{encoded(real)}/-rev/{doc['_rev']}", doc)
+    else:
+        version = f"4.0.{w.last}"
+    return w.call("DELETE", f"{tarball(name, version)}/-rev/1-0", token=token)
 
 
 def unpublish_package(w: World, token: str | None, me: str, name: str) -> Any:
@@ -291,22 +319,22 @@ def activate_plan(w: World, token: str | None, me: str, name: str) -> Any:
 
 
 # --- the expectations ---------------------------------------------------------------------------
-#            anonymous, bad token, read-only token, non-member, developer,
-#            team read-only, team read-write, admin, owner, operator
-EVERYONE = (OK, 401, OK, OK, OK, OK, OK, OK, OK, OK)
-READERS = (404, 401, OK, 404, 404, OK, OK, OK, OK, 404)
-WRITERS_PUBLIC = (401, 401, 403, 403, 403, 403, OK, 403, OK, 403)
-WRITERS_PRIVATE = (401, 401, 403, 404, 404, 403, OK, 403, OK, 404)
+#            anonymous, bad token, read-only token, non-member, non-member's read-only token,
+#            developer, team read-only, team read-write, admin, owner, operator
+EVERYONE = (OK, 401, OK, OK, OK, OK, OK, OK, OK, OK, OK)
+READERS = (404, 401, OK, 404, 404, 404, OK, OK, OK, OK, 404)
+WRITERS_PUBLIC = (401, 401, 403, 403, 403, 403, 403, OK, 403, OK, 403)
+WRITERS_PRIVATE = (401, 401, 403, 404, 403, 404, 403, OK, 403, OK, 404)
 # a private package's existence cannot be hidden from its scope: publishing names it
-PUBLISH_PRIVATE = (401, 401, 403, 403, 403, 403, OK, 403, OK, 403)
-STAR_PUBLIC = (401, 401, 403, OK, OK, OK, OK, OK, OK, OK)
-STAR_PRIVATE = (401, 401, 403, 404, 404, OK, OK, OK, OK, 404)
-MEMBERS = (401, 401, OK, 404, OK, OK, OK, OK, OK, 404)
-MANAGERS = (401, 401, 403, 404, 403, 403, 403, OK, OK, 404)
-OWNERS = (401, 401, 403, 404, 403, 403, 403, 403, OK, 404)
-SCOPE_MEMBERS = (401, 401, 403, 403, OK, OK, OK, OK, OK, 403)
-OPERATOR_ONLY_ORG = (401, 401, 404, 404, 404, 404, 404, 404, 404, OK)
-OPERATOR_ONLY_PLAN = (400, 400, 400, 400, 400, 400, 400, 400, 400, OK)
+PUBLISH_PRIVATE = (401, 401, 403, 403, 403, 403, 403, OK, 403, OK, 403)
+STAR_PUBLIC = (401, 401, 403, OK, 403, OK, OK, OK, OK, OK, OK)
+STAR_PRIVATE = (401, 401, 403, 404, 403, 404, OK, OK, OK, OK, 404)
+MEMBERS = (401, 401, OK, 404, 404, OK, OK, OK, OK, OK, 404)
+MANAGERS = (401, 401, 403, 404, 404, 403, 403, 403, OK, OK, 404)
+OWNERS = (401, 401, 403, 404, 404, 403, 403, 403, 403, OK, 404)
+SCOPE_MEMBERS = (401, 401, 403, 403, 403, OK, OK, OK, OK, OK, 403)
+OPERATOR_ONLY_ORG = (401, 401, 404, 404, 404, 404, 404, 404, 404, 404, OK)
+OPERATOR_ONLY_PLAN = (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, OK)
 
 PACKAGE_READS: list[tuple[str, Op]] = [
     ("packument", read("/{pkg}")),
@@ -333,6 +361,7 @@ PACKAGE_WRITES: list[tuple[str, Op, tuple[Any, ...] | None, tuple[Any, ...] | No
     ("deprecate", deprecate, None, None),
     ("owner add", owner_add, None, None),
     ("unpublish a version", unpublish_version, None, None),
+    ("unpublish: the tarball DELETE", delete_tarball, None, None),
     ("unpublish the package", unpublish_package, None, None),
     ("star", star, STAR_PUBLIC, STAR_PRIVATE),
     ("access set status", set_status, None, None),

@@ -153,3 +153,36 @@ def test_on_aws_the_secret_comes_from_ssm(
     answer = deliver(api, "checkout.session.completed", checkout(), secret="whsec_from_ssm")
     assert answer.status_code == 200
     assert state() == "active"
+
+
+def test_another_customer_cannot_take_over_a_paying_scope(any_api: Api, alice: str) -> None:
+    subscribe(any_api, "alice")
+    # someone starts a checkout naming alice's scope, then cancels their own subscription
+    theirs = stripe_events.checkout_completed("alice", "sub_mallory", "cus_mallory")
+    refused = deliver(any_api, "checkout.session.completed", theirs)
+    assert refused.status_code == 409 and "another customer" in body_of(refused)["error"]
+    cancel = stripe_events.subscription("sub_mallory", "cus_mallory", "canceled")
+    deliver(any_api, "customer.subscription.deleted", cancel)
+    assert state() == "active"
+    assert private_publish(any_api, alice) == 201
+    # once alice's own subscription has ended, a new customer may pay for the scope
+    ended = stripe_events.subscription("sub_alice", "cus_alice", "canceled")
+    deliver(any_api, "customer.subscription.deleted", ended)
+    later = stripe_events.checkout_completed("alice", "sub_new", "cus_new")
+    assert deliver(any_api, "checkout.session.completed", later).status_code == 200
+    assert state() == "active"
+
+
+def test_a_failed_payment_does_not_reopen_a_lapsed_plan(any_api: Api, alice: str) -> None:
+    now = int(time.time())
+    subscribe(any_api, "alice", created=now - 30 * 86_400)
+    unpaid = stripe_events.subscription("sub_alice", "cus_alice", "unpaid")
+    deliver(any_api, "customer.subscription.updated", unpaid, created=now - 86_400)
+    assert state() == "lapsed"
+    failed = stripe_events.invoice("sub_alice", "cus_alice")
+    deliver(any_api, "invoice.payment_failed", failed, created=now)
+    assert state() == "lapsed"
+    assert private_publish(any_api, alice) == 402
+    paid = stripe_events.invoice("sub_alice", "cus_alice")
+    deliver(any_api, "invoice.paid", paid, created=now + 1)
+    assert state() == "active"

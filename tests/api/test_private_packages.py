@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from chalicelib import wiring
 from tests import stripe_events
 from tests.api.conftest import Api, body_of, deliver, subscribe
 from tests.builders import a_publish_body
@@ -83,6 +86,7 @@ def test_private_responses_are_never_shared_cache_material(any_api: Api, alice: 
         )
     else:
         assert tarball.headers["Cache-Control"].startswith("private")
+        assert tarball.headers["Vary"] == "Authorization"
     public = any_api.call("GET", "/@alice%2fopen")
     assert public.headers["Cache-Control"].startswith("public")
 
@@ -208,8 +212,9 @@ def test_lists_show_only_what_the_caller_may_read(any_api: Api, alice: str) -> N
 
     owner_view = {"@acme/pub": "write", "@acme/secret": "write"}
     assert body_of(any_api.call("GET", "/-/org/acme/package", token=alice)) == owner_view
-    assert body_of(any_api.call("GET", "/-/org/acme/package", token=bob)) == {"@acme/pub": "write"}
-    assert body_of(any_api.call("GET", "/-/org/acme/package")) == {"@acme/pub": "write"}
+    # each with the caller's own access: bob and anonymous callers only read the public one
+    assert body_of(any_api.call("GET", "/-/org/acme/package", token=bob)) == {"@acme/pub": "read"}
+    assert body_of(any_api.call("GET", "/-/org/acme/package")) == {"@acme/pub": "read"}
     assert any_api.call("GET", "/-/org/nobody/package").status_code == 404
     mine = {"@acme/pub": "write", "@acme/secret": "write", "mine": "write"}
     assert body_of(any_api.call("GET", "/-/user/alice/package", token=alice)) == mine
@@ -224,3 +229,100 @@ def test_lists_show_only_what_the_caller_may_read(any_api: Api, alice: str) -> N
     assert [r["value"] for r in body_of(any_api.call("GET", hers, token=alice))["rows"]] == [
         "@acme/secret"
     ]
+
+
+def test_token_limits_answer_alike_for_hidden_and_missing_packages(
+    any_api: Api, alice: str
+) -> None:
+    subscribe(any_api, "alice")
+    any_api.call("PUT", "/@alice%2fsecret", private("@alice/secret"), token=alice)
+    bob = any_api.add_user("bob")
+    made = [
+        {"password": "correct horse", "readonly": True},
+        {
+            "password": "correct horse",
+            "packages": ["bob-lib"],
+            "packages_and_scopes_permission": "read-write",
+        },
+    ]
+    for body in made:
+        token = body_of(any_api.call("POST", "/-/npm/v1/tokens", body, token=bob))["token"]
+        for path in [
+            "/@alice/secret/-/secret-1.0.0.tgz/-rev/1-0",
+            "/-/package/@alice%2fsecret/dist-tags/beta",
+        ]:
+            hidden = any_api.call("DELETE", path, token=token)
+            ghost = any_api.call("DELETE", path.replace("secret", "absent"), token=token)
+            assert hidden.status_code == ghost.status_code, path
+            assert hidden.body.replace(b"secret", b"absent") == ghost.body, path
+
+
+def test_an_admin_of_one_org_learns_nothing_about_another_scope(any_api: Api, alice: str) -> None:
+    subscribe(any_api, "alice")
+    any_api.call("PUT", "/@alice%2fsecret", private("@alice/secret"), token=alice)
+    bob = any_api.add_user("bob")
+    any_api.call("PUT", "/@bobcorp%2fx", a_publish_body("@bobcorp/x"), token=bob)  # bob's org
+    for method in ("PUT", "DELETE"):
+        answers = [
+            any_api.call(
+                method,
+                "/-/team/bobcorp/developers/package",
+                {"package": name, "permissions": "read-only"},
+                token=bob,
+            )
+            for name in ("@alice/secret", "@alice/absent")
+        ]
+        assert {a.status_code for a in answers} == {400}
+        assert answers[0].body.replace(b"secret", b"absent") == answers[1].body
+
+
+def test_new_owners_find_the_package_in_their_list(any_api: Api, alice: str) -> None:
+    subscribe(any_api, "alice")
+    any_api.call("PUT", "/@alice%2fsecret", private("@alice/secret"), token=alice)
+    bob = any_api.add_user("bob")
+    doc = body_of(any_api.call("GET", "/@alice%2fsecret?write=true", token=alice))
+    owners = [*doc["maintainers"], {"name": "bob", "email": "bob@example.com"}]
+    body = {"_id": "@alice/secret", "_rev": doc["_rev"], "maintainers": owners}
+    assert (
+        any_api.call("PUT", f"/@alice%2fsecret/-rev/{doc['_rev']}", body, token=alice).status_code
+        == 201
+    )
+    assert body_of(any_api.call("GET", "/-/user/bob/package", token=bob)) == {
+        "@alice/secret": "write"
+    }
+    doc = body_of(any_api.call("GET", "/@alice%2fsecret?write=true", token=alice))
+    body = {"_id": "@alice/secret", "_rev": doc["_rev"], "maintainers": owners[:1]}
+    any_api.call("PUT", f"/@alice%2fsecret/-rev/{doc['_rev']}", body, token=alice)
+    assert body_of(any_api.call("GET", "/-/user/bob/package", token=bob)) == {}
+
+
+def test_a_token_limited_to_other_orgs_does_not_see_this_one(any_api: Api, alice: str) -> None:
+    any_api.call("PUT", "/@acme%2fpub", a_publish_body("@acme/pub"), token=alice)
+    made = {"password": "correct horse", "orgs": ["elsewhere"], "orgs_permission": "read-only"}
+    limited = body_of(any_api.call("POST", "/-/npm/v1/tokens", made, token=alice))["token"]
+    assert any_api.call("GET", "/-/org/acme/user", token=limited).status_code == 403
+    made["orgs"] = ["acme"]
+    reaching = body_of(any_api.call("POST", "/-/npm/v1/tokens", made, token=alice))["token"]
+    assert any_api.call("GET", "/-/org/acme/user", token=reaching).status_code == 200
+    assert any_api.call("PUT", "/-/org/acme/team", {"name": "x"}, token=reaching).status_code == 403
+
+
+def test_an_unpublish_refusal_names_no_private_dependent(
+    any_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TARBOX_UNPUBLISH_WINDOW_HOURS", "0")  # every version is old at once
+    wiring.reset()
+    wiring.registry()
+    any_api.call("PUT", "/base", a_publish_body("base"), token=alice)
+    subscribe(any_api, "alice")
+    uses_base = {"dependencies": {"base": "^1.0.0"}}
+    hidden = a_publish_body("@alice/secret", access="restricted", manifest=uses_base)
+    assert any_api.call("PUT", "/@alice%2fsecret", hidden, token=alice).status_code == 201
+    carol = any_api.add_user("carol")
+    shown = a_publish_body("carol-app", manifest=uses_base)
+    assert any_api.call("PUT", "/carol-app", shown, token=carol).status_code == 201
+    rev = body_of(any_api.call("GET", "/base?write=true", token=alice))["_rev"]
+    refused = any_api.call("DELETE", f"/base/-rev/{rev}", token=alice)
+    assert refused.status_code == 403
+    message = body_of(refused)["error"]
+    assert "carol-app, others" in message and "secret" not in message

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pyotp
 import requests
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.e2e.browser import chromium
@@ -54,8 +55,19 @@ def fill(driver: WebDriver, url: str, fields: dict[str, str]) -> str:
     button = driver.find_element(By.ID, "submit")
     button.click()
     # The answer is a new page: wait until the old one is gone before reading it.
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(button))
+    WebDriverWait(driver, 30).until(lambda _: gone(button))
     return str(driver.find_element(By.TAG_NAME, "h1").text)
+
+
+def gone(element: WebElement) -> bool:
+    """The element's page was replaced. Chromium says so with a stale-element error, or, while
+    the new document is being attached, "Node with given id does not belong to the document"
+    (a plain WebDriverException, which selenium's `staleness_of` does not catch)."""
+    try:
+        element.is_enabled()
+    except WebDriverException:
+        return True
+    return False
 
 
 def test_npm_login_through_the_browser(tmp_path: Path, registry: Registry) -> None:

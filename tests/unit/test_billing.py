@@ -54,6 +54,8 @@ def test_any_configured_secret_may_match() -> None:
         ("no v1", BODY, f"t={NOW},v0={sign(BODY, SECRET, NOW)}", NOW),
         ("no timestamp", BODY, f"v1={sign(BODY, SECRET, NOW)}", NOW),
         ("empty", BODY, "", NOW),
+        ("a digit that is not ASCII", BODY, f"t=\u00b2,v1={sign(BODY, SECRET, NOW)}", NOW),
+        ("a signature that is not hex", BODY, f"t={NOW},v1=\u00e9\u00e9", NOW),
     ],
 )
 def test_bad_signatures_are_refused(
@@ -109,6 +111,15 @@ def test_a_run_of_past_due_keeps_its_start() -> None:
     assert state is not None and state.past_due_since == 200
     recovered = apply([("past_due", 200), ("active", 300), ("past_due", 400)])
     assert recovered is not None and recovered.past_due_since == 400
+
+
+def test_only_from_keeps_an_event_to_the_statuses_it_may_leave() -> None:
+    unpaid = apply([("active", 100), ("unpaid", 200)])
+    paying = frozenset({"active", "trialing", "past_due"})
+    assert next_state(unpaid, "sub_1", "cus_1", "past_due", 300, paying) is None
+    active = apply([("active", 100)])
+    moved = next_state(active, "sub_1", "cus_1", "past_due", 300, paying)
+    assert moved is not None and moved.past_due_since == 300
 
 
 def test_versions_count_writes() -> None:

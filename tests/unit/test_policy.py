@@ -122,6 +122,16 @@ CASES: list[tuple[str | None, dict[str, Any], str, Resource, str]] = [
     ("olive", {"readonly": True}, ORG_READ, ACME, OK),
     ("olive", {"readonly": True}, ORG_MANAGE, ACME, FORBIDDEN),
     ("olive", {"grants": {"orgs": ["acme"]}}, ORG_OWN, ACME, FORBIDDEN),
+    ("dev", {"grants": {"orgs": ["acme"], "orgs_permission": "read-only"}}, ORG_READ, ACME, OK),
+    (
+        "dev",
+        {"grants": {"orgs": ["other"], "orgs_permission": "read-only"}},
+        ORG_READ,
+        ACME,
+        FORBIDDEN,
+    ),
+    ("dev", {"grants": {"packages": ["x"]}}, ORG_READ, ACME, FORBIDDEN),
+    ("dev", {"grants": {"bypass_2fa": True}}, ORG_READ, ACME, OK),
     # scopes take new packages from their user, or any member of their org
     ("dev", {}, SCOPE_PUBLISH, ACME_SCOPE, OK),
     ("stranger", {}, SCOPE_PUBLISH, ACME_SCOPE, FORBIDDEN),
