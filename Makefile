@@ -10,7 +10,7 @@ STAGE ?= dev
 NPM_REGISTRY ?= https://registry.npmjs.org/
 
 .DEFAULT_GOAL := help
-.PHONY: help install clients browser run test lint typecheck unit e2e package bench clean
+.PHONY: help install clients browser sam run test lint typecheck unit e2e package bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,15 @@ browser: ## install Chromium and chromedriver from Debian's packages (needs root
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
+# The SAM CLI checks the packaged template (`sam validate --lint`); its pins clash with ours, so it
+# lives in its own virtualenv.
+SAM_VENV := .venv-sam
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
+
+sam: $(SAM_VENV)/bin/sam ## install the SAM CLI the infra tests use
+
 run: install ## start the registry at http://$(HOST):$(PORT) on the embedded backend (data in $(DATA_DIR))
 	$(BIN)/tarbox serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -48,7 +57,7 @@ lint: install ## ruff (lint and format check)
 typecheck: install ## mypy --strict over app.py and chalicelib/
 	$(BIN)/mypy
 
-test: install clients browser lint typecheck ## everything: lint, types, unit, contract, api and e2e tests
+test: install clients browser sam lint typecheck ## everything: lint, types, unit, contract, api and e2e tests
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 unit: install ## the fast tests only (no real clients)
@@ -65,4 +74,4 @@ bench: install ## load packages into a local server and measure reads (numbers o
 	$(BIN)/python bench/reads.py
 
 clean: ## remove the virtualenv, node_modules and build output
-	rm -rf $(VENV) node_modules out
+	rm -rf $(VENV) $(SAM_VENV) node_modules out

@@ -24,7 +24,7 @@ from chalicelib.lifecycle import access, writes
 from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import delete_tarball, unpublish_package
 from chalicelib.packuments import dist_tags
-from chalicelib.packuments.documents import read_document
+from chalicelib.packuments.documents import offload_url, read_document
 from chalicelib.packuments.lookup import version_document
 from chalicelib.packuments.render import rev_string
 from chalicelib.packuments.tarballs import locate_tarball
@@ -225,7 +225,7 @@ def _packument(name: str) -> Response:
         abbreviated=not write and params.wants_abbreviated(header(request, "accept")),
         base_url=base_url(registry, request),
     )
-    return render.document(doc, header(request, "if-none-match"))
+    return render.document(doc, header(request, "if-none-match"), offload_url(registry, doc))
 
 
 def _put(name: str, rev: str | None = None) -> Response:

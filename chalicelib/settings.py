@@ -11,6 +11,8 @@ MB = 1024 * 1024
 # (base64 plus manifest and readme), so about 4.4 MiB of tarball fits. See docs/limits.
 AWS_MAX_TARBALL_BYTES = int(4.4 * MB)
 EMBEDDED_MAX_TARBALL_BYTES = 100 * MB
+# Lambda's response payload limit is 6 MB, the JSON envelope (headers, status) included.
+AWS_MAX_RESPONSE_BYTES = int(5.5 * MB)
 
 
 class SettingsError(RuntimeError):
@@ -39,11 +41,20 @@ class Settings:
     # address in a header (on API Gateway it is requestContext.identity.sourceIp).
     local_server: bool
     # The payment provider's webhook signing secret(s), comma-separated while rotating; on AWS
-    # rather the name of an SSM SecureString parameter holding them.
+    # rather the ARN of a Secrets Manager secret holding them (infra/ makes one).
     stripe_webhook_secret: str
-    stripe_webhook_secret_parameter: str | None
+    stripe_webhook_secret_arn: str | None
     # How long a past_due plan keeps private publishing open (docs/billing.md).
     plan_grace_days: int
+    # CloudFront in front of the bucket (infra/): tarballs and large packuments are answered
+    # with URLs signed for this key pair, the private key read from the named secret.
+    cdn_domain: str | None
+    cdn_key_id: str | None
+    cdn_signing_key_secret: str | None
+    # A packument larger than this is answered with a redirect to its stored copy: a Lambda
+    # response carries at most 6 MB. None: no limit (the local server streams anything).
+    max_response_bytes: int | None
+    tracing: bool  # powertools Tracer (X-Ray); off by default, it costs cold-start time
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +64,9 @@ class Settings:
             raise SettingsError(f"TARBOX_BACKEND must be 'embedded' or 'aws', not {backend!r}")
         aws = backend == "aws"
         default_max = AWS_MAX_TARBALL_BYTES if aws else EMBEDDED_MAX_TARBALL_BYTES
+        cdn = [env.get(k) for k in ("TARBOX_CDN_DOMAIN", "TARBOX_CDN_KEY_ID")]
+        if any(cdn) and not all(cdn):
+            raise SettingsError("TARBOX_CDN_DOMAIN and TARBOX_CDN_KEY_ID go together")
         return cls(
             backend=backend,
             public_url=(env.get("TARBOX_PUBLIC_URL") or "").rstrip("/") or None,
@@ -69,9 +83,15 @@ class Settings:
             unpublished_name_block_hours=_int(env, "TARBOX_UNPUBLISHED_NAME_BLOCK_HOURS", 24),
             local_server=env.get("TARBOX_LOCAL_SERVER") == "1",
             stripe_webhook_secret=env.get("TARBOX_STRIPE_WEBHOOK_SECRET", ""),
-            stripe_webhook_secret_parameter=env.get("TARBOX_STRIPE_WEBHOOK_SECRET_PARAMETER")
-            or None,
+            stripe_webhook_secret_arn=env.get("TARBOX_STRIPE_WEBHOOK_SECRET_ARN") or None,
             plan_grace_days=_int(env, "TARBOX_PLAN_GRACE_DAYS", 7),
+            cdn_domain=env.get("TARBOX_CDN_DOMAIN") or None,
+            cdn_key_id=env.get("TARBOX_CDN_KEY_ID") or None,
+            cdn_signing_key_secret=env.get("TARBOX_CDN_SIGNING_KEY_SECRET") or None,
+            max_response_bytes=_int(env, "TARBOX_MAX_RESPONSE_BYTES", AWS_MAX_RESPONSE_BYTES)
+            if aws
+            else _optional_int(env, "TARBOX_MAX_RESPONSE_BYTES"),
+            tracing=env.get("TARBOX_TRACING", "off") == "on",
         )
 
 
@@ -80,6 +100,10 @@ def _required(env: Mapping[str, str], key: str) -> str:
     if not value:
         raise SettingsError(f"{key} must be set for the aws backend")
     return value
+
+
+def _optional_int(env: Mapping[str, str], key: str) -> int | None:
+    return _int(env, key, 0) or None
 
 
 def _int(env: Mapping[str, str], key: str, default: int) -> int:

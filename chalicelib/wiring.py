@@ -57,27 +57,28 @@ def _aws(config: Settings) -> Registry:
         ensure_table,
     )
     from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
-    from chalicelib.storage.secrets import ConfiguredSecrets
-    from chalicelib.storage.ssm import SsmSecrets
+    from chalicelib.storage.secretsmanager import SecretsManagerSecrets
 
     if config.aws_endpoint_url:
         # An emulated AWS (moto's server, for tests and trying the AWS backend locally) starts
         # empty; on AWS itself infra/ creates the table and bucket.
         ensure_table(config)
         ensure_bucket(config)
+    secrets = SecretsManagerSecrets(config)
+    cdn = None
+    if config.cdn_domain and config.cdn_key_id:
+        from chalicelib.storage.cloudfront import CloudFrontUrls
+
+        cdn = CloudFrontUrls(config.cdn_domain, config.cdn_key_id, secrets.cdn_signing_key)
     return Registry(
         settings=config,
         packages=DynamoPackageStore(config),
         accounts=DynamoAccountStore(config),
-        blobs=S3BlobStore(config),
+        blobs=S3BlobStore(config, cdn),
         ephemeral=DynamoEphemeralStore(config),
         orgs=DynamoOrgStore(config),
         billing=DynamoBillingStore(config),
-        secrets=(
-            SsmSecrets(config, config.stripe_webhook_secret_parameter)
-            if config.stripe_webhook_secret_parameter
-            else ConfiguredSecrets(config)
-        ),
+        secrets=secrets,
     )
 
 

@@ -52,10 +52,13 @@ def read_headers(seen: Seen) -> dict[str, str]:
     return {"Cache-Control": cache, "Vary": "Accept, Authorization", **notice(seen.notice)}
 
 
-def document(doc: Document, if_none_match: str | None) -> Response:
+def document(doc: Document, if_none_match: str | None, elsewhere: str | None = None) -> Response:
+    """The stored bytes, a 304 when the client has them, or (`elsewhere`) a redirect to them."""
     headers: dict[str, str | list[str]] = {"ETag": doc.etag, **read_headers(doc.seen)}
     if if_none_match and doc.etag in {t.strip() for t in if_none_match.split(",")}:
         return Response(body="", status_code=304, headers=headers)
+    if elsewhere is not None:
+        return redirect(elsewhere)
     # A str body: Chalice would treat bytes as binary and base64 them through API Gateway.
     return Response(
         body=doc.body.decode(),

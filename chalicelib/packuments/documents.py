@@ -37,6 +37,7 @@ class Document:
     content_type: str
     package: PackageRecord
     seen: Seen
+    key: str  # where the stored copy is, for a redirect when it is too large to answer inline
 
 
 def _stamp(package: PackageRecord, base_url: str) -> str:
@@ -85,7 +86,8 @@ def read_document(
         raise PackageNotFoundError(f"'{name}' is not in this registry")
     seen = require_seen(registry, actor, package)
     variant = CORGI if abbreviated else FULL
-    body = registry.blobs.get(_key(package, base_url, variant))
+    key = _key(package, base_url, variant)
+    body = registry.blobs.get(key)
     if body is None:
         body = render_documents(registry, package, base_url)[variant]
     return Document(
@@ -94,4 +96,15 @@ def read_document(
         content_type=CORGI_CONTENT_TYPE if abbreviated else JSON_CONTENT_TYPE,
         package=package,
         seen=seen,
+        key=key,
     )
+
+
+def offload_url(registry: Registry, document: Document) -> str | None:
+    """A short-lived URL of the stored copy, for a document larger than a response may be (a
+    Lambda answers at most 6 MB); None to answer it inline. Checked after the access check,
+    like a tarball's."""
+    limit = registry.settings.max_response_bytes
+    if limit is None or len(document.body) <= limit:
+        return None
+    return registry.blobs.download_url(document.key, registry.settings.tarball_url_ttl)

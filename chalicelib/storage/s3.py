@@ -15,6 +15,8 @@ from chalicelib.settings import Settings
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
+    from chalicelib.storage.cloudfront import CloudFrontUrls
+
 # S3 answers a missing key or bucket with one of these codes, depending on the call.
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 
@@ -82,8 +84,11 @@ def _create_bucket(client: BaseClient, settings: Settings) -> None:
 
 
 class S3BlobStore:
-    def __init__(self, settings: Settings) -> None:
+    """`cdn`: CloudFront in front of the bucket; download URLs are then CloudFront's, signed."""
+
+    def __init__(self, settings: Settings, cdn: CloudFrontUrls | None = None) -> None:
         self._settings = settings
+        self._cdn = cdn
         self._bucket = settings.bucket_name
         self._lock = threading.Lock()
         self._s3: BaseClient | None = None
@@ -133,6 +138,8 @@ class S3BlobStore:
     def download_url(self, key: str, expires_in: int) -> str | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        if self._cdn is not None:
+            return self._cdn.url(key, expires_in)
         # Signed locally, no request: the URL works only if the key exists when it is fetched.
         try:
             url: str = self._client.generate_presigned_url(

@@ -1,5 +1,4 @@
-"""Secrets from settings (the environment): the embedded backend's SecretStore, and the AWS
-one's when no SSM parameter is named."""
+"""Secrets from settings (the environment): the embedded backend's SecretStore."""
 
 from __future__ import annotations
 
@@ -16,3 +15,6 @@ class ConfiguredSecrets:
 
     def billing_webhook_secrets(self) -> list[str]:
         return list(self._webhook)
+
+    def cdn_signing_key(self) -> str | None:
+        return None  # the embedded backend streams tarballs itself

@@ -133,24 +133,18 @@ def test_without_a_secret_webhooks_answer_503(api: Api, monkeypatch: pytest.Monk
     assert "TARBOX_STRIPE_WEBHOOK_SECRET" in body_of(answer)["error"]
 
 
-def test_on_aws_the_secret_comes_from_ssm(
+def test_on_aws_the_secret_comes_from_secrets_manager(
     api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import boto3
 
-    ssm = boto3.client("ssm", region_name="us-east-1")
-    ssm.put_parameter(
-        Name="/tarbox/test/stripe-webhook-secret",
-        Value="whsec_from_ssm",
-        Type="SecureString",
-    )
+    manager = boto3.client("secretsmanager", region_name="us-east-1")
+    arn = manager.create_secret(Name="tarbox-webhook", SecretString="whsec_from_aws")["ARN"]
     monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", "")
-    monkeypatch.setenv(
-        "TARBOX_STRIPE_WEBHOOK_SECRET_PARAMETER", "/tarbox/test/stripe-webhook-secret"
-    )
+    monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET_ARN", arn)
     wiring.reset()
     assert deliver(api, "checkout.session.completed", checkout()).status_code == 400
-    answer = deliver(api, "checkout.session.completed", checkout(), secret="whsec_from_ssm")
+    answer = deliver(api, "checkout.session.completed", checkout(), secret="whsec_from_aws")
     assert answer.status_code == 200
     assert state() == "active"
 

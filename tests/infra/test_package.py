@@ -1,4 +1,6 @@
-"""`chalice package` builds the deployment artefacts offline (no AWS account, only PyPI wheels)."""
+"""The deployment artefacts, built and checked offline (no AWS account, only PyPI wheels):
+`chalice package --merge-template infra/template.json` for prod, cfn-lint and `sam validate
+--lint` on the result, and the resources the registry needs, configured as docs/deploy.md says."""
 
 from __future__ import annotations
 
@@ -7,18 +9,24 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SAM = ROOT / ".venv-sam" / "bin" / "sam"  # `make sam` installs it (its own virtualenv)
 
 
-def test_chalice_package_for_prod(tmp_path: Path) -> None:
-    out = tmp_path / "prod"
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("package") / "prod"
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    chalice = Path(sys.executable).parent / "chalice"
     result = subprocess.run(
         [
-            str(chalice),
+            str(BIN / "chalice"),
             "package",
             "--stage",
             "prod",
@@ -34,27 +42,120 @@ def test_chalice_package_for_prod(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    template = json.loads((out / "sam.json").read_text())
+    yield out
+
+
+@pytest.fixture(scope="module")
+def template(package: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((package / "sam.json").read_text())
+    return loaded
+
+
+def test_cfn_lint_finds_nothing(package: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "cfn-lint"), str(package / "sam.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+def test_sam_validate_lint_passes(package: Path) -> None:
+    assert SAM.exists(), "run `make sam` (make test does) to install the SAM CLI"
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"}
+    result = subprocess.run(
+        [str(SAM), "validate", "--lint", "--template", str(package / "sam.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+def test_the_function_gets_every_resource_by_reference(template: dict[str, Any]) -> None:
     handler = template["Resources"]["APIHandler"]["Properties"]
     variables = handler["Environment"]["Variables"]
-    assert variables["TARBOX_BACKEND"] == "aws" and variables["TARBOX_TABLE_NAME"] == "tarbox-prod"
-    # the billing webhooks' secret comes from SSM, and the function may read exactly that one
-    parameter = variables["TARBOX_STRIPE_WEBHOOK_SECRET_PARAMETER"]
-    assert parameter == "/tarbox/prod/stripe-webhook-secret"
-    policy = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
-    ssm = [s for s in policy["Statement"] if "ssm:GetParameter" in s["Action"]]
-    assert [s["Resource"] for s in ssm] == [f"arn:aws:ssm:*:*:parameter{parameter}"]
+    assert variables["TARBOX_BACKEND"] == "aws"
+    assert variables["TARBOX_TABLE_NAME"] == {"Ref": "RegistryTable"}
+    assert variables["TARBOX_BUCKET_NAME"] == {"Ref": "BlobBucket"}
+    assert variables["TARBOX_CDN_DOMAIN"] == {"Fn::GetAtt": ["CdnDistribution", "DomainName"]}
+    assert variables["TARBOX_CDN_KEY_ID"] == {"Ref": "CdnPublicKeyResource"}
+    assert variables["TARBOX_CDN_SIGNING_KEY_SECRET"] == {"Ref": "CdnSigningKey"}
+    assert variables["TARBOX_STRIPE_WEBHOOK_SECRET_ARN"] == {"Ref": "WebhookSecret"}
+    # nothing named by hand is left over from the stage configs
+    assert not [v for v in variables.values() if isinstance(v, str) and "tarbox-" in v]
+
+
+def test_the_table_and_the_bucket_keep_data_safe(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    table = resources["RegistryTable"]
+    props = table["Properties"]
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires", "Enabled": True}
+    assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    bucket = resources["BlobBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["rendered-packuments-are-a-cache"]["Prefix"] == "packuments/"
+    assert rules["old-versions-and-incomplete-uploads"]["AbortIncompleteMultipartUpload"]
+
+
+def test_cloudfront_serves_the_bucket_by_signed_url_only(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    config = resources["CdnDistribution"]["Properties"]["DistributionConfig"]
+    origin = config["Origins"][0]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["CdnOriginAccessControl", "Id"]}
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["TrustedKeyGroups"] == [{"Ref": "CdnKeyGroup"}]
+    assert behaviour["ViewerProtocolPolicy"] == "https-only"
+    policy = resources["BlobBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    reader = next(s for s in policy if s["Effect"] == "Allow")
+    assert reader["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert "AWS:SourceArn" in reader["Condition"]["StringEquals"]
+    for secret in ("WebhookSecret", "CdnSigningKey"):
+        assert resources[secret]["Type"] == "AWS::SecretsManager::Secret"
+        # starts random, never a value anyone could sign with
+        assert "GenerateSecretString" in resources[secret]["Properties"]
+
+
+def test_the_policy_names_only_the_stacks_resources(template: dict[str, Any]) -> None:
+    """What each action may touch; that the actions are exactly the code's calls is
+    tests/api/test_aws_calls.py."""
+    role = template["Resources"]["ApiHandlerRole"]["Properties"]
+    assert [p["PolicyName"] for p in role["Policies"]] == ["tarbox-least-privilege"]
+    for statement in role["Policies"][0]["PolicyDocument"]["Statement"]:
+        if "Fn::If" in statement:  # X-Ray takes no resource but "*", and only when tracing
+            condition, when_on, when_off = statement["Fn::If"]
+            assert condition == "TracingOn" and when_off == {"Ref": "AWS::NoValue"}
+            assert when_on["Resource"] == "*" and all(
+                a.startswith("xray:") for a in when_on["Action"]
+            )
+            continue
+        assert "*" not in json.dumps(statement["Resource"]).replace("/*", ""), statement
+
+
+def test_the_deployment_package_has_the_code_and_its_dependencies(package: Path) -> None:
+    with zipfile.ZipFile(package / "deployment.zip") as bundle:
+        names = set(bundle.namelist())
+    assert {"app.py", "chalicelib/packuments/builtin-modules.json"} <= names
+    for dependency in ("pynamodb/", "argon2/", "cryptography/"):
+        assert any(n.startswith(dependency) for n in names), dependency
+
+
+def test_unmatched_paths_answer_npms_404(template: dict[str, Any]) -> None:
     swagger = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
-    paths = swagger["paths"]
     # API Gateway answers unmatched paths itself (403 "Missing Authentication Token"); the
     # gateway response turns that into npm's 404 JSON, like the local server's.
     missing = swagger["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
     assert missing["statusCode"] == 404
     assert '"error"' in missing["responseTemplates"]["application/json"]
-    assert {"/{p1}", "/{p1}/-/{file}", "/{p1}/{p2}/-/{file}", "/-/whoami"} <= set(paths)
-    with zipfile.ZipFile(out / "deployment.zip") as bundle:
-        names = set(bundle.namelist())
-    assert {"app.py", "chalicelib/packuments/builtin-modules.json"} <= names
-    assert any(n.startswith("pynamodb/") for n in names) and any(
-        n.startswith("argon2/") for n in names
-    )
+    assert {"/{p1}", "/{p1}/-/{file}", "/{p1}/{p2}/-/{file}", "/-/whoami"} <= set(swagger["paths"])

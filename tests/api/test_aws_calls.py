@@ -1,0 +1,223 @@
+"""The AWS calls the code makes, recorded on moto while every route family runs, against the
+function's IAM policy in infra/template.json: the policy allows every call, on exactly the
+stack's own resources, and nothing the code never calls."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib import wiring
+from tests import cdn_keys, stripe_events
+from tests.api.conftest import WEBHOOK_SECRET, Api, basic, body_of, deliver, subscribe
+from tests.builders import a_publish_body
+
+ROOT = Path(__file__).resolve().parents[2]
+# TransactWriteItems needs the permission of each operation in it (DynamoDB's IAM reference).
+TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+# The Lambda runtime writes logs (and the EMF metrics in them), X-Ray traces when on: not calls
+# the code makes.
+RUNTIME_STATEMENTS = {"LogsAndMetrics", "Tracing"}
+
+Call = tuple[str, str, dict[str, Any]]
+
+
+@pytest.fixture
+def calls(api: Api, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Call]]:
+    """Every botocore call from here on: (service, operation, parameters). botocore's client,
+    not our code, is what is wrapped."""
+    from botocore.client import BaseClient
+
+    recorded: list[Call] = []
+    original = BaseClient._make_api_call
+
+    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        recorded.append((self.meta.service_model.service_name, operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    yield recorded
+
+
+@pytest.fixture
+def secrets(api: Api, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The stack's secrets, in Secrets Manager, as infra/ makes them."""
+    import boto3
+
+    manager = boto3.client("secretsmanager", region_name="us-east-1")
+    webhook = manager.create_secret(Name="webhook", SecretString=WEBHOOK_SECRET)["ARN"]
+    cdn = manager.create_secret(Name="cdn", SecretString=cdn_keys.private_pem())["ARN"]
+    monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", "")
+    monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET_ARN", webhook)
+    monkeypatch.setenv("TARBOX_CDN_SIGNING_KEY_SECRET", cdn)
+    monkeypatch.setenv("TARBOX_CDN_DOMAIN", "d3tarbox.cloudfront.net")
+    monkeypatch.setenv("TARBOX_CDN_KEY_ID", "K3TARBOX")
+    monkeypatch.setenv("TARBOX_MAX_RESPONSE_BYTES", "4000")
+    wiring.reset()
+    return {"webhook": webhook, "cdn": cdn}
+
+
+def ok(answer: Any, *codes: int) -> Any:
+    assert answer.status_code in (codes or (200, 201, 204, 302)), answer.body
+    return answer
+
+
+def exercise(api: Api) -> None:
+    """One request or more of every route family, the way npm sends them."""
+    alice = api.add_user("alice")
+    bob = api.add_user("bob")
+    ok(api.call("GET", "/-/whoami", token=alice))
+    ok(api.call("GET", "/-/user/org.couchdb.user:alice"))
+    ok(
+        api.call("PUT", "/-/user/org.couchdb.user:alice", {"name": "alice", "password": "nope"}),
+        401,
+    )
+    ok(
+        api.call(
+            "PUT", "/-/user/org.couchdb.user:alice", {"name": "alice", "password": "correct horse"}
+        )
+    )
+    ok(api.call("GET", "/-/npm/v1/user", token=alice))
+    ok(api.call("POST", "/-/npm/v1/user", {"fullname": "Alice"}, token=alice))
+    created = body_of(
+        ok(api.call("POST", "/-/npm/v1/tokens", {"password": "correct horse"}, token=alice))
+    )
+    ok(api.call("GET", "/-/npm/v1/tokens", token=alice))
+    ok(api.call("DELETE", f"/-/npm/v1/tokens/token/{created['key']}", token=alice))
+    session = body_of(ok(api.call("POST", "/-/v1/login", {})))
+    ok(api.call("GET", session["doneUrl"].split("registry.example")[1]), 202)
+    ok(api.call("GET", "/-/whoami", headers={"authorization": basic("alice", "correct horse")}))
+    # packages
+    ok(api.call("PUT", "/dep", a_publish_body("dep"), token=alice))
+    lib = a_publish_body("lib", manifest={"dependencies": {"dep": "^1.0.0"}})
+    ok(api.call("PUT", "/lib", lib, token=alice))
+    huge = a_publish_body("huge")
+    huge["versions"]["1.0.0"]["readme"] = "x" * 5000  # too large to answer inline: a redirect
+    ok(api.call("PUT", "/huge", huge, token=alice))
+    assert ok(api.call("GET", "/huge")).status_code == 302
+    ok(api.call("PUT", "/lib", a_publish_body("lib", "1.1.0"), token=alice))
+    ok(api.call("GET", "/lib"))
+    ok(api.call("GET", "/lib", headers={"accept": "application/vnd.npm.install-v1+json"}))
+    ok(api.call("GET", "/lib/1.0.0"))
+    ok(api.call("GET", "/lib/-/lib-1.0.0.tgz"))
+    ok(api.call("PUT", "/-/package/lib/dist-tags/beta", "1.0.0", token=alice))
+    ok(api.call("GET", "/-/package/lib/dist-tags"))
+    ok(api.call("DELETE", "/-/package/lib/dist-tags/beta", token=alice))
+    doc = body_of(ok(api.call("GET", "/lib?write=true", token=alice)))
+    doc["versions"]["1.0.0"]["deprecated"] = "old"
+    ok(api.call("PUT", "/lib", doc, token=alice))
+    rev = body_of(api.call("GET", "/lib?write=true", token=alice))["_rev"]
+    owners = [{"name": "alice", "email": "a@x.io"}, {"name": "bob", "email": "b@x.io"}]
+    ok(
+        api.call(
+            "PUT",
+            f"/lib/-rev/{rev}",
+            {"_id": "lib", "_rev": rev, "maintainers": owners},
+            token=alice,
+        )
+    )
+    rev = body_of(api.call("GET", "/lib?write=true", token=alice))["_rev"]
+    ok(api.call("PUT", "/lib", {"_id": "lib", "_rev": rev, "users": {"bob": True}}, token=bob))
+    ok(api.call("GET", '/-/_view/starredByUser?key="bob"'))
+    doc = body_of(api.call("GET", "/lib?write=true", token=alice))
+    del doc["versions"]["1.1.0"]
+    doc["dist-tags"] = {"latest": "1.0.0"}
+    ok(api.call("PUT", f"/lib/-rev/{doc['_rev']}", doc, token=alice))
+    rev = body_of(api.call("GET", "/lib?write=true", token=alice))["_rev"]
+    ok(api.call("DELETE", f"/lib/-/lib-1.1.0.tgz/-rev/{rev}", token=alice))
+    ok(api.call("PUT", "/gone", a_publish_body("gone"), token=alice))
+    rev = body_of(api.call("GET", "/gone?write=true", token=alice))["_rev"]
+    ok(api.call("DELETE", f"/gone/-rev/{rev}", token=alice))
+    ok(api.call("POST", "/-/npm/v1/security/advisories/bulk", {}))
+    # orgs, teams, access, private packages, billing
+    ok(api.call("PUT", "/@acme%2fopen", a_publish_body("@acme/open"), token=alice))
+    ok(api.call("PUT", "/-/org/acme/user", {"user": "bob"}, token=alice))
+    ok(api.call("GET", "/-/org/acme/user", token=alice))
+    ok(api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice))
+    ok(api.call("PUT", "/-/team/acme/core/user", {"user": "bob"}, token=alice))
+    ok(api.call("GET", "/-/team/acme/core/user?format=cli", token=alice))
+    grant = {"package": "@acme/open", "permissions": "read-only"}
+    ok(api.call("PUT", "/-/team/acme/core/package", grant, token=alice))
+    ok(api.call("GET", "/-/team/acme/core/package", token=alice))
+    ok(api.call("GET", "/-/package/@acme%2fopen/collaborators"))
+    ok(api.call("DELETE", "/-/team/acme/core/package", {"package": "@acme/open"}, token=alice))
+    ok(api.call("DELETE", "/-/team/acme/core/user", {"user": "bob"}, token=alice))
+    ok(api.call("DELETE", "/-/team/acme/core", token=alice))
+    ok(api.call("DELETE", "/-/org/acme/user", {"user": "bob"}, token=alice))
+    subscribe(api, "acme")
+    cancel = stripe_events.subscription("sub_acme", "cus_acme", "past_due")
+    ok(deliver(api, "customer.subscription.updated", cancel, created=int(time.time()) + 1))
+    ok(
+        api.call(
+            "PUT",
+            "/@acme%2fsecret",
+            a_publish_body("@acme/secret", access="restricted"),
+            token=alice,
+        )
+    )
+    ok(api.call("GET", "/@acme%2fsecret", token=alice))
+    ok(api.call("GET", "/@acme/secret/-/secret-1.0.0.tgz", token=alice))
+    ok(api.call("POST", "/-/package/@acme%2fopen/access", {"access": "restricted"}, token=alice))
+    ok(api.call("GET", "/-/package/@acme%2fopen/visibility", token=alice))
+    ok(api.call("GET", "/-/org/acme/package", token=alice))
+    ok(api.call("GET", "/-/user/alice/package", token=alice))
+    ok(api.call("DELETE", f"/-/user/token/{alice}"))
+    ok(api.call("GET", "/-/ping"))
+
+
+def iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[str]:
+    if service == "dynamodb" and operation == "TransactWriteItems":
+        kinds = {kind for item in params["TransactItems"] for kind in item}
+        return {f"dynamodb:{TRANSACT_ACTIONS[kind]}" for kind in kinds}
+    return {f"{service}:{operation}"}
+
+
+def resources_touched(service: str, params: dict[str, Any]) -> set[str]:
+    if service == "dynamodb":
+        if "TransactItems" in params:
+            return {next(iter(i.values()))["TableName"] for i in params["TransactItems"]}
+        if "RequestItems" in params:
+            return set(params["RequestItems"])
+        return {params["TableName"]}
+    if service == "s3":
+        return {params["Bucket"]}
+    return {params["SecretId"]}
+
+
+def template_policy() -> list[dict[str, Any]]:
+    template = json.loads((ROOT / "infra" / "template.json").read_text())
+    role = template["Resources"]["ApiHandlerRole"]["Properties"]
+    statements: list[dict[str, Any]] = role["Policies"][0]["PolicyDocument"]["Statement"]
+    return [s["Fn::If"][1] if "Fn::If" in s else s for s in statements]
+
+
+def test_the_policy_allows_every_call_and_nothing_more(
+    api: Api, secrets: dict[str, str], calls: list[Call]
+) -> None:
+    exercise(api)
+    called = {a for service, op, params in calls for a in iam_actions(service, op, params)}
+    statements = [s for s in template_policy() if s["Sid"] not in RUNTIME_STATEMENTS]
+    allowed = {action for s in statements for action in s["Action"]}
+    assert called == allowed, (
+        f"called but not allowed: {called - allowed}; allowed but never called: {allowed - called}"
+    )
+    # and each on the stack's own resources only: the ones the policy names by reference
+    settings = wiring.settings()
+    touched = {r for service, _, params in calls for r in resources_touched(service, params)}
+    assert touched == {settings.table_name, settings.bucket_name, *secrets.values()}
+    by_sid = {s["Sid"]: s["Resource"] for s in statements}
+    assert by_sid == {
+        "RegistryTable": {"Fn::GetAtt": ["RegistryTable", "Arn"]},
+        "Blobs": {"Fn::Sub": "${BlobBucket.Arn}/*"},
+        "Secrets": [{"Ref": "WebhookSecret"}, {"Ref": "CdnSigningKey"}],
+    }
