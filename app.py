@@ -11,6 +11,7 @@ from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
+from chalicelib import status as health
 from chalicelib import wiring
 from chalicelib.auth import couch, profile, token_api
 from chalicelib.auth import web_login as web
@@ -18,6 +19,7 @@ from chalicelib.auth.service import revoke_token
 from chalicelib.billing import webhooks
 from chalicelib.http import login_page, params, render
 from chalicelib.http.errors import npm_shaped, translated
+from chalicelib.http.observe import note, observed
 from chalicelib.http.org_routes import orgs
 from chalicelib.http.request import actor, base_url, header, optional_actor, throttle
 from chalicelib.lifecycle import access, writes
@@ -29,7 +31,8 @@ from chalicelib.packuments.lookup import version_document
 from chalicelib.packuments.render import rev_string
 from chalicelib.packuments.tarballs import locate_tarball
 
-app = Chalice(app_name="tarbox")
+# Logs are powertools' (chalicelib/http/observe.py); Chalice's handler would print them twice.
+app = Chalice(app_name="tarbox", configure_logs=False)
 app.register_blueprint(orgs)
 JSON_TYPES = ["application/json", "text/plain"]
 FORM = "application/x-www-form-urlencoded"
@@ -55,6 +58,12 @@ def route(
 
 
 @app.middleware("http")
+def observe(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    # Outermost: the request's log line and metrics see the final answer.
+    return observed(event, get_response)
+
+
+@app.middleware("http")
 def npm_shaped_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
     # Chalice answers 405 and 415 itself, before any view runs, in its own {"Code", "Message"}.
     return npm_shaped(get_response(event))
@@ -66,6 +75,12 @@ def npm_shaped_errors(event: Request, get_response: Callable[[Request], Response
 @route("/-/ping", methods=READ)
 def ping() -> Response:
     return render.json_response({})
+
+
+@route("/-/status", methods=READ)
+def status() -> Response:
+    code, body = health.status(wiring.registry())
+    return render.json_response(body, status=code)
 
 
 @route("/-/billing/stripe", methods=["POST"], content_types=JSON_TYPES)
@@ -129,6 +144,7 @@ def web_login_done(key: str) -> Response:
     if result.token is None:
         # npm re-polls at once without Retry-After, and parses even the 202 as JSON.
         return render.json_response({}, status=202, headers={"Retry-After": str(web.POLL_SECONDS)})
+    note(operation="login")
     return render.json_response({"token": result.token})
 
 
@@ -149,6 +165,7 @@ def put_user(user: str) -> Response:
         header(request, "npm-otp"),
         throttle(registry, request),
     )
+    note(operation="login")
     return render.json_response(token, status=201)
 
 
@@ -215,6 +232,7 @@ def logout(token: str) -> Response:
 
 def _packument(name: str) -> Response:
     registry, request = wiring.registry(), current()
+    note(operation="install")
     who = optional_actor(registry, request)  # a bad token answers 401, even on public reads
     query: dict[str, str] = dict(request.query_params or {})
     write = query.get("write") == "true"
@@ -238,6 +256,7 @@ def _put(name: str, rev: str | None = None) -> Response:
         url_rev=None if rev is None else params.unquote(rev),
         base_url=base_url(registry, request),
     )
+    note(operation=answer.operation)
     return render.json_response(answer.body, answer.status, render.notice(answer.notice))
 
 
@@ -307,6 +326,7 @@ def get_scoped_version(p1: str, p2: str, p3: str) -> Response:
 
 def _tarball(name: str, file: str) -> Response:
     registry = wiring.registry()
+    note(operation="tarball")
     who = optional_actor(registry, current())
     found = locate_tarball(registry, who, name, params.tarball_file(file))
     if found.url is not None:

@@ -94,13 +94,9 @@ def _serve(args: argparse.Namespace) -> int:
     # command line is turned into environment first.
     os.environ["TARBOX_DATA_DIR"] = args.data_dir
     os.environ["TARBOX_LOCAL_SERVER"] = "1"
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    tarbox_logger = logging.getLogger("tarbox")
-    tarbox_logger.addHandler(handler)
-    tarbox_logger.setLevel(logging.INFO)
-    tarbox_logger.propagate = False
+    # Request lines are JSON on stdout, from powertools' Logger, as on Lambda.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    os.environ.setdefault("TARBOX_COMMIT", _git_commit())
 
     import waitress
 
@@ -129,6 +125,24 @@ def _serve(args: argparse.Namespace) -> int:
         clear_untrusted_proxy_headers=True,
     )
     return 0
+
+
+def _git_commit() -> str:
+    """The checkout's commit, for /-/status; "unknown" outside a git checkout."""
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH, if any
+            cwd=os.path.dirname(os.path.abspath(__file__)),
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return found.stdout.strip() or "unknown"
 
 
 if __name__ == "__main__":

@@ -55,6 +55,8 @@ class Settings:
     # response carries at most 6 MB. None: no limit (the local server streams anything).
     max_response_bytes: int | None
     tracing: bool  # powertools Tracer (X-Ray); off by default, it costs cold-start time
+    on_lambda: bool  # the Lambda runtime runs us (it sets AWS_LAMBDA_FUNCTION_NAME): emit metrics
+    commit: str  # the deployed commit, for /-/status ("unknown" when nobody said)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -92,6 +94,8 @@ class Settings:
             if aws
             else _optional_int(env, "TARBOX_MAX_RESPONSE_BYTES"),
             tracing=env.get("TARBOX_TRACING", "off") == "on",
+            on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+            commit=env.get("TARBOX_COMMIT") or "unknown",
         )
 
 

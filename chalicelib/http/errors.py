@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Response
 
 from chalicelib import errors
-
-logger = logging.getLogger("tarbox")
+from chalicelib.http.observe import logger, note
 
 # Most specific first: the first matching row wins.
 ERROR_TABLE: tuple[tuple[type[errors.RegistryError], int], ...] = (
@@ -72,9 +70,11 @@ def translated(view: Callable[..., Response]) -> Callable[..., Response]:
         try:
             return view(*args, **kwargs)
         except errors.RegistryError as exc:
+            note(error=type(exc).__name__)
             return response_for(exc)
-        except Exception:
-            logger.exception("unhandled error in %s", view.__name__)
+        except Exception as exc:
+            note(error=type(exc).__name__)
+            logger().exception("unhandled error in %s", view.__name__)
             return error_response(500, "internal server error")
 
     wrapper.tarbox_translated = True  # type: ignore[attr-defined]

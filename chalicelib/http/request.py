@@ -10,6 +10,7 @@ from chalicelib.auth.credentials import authenticate
 from chalicelib.auth.service import Actor, require_actor
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import InvalidPayloadError
+from chalicelib.http.observe import note
 from chalicelib.registry import Registry
 
 
@@ -31,13 +32,15 @@ def client_ip(registry: Registry, request: Request) -> str:
 
 
 def optional_actor(registry: Registry, request: Request) -> Actor | None:
-    return authenticate(
+    found = authenticate(
         registry.accounts,
         header(request, "authorization"),
         client_ip=client_ip(registry, request),
         otp=header(request, "npm-otp"),
         throttle=throttle(registry, request),
     )
+    note(actor=found.name if found else None)
+    return found
 
 
 def throttle(registry: Registry, request: Request) -> LoginThrottle:

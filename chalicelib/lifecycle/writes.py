@@ -31,6 +31,7 @@ class Answer:
     status: int
     body: dict[str, Any]
     notice: str | None = None  # for an `npm-notice` header
+    operation: str = "change"  # for the request's log line and metrics
 
 
 def put_package(
@@ -52,16 +53,17 @@ def put_package(
             )
             published = publish_version(registry, actor, request, base_url)
             status = 201 if published.created else 200
-            return Answer(status, _ok(published.package), published.notice)
+            return Answer(status, _ok(published.package), published.notice, "publish")
         case Deprecate():
-            updated = deprecate(registry, actor, name, change, base_url)
+            updated, operation = deprecate(registry, actor, name, change, base_url), "deprecate"
         case Star():
-            updated = star(registry, actor, name, change, base_url)
+            updated, operation = star(registry, actor, name, change, base_url), "star"
         case ChangeOwners():
-            updated = change_owners(registry, actor, name, change, base_url)
+            updated, operation = change_owners(registry, actor, name, change, base_url), "owner"
         case UnpublishVersions():
             updated = unpublish_versions(registry, actor, name, change, base_url)
-    return Answer(201, _ok(updated))
+            operation = "unpublish"
+    return Answer(201, _ok(updated), operation=operation)
 
 
 def _ok(package: PackageRecord) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -21,11 +20,12 @@ from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import CustomLocalChalice, LocalChalice, LocalGateway, LocalGatewayException
 
+from chalicelib.http.observe import adapter_record, log
 from chalicelib.http.render import SENDFILE_HEADER
 from chalicelib.http.request import CLIENT_IP_HEADER
 
 StartResponse = Callable[..., Any]
-access_log = logging.getLogger("tarbox.access")
+ANSWERED_HERE = "x-tarbox-answered-by-adapter"
 TOO_LARGE = "Tarball too large for this registry (max {mb:.1f} MB)"
 
 
@@ -51,10 +51,13 @@ class RegistryWSGI:
         path = environ.get("REQUEST_URI") or environ.get("RAW_URI") or environ["PATH_INFO"]
         headers = _headers(environ)
         status, out_headers, body = self._respond(environ, method, path, headers)
+        if ANSWERED_HERE in out_headers:
+            # The app never saw it (too large, or no route): its line is logged here instead.
+            del out_headers[ANSWERED_HERE]
+            log(adapter_record(method, path, status, headers, started))
         chunks, length = _body(environ, method, out_headers, body)
         out_headers["Content-Length"] = str(length)
         start_response(f"{status} {_reason(status)}", list(out_headers.items()))
-        _log(method, path, status, headers, started, length)
         return chunks
 
     def _respond(
@@ -108,7 +111,7 @@ def _body(
 
 def _npm_error(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
     body = json.dumps({"error": message, "message": message}).encode()
-    return status, {"Content-Type": "application/json"}, body
+    return status, {"Content-Type": "application/json", ANSWERED_HERE: "1"}, body
 
 
 def _reason(status: int) -> str:
@@ -118,34 +121,3 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
-
-
-# Paths whose last segment is a secret (a token, a login session): never written to a log.
-SECRET_PATHS = ("/-/user/token/", "/-/npm/v1/tokens/token/", "/-/v1/done/", "/-/v1/login/page/")
-
-
-def redacted(path: str) -> str:
-    for prefix in SECRET_PATHS:
-        if path.startswith(prefix):
-            return prefix + "[redacted]"
-    return path
-
-
-def _log(
-    method: str, path: str, status: int, headers: dict[str, str], started: float, length: int
-) -> None:
-    access_log.info(
-        json.dumps(
-            {
-                "level": "INFO",
-                "message": "request",
-                "method": method,
-                "path": redacted(path),
-                "status": status,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                "bytes": length,
-                "npm_command": headers.get("npm-command"),
-                "user_agent": headers.get("user-agent"),
-            }
-        )
-    )

@@ -6,8 +6,8 @@ import pyotp
 import pytest
 
 from chalicelib import wiring
+from chalicelib.http.observe import redacted
 from chalicelib.packuments.relations import dependency_names
-from chalicelib.server.wsgi import redacted
 from tests.api.conftest import Api, basic, body_of
 from tests.builders import a_publish_body
 
