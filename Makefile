@@ -10,7 +10,7 @@ STAGE ?= dev
 NPM_REGISTRY ?= https://registry.npmjs.org/
 
 .DEFAULT_GOAL := help
-.PHONY: help install clients browser sam run test lint typecheck unit e2e package bench clean
+.PHONY: help install clients browser sam run test lint typecheck unit e2e package deploy bench coldstart clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,12 +66,26 @@ unit: install ## the fast tests only (no real clients)
 e2e: install clients browser ## the end-to-end tests with the real npm, pnpm, yarn and Chromium
 	$(BIN)/pytest -q -n 2 --dist loadgroup tests/e2e
 
-package: install ## build the deployment package for STAGE offline
+package: install ## build the deployment package for STAGE offline (merged template, precompiled)
+	rm -rf out/$(STAGE)
 	AWS_DEFAULT_REGION=us-east-1 $(BIN)/chalice package --stage $(STAGE) \
 		--merge-template infra/template.json out/$(STAGE)
+	$(BIN)/python infra/precompile.py out/$(STAGE)
+
+# make deploy STAGE=prod REGION=eu-west-1 ARTIFACT_BUCKET=my-artifacts CDN_PUBLIC_KEY=cdn.pub.pem \
+#   [PUBLIC_URL=https://registry.example.com] [TRACING=on] [DRY_RUN=1]   (docs/deploy.md)
+REGION ?= $(AWS_DEFAULT_REGION)
+deploy: package ## package, precompile and deploy STAGE with CloudFormation (docs/deploy.md)
+	$(BIN)/python infra/deploy.py --stage $(STAGE) --region "$(REGION)" \
+		--artifact-bucket "$(ARTIFACT_BUCKET)" --cdn-public-key "$(CDN_PUBLIC_KEY)" \
+		--public-url "$(PUBLIC_URL)" --tracing "$(or $(TRACING),off)" \
+		--table-name-override "$(TABLE_NAME_OVERRIDE)" $(if $(DRY_RUN),--dry-run)
 
 bench: install ## load packages into a local server and measure reads (numbers only)
 	$(BIN)/python bench/reads.py
+
+coldstart: install ## measure the handler's cold start from the built package (numbers only)
+	$(BIN)/python bench/coldstart.py
 
 clean: ## remove the virtualenv, node_modules and build output
 	rm -rf $(VENV) $(SAM_VENV) node_modules out

@@ -22,6 +22,6 @@ MAX_README_CHARS = 64 * 1024
 
 
 def hoisted_meta(latest: VersionRecord) -> dict[str, Any]:
-    meta = {k: latest.manifest[k] for k in HOISTED_FIELDS if k in latest.manifest}
-    meta["readme"] = latest.readme[:MAX_README_CHARS]
-    return meta
+    """The package item's copy of them. Not the readme: the render takes it from the version
+    item (packuments/render.py), so the package item every read fetches stays small."""
+    return {k: latest.manifest[k] for k in HOISTED_FIELDS if k in latest.manifest}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from chalicelib.packuments.meta import MAX_README_CHARS
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.packuments.versions import sort_versions
 from chalicelib.storage.ports import PackageRecord, VersionRecord
@@ -96,9 +97,21 @@ def full_packument(
         "time": time,
         "maintainers": [{"name": m.name, "email": m.email} for m in package.maintainers],
         "users": package.users,
-        **package.meta,
+        **{k: v for k, v in package.meta.items() if k != "readme"},
+        "readme": _readme(package, versions),
         "_attachments": {},
     }
+
+
+def _readme(package: PackageRecord, versions: list[VersionRecord]) -> str:
+    """The readme of the version `latest` points at: kept on its version item, not on the
+    package item, which every read and tarball download fetches (DynamoDB bills reads by 4 KB,
+    and a readme may be 64 KiB)."""
+    latest = package.dist_tags.get("latest")
+    record = next((v for v in versions if v.version == latest), None)
+    if record is None:
+        return str(package.meta.get("readme", ""))
+    return record.readme[:MAX_README_CHARS]
 
 
 def abbreviated_packument(

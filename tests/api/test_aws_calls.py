@@ -18,6 +18,24 @@ from tests.api.conftest import WEBHOOK_SECRET, Api, basic, body_of, deliver, sub
 from tests.builders import a_publish_body
 
 ROOT = Path(__file__).resolve().parents[2]
+# docs/cost.md prices these; a change that adds a call to a hot path fails here first.
+EXPECTED_CALLS: dict[str, dict[str, int]] = {
+    "packument read (anonymous)": {"dynamodb:GetItem": 1, "s3:GetObject": 1},
+    "packument read (with a token)": {"dynamodb:GetItem": 3, "s3:GetObject": 1},
+    "tarball download (anonymous)": {"dynamodb:GetItem": 2},
+    "tarball download (with a token)": {"dynamodb:GetItem": 4},
+    "publish (a new version)": {
+        "dynamodb:GetItem": 5,
+        "dynamodb:Query": 1,
+        "dynamodb:TransactWriteItems": 1,
+        "s3:DeleteObject": 2,
+        "s3:PutObject": 3,
+    },
+    "login (npm login --auth-type=legacy)": {
+        "dynamodb:GetItem": 5,
+        "dynamodb:TransactWriteItems": 1,
+    },
+}
 # TransactWriteItems needs the permission of each operation in it (DynamoDB's IAM reference).
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
@@ -217,7 +235,57 @@ def test_the_policy_allows_every_call_and_nothing_more(
     assert touched == {settings.table_name, settings.bucket_name, *secrets.values()}
     by_sid = {s["Sid"]: s["Resource"] for s in statements}
     assert by_sid == {
-        "RegistryTable": {"Fn::GetAtt": ["RegistryTable", "Arn"]},
+        "RegistryTable": {
+            "Fn::If": [
+                "UseRestoredTable",
+                {
+                    "Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}"
+                    ":table/${TableNameOverride}"
+                },
+                {"Fn::GetAtt": ["RegistryTable", "Arn"]},
+            ]
+        },
         "Blobs": {"Fn::Sub": "${BlobBucket.Arn}/*"},
         "Secrets": [{"Ref": "WebhookSecret"}, {"Ref": "CdnSigningKey"}],
     }
+
+
+def measure_operations(api: Api, calls: list[Call]) -> dict[str, dict[str, int]]:
+    """The AWS calls of each operation docs/cost.md prices: (service:operation -> count)."""
+    alice = api.add_user("alice")
+    ok(api.call("PUT", "/lib", a_publish_body("lib"), token=alice))
+    corgi = {"accept": "application/vnd.npm.install-v1+json"}
+    versions = iter(["1.1.0", "1.2.0"])
+    operations = {
+        "packument read (anonymous)": lambda: api.call("GET", "/lib", headers=corgi),
+        "packument read (with a token)": lambda: api.call(
+            "GET", "/lib", token=alice, headers=corgi
+        ),
+        "tarball download (anonymous)": lambda: api.call("GET", "/lib/-/lib-1.0.0.tgz"),
+        "tarball download (with a token)": lambda: api.call(
+            "GET", "/lib/-/lib-1.0.0.tgz", token=alice
+        ),
+        "publish (a new version)": lambda: api.call(
+            "PUT", "/lib", a_publish_body("lib", next(versions)), token=alice
+        ),
+        "login (npm login --auth-type=legacy)": lambda: api.call(
+            "PUT", "/-/user/org.couchdb.user:alice", {"name": "alice", "password": "correct horse"}
+        ),
+    }
+    counted: dict[str, dict[str, int]] = {}
+    for name, operation in operations.items():
+        ok(operation())  # warm: a container's first request also reads its secrets once
+        calls.clear()
+        ok(operation())
+        tally: dict[str, int] = {}
+        for service, op, _ in calls:
+            key = f"{service}:{op}"
+            tally[key] = tally.get(key, 0) + 1
+        counted[name] = dict(sorted(tally.items()))
+    return counted
+
+
+def test_calls_per_operation_are_as_docs_cost_says(
+    api: Api, secrets: dict[str, str], calls: list[Call]
+) -> None:
+    assert measure_operations(api, calls) == EXPECTED_CALLS

@@ -9,40 +9,25 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from infra.build import chalice_package  # noqa: E402
+
+# Both build the package, and `chalice package` shares its cache (.chalice/deployments): one at a
+# time.
+pytestmark = pytest.mark.xdist_group("package")
 BIN = Path(sys.executable).parent
 SAM = ROOT / ".venv-sam" / "bin" / "sam"  # `make sam` installs it (its own virtualenv)
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("package") / "prod"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    result = subprocess.run(
-        [
-            str(BIN / "chalice"),
-            "package",
-            "--stage",
-            "prod",
-            "--merge-template",
-            str(ROOT / "infra" / "template.json"),
-            str(out),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    yield out
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return chalice_package(tmp_path_factory.mktemp("package") / "prod")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +66,11 @@ def test_the_function_gets_every_resource_by_reference(template: dict[str, Any])
     handler = template["Resources"]["APIHandler"]["Properties"]
     variables = handler["Environment"]["Variables"]
     assert variables["TARBOX_BACKEND"] == "aws"
-    assert variables["TARBOX_TABLE_NAME"] == {"Ref": "RegistryTable"}
+    # the stack's table, or one restored from a backup (docs/deploy.md)
+    assert variables["TARBOX_TABLE_NAME"] == {
+        "Fn::If": ["UseRestoredTable", {"Ref": "TableNameOverride"}, {"Ref": "RegistryTable"}]
+    }
+    assert variables["TARBOX_COMMIT"] == {"Ref": "Commit"}
     assert variables["TARBOX_BUCKET_NAME"] == {"Ref": "BlobBucket"}
     assert variables["TARBOX_CDN_DOMAIN"] == {"Fn::GetAtt": ["CdnDistribution", "DomainName"]}
     assert variables["TARBOX_CDN_KEY_ID"] == {"Ref": "CdnPublicKeyResource"}
@@ -159,3 +148,43 @@ def test_unmatched_paths_answer_npms_404(template: dict[str, Any]) -> None:
     assert missing["statusCode"] == 404
     assert '"error"' in missing["responseTemplates"]["application/json"]
     assert {"/{p1}", "/{p1}/-/{file}", "/{p1}/{p2}/-/{file}", "/-/whoami"} <= set(swagger["paths"])
+
+
+def test_the_precompiled_package_imports_from_its_pycs(package: Path, tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from infra.precompile import precompile
+
+    copy = tmp_path / "prod"
+    copy.mkdir()
+    for name in ("sam.json", "deployment.zip"):
+        (copy / name).write_bytes((package / name).read_bytes())
+    assert precompile(copy) > 100
+    task = tmp_path / "task"
+    with zipfile.ZipFile(copy / "deployment.zip") as bundle:
+        names = set(bundle.namelist())
+        bundle.extractall(task)
+    tag = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
+    assert f"__pycache__/app.{tag}.pyc" in names
+    assert f"chalicelib/__pycache__/wiring.{tag}.pyc" in names
+    # as Lambda runs it: no site-packages, nothing written, the package alone on the path
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(task),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TARBOX_BACKEND": "aws",
+        "TARBOX_TABLE_NAME": "t",
+        "TARBOX_BUCKET_NAME": "b",
+    }
+    result = subprocess.run(
+        [sys.executable, "-S", "-v", "-c", "import app"],
+        cwd=task,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    # `python -v` says where each module's code came from: the pycs, not a compile
+    assert f"code object from '{task}/__pycache__/app.{tag}.pyc'" in result.stderr
+    assert f"code object from '{task}/chalicelib/__pycache__/wiring.{tag}.pyc'" in result.stderr
