@@ -13,8 +13,6 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-import pyotp
-
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.clock import now_iso
@@ -77,7 +75,7 @@ def _check(
 def verify(accounts: AccountStore, user: UserRecord, otp: str) -> bool:
     tfa: dict[str, Any] = user.tfa or {}
     code = otp.strip().replace(" ", "")
-    if pyotp.TOTP(str(tfa.get("secret", ""))).verify(code, valid_window=1):
+    if _totp(str(tfa.get("secret", ""))).verify(code, valid_window=1):
         return True
     return _use_recovery_code(accounts, user, code)
 
@@ -103,8 +101,10 @@ def _use_recovery_code(accounts: AccountStore, user: UserRecord, code: str) -> b
 
 def start(user: UserRecord, mode: str) -> tuple[UserRecord, str]:
     """A pending secret and its otpauth URL (npm shows it as a QR code)."""
+    import pyotp
+
     secret = pyotp.random_base32()
-    url = pyotp.TOTP(secret).provisioning_uri(name=user.name, issuer_name=ISSUER)
+    url = _totp(secret).provisioning_uri(name=user.name, issuer_name=ISSUER)
     tfa = {"mode": mode, "pending": True, "secret": secret, "recovery": []}
     return replace(user, tfa=tfa, updated=fresh(user)), url
 
@@ -112,7 +112,7 @@ def start(user: UserRecord, mode: str) -> tuple[UserRecord, str]:
 def confirm(user: UserRecord, otp: str) -> tuple[UserRecord, list[str]] | None:
     """Turn a pending secret on with a first code; returns the recovery codes, shown once."""
     tfa: dict[str, Any] = user.tfa or {}
-    if not tfa.get("pending") or not pyotp.TOTP(str(tfa["secret"])).verify(otp, valid_window=1):
+    if not tfa.get("pending") or not _totp(str(tfa["secret"])).verify(otp, valid_window=1):
         return None
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     enabled = {**tfa, "pending": False, "recovery": [_digest(c) for c in codes]}
@@ -127,3 +127,10 @@ def fresh(user: UserRecord) -> str:
     """A new `updated` stamp, never equal to the old one (the compare-and-swap needs that)."""
     stamp = now_iso()
     return stamp if stamp != user.updated else stamp + "+1"
+
+
+def _totp(secret: str) -> Any:
+    """pyotp on first use: only two-factor accounts need it (and cold starts should not)."""
+    import pyotp
+
+    return pyotp.TOTP(secret)

@@ -127,3 +127,14 @@ def test_on_lambda_metrics_go_out_as_emf(
     errors = next(b for b in blobs if "Errors" in b)
     assert errors["ErrorClass"] == "PackageNotFoundError"
     assert all(b["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "tarbox" for b in blobs)
+
+
+def test_with_tracing_on_requests_run_inside_a_subsegment(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Outside Lambda powertools' Tracer records nothing (no X-Ray daemon), but the request must
+    # go through the same subsegment it would open on Lambda.
+    monkeypatch.setenv("TARBOX_TRACING", "on")
+    wiring.reset()
+    assert api.call("GET", "/-/ping").status_code == 200
+    assert api.call("GET", "/nothing").status_code == 404
