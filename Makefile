@@ -79,7 +79,8 @@ deploy: package ## package, precompile and deploy STAGE with CloudFormation (doc
 	$(BIN)/python infra/deploy.py --stage $(STAGE) --region "$(REGION)" \
 		--artifact-bucket "$(ARTIFACT_BUCKET)" --cdn-public-key "$(CDN_PUBLIC_KEY)" \
 		--public-url "$(PUBLIC_URL)" --tracing "$(or $(TRACING),off)" \
-		--table-name-override "$(TABLE_NAME_OVERRIDE)" $(if $(DRY_RUN),--dry-run)
+		--table-name-override "$(TABLE_NAME_OVERRIDE)" --cdn-key-version "$(or $(CDN_KEY_VERSION),1)" \
+		$(if $(DRY_RUN),--dry-run)
 
 bench: install ## load packages into a local server and measure reads (numbers only)
 	$(BIN)/python bench/reads.py

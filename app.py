@@ -130,6 +130,7 @@ def web_login_submit(key: str) -> Response:
     login_key = params.unquote(key)
     _, create = web.page_session(registry.ephemeral, login_key)
     fields = web.form_fields(request.raw_body)
+    note(operation="login", actor=fields.get("username"))
     return login_page.submit(
         lambda: web.complete(
             registry.accounts, registry.ephemeral, login_key, fields, throttle(registry, request)
@@ -158,6 +159,7 @@ def get_user(user: str) -> Response:
 def put_user(user: str) -> Response:
     body = params.json_body(current().raw_body)
     registry, request = wiring.registry(), current()
+    note(operation="login", actor=params.couch_user_name(user))
     token = couch.couch_login(
         registry.accounts,
         params.couch_user_name(user),
@@ -165,7 +167,6 @@ def put_user(user: str) -> Response:
         header(request, "npm-otp"),
         throttle(registry, request),
     )
-    note(operation="login")
     return render.json_response(token, status=201)
 
 

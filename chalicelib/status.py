@@ -3,6 +3,7 @@ answers. The same on every deployment, Lambda or `tarbox serve`: one cheap read 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -41,7 +42,9 @@ def _check(probe: Callable[[], object]) -> dict[str, Any]:
     try:
         probe()
     except RegistryError as exc:
-        return {"ok": False, "error": exc.message, "ms": _ms(started)}
+        # The endpoint is public: what failed, not the backend's own words (those are logged).
+        logging.getLogger("tarbox").error("status check failed: %s", exc.message)
+        return {"ok": False, "error": f"{type(exc).__name__}: did not answer", "ms": _ms(started)}
     return {"ok": True, "ms": _ms(started)}
 
 

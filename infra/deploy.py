@@ -56,6 +56,7 @@ def plan_for(args: argparse.Namespace) -> tuple[Plan, bytes, bytes]:
         "Tracing": args.tracing,
         "Commit": args.commit or commit(),
         "TableNameOverride": args.table_name_override,
+        "CdnKeyVersion": args.cdn_key_version,
     }
     plan = Plan(
         f"tarbox-{args.stage}",
@@ -121,7 +122,14 @@ def _exists(cloudformation: Any, stack: str) -> bool:
         if "does not exist" in str(exc):
             return False
         raise
-    return bool(found) and found[0]["StackStatus"] != "REVIEW_IN_PROGRESS"
+    status = found[0]["StackStatus"] if found else "REVIEW_IN_PROGRESS"
+    if status == "ROLLBACK_COMPLETE":
+        # The first create failed and rolled back: such a stack takes no updates.
+        raise SystemExit(
+            f"{stack} never finished its first create ({status}): read its events, delete it "
+            f"(aws cloudformation delete-stack --stack-name {stack}) and deploy again"
+        )
+    return status != "REVIEW_IN_PROGRESS"
 
 
 def _wait_for_change_set(cloudformation: Any, stack: str, name: str) -> bool:
@@ -150,6 +158,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tracing", choices=("on", "off"), default="off")
     parser.add_argument("--commit", default="")
     parser.add_argument("--table-name-override", default="", help="a restored table's name")
+    parser.add_argument("--cdn-key-version", default="1", help="bump it to rotate the CDN key")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; call nothing")
     args = parser.parse_args(argv)
     args.out = args.out or str(ROOT / "out" / args.stage)

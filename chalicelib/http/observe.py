@@ -48,10 +48,14 @@ def note(**fields: Any) -> None:
 
 
 def redacted(path: str) -> str:
+    """The path without its secret segment, wherever the route starts: on API Gateway's own
+    domain the stage comes first (`/api/-/user/token/…`)."""
+    path = path.split("?", 1)[0]
     for prefix in SECRET_PATHS:
-        if path.startswith(prefix):
-            return prefix + "[redacted]"
-    return path.split("?", 1)[0]
+        at = path.find(prefix)
+        if at >= 0:
+            return path[: at + len(prefix)] + "[redacted]"
+    return path
 
 
 @cache

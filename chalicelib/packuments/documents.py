@@ -105,6 +105,14 @@ def offload_url(registry: Registry, document: Document) -> str | None:
     Lambda answers at most 6 MB); None to answer it inline. Checked after the access check,
     like a tarball's."""
     limit = registry.settings.max_response_bytes
-    if limit is None or len(document.body) <= limit:
+    if limit is None or envelope_size(document.body, limit) <= limit:
         return None
     return registry.blobs.download_url(document.key, registry.settings.tarball_url_ttl)
+
+
+def envelope_size(body: bytes, limit: int) -> int:
+    """About how many bytes the body takes in Lambda's response, which the runtime serialises as
+    a JSON string: quotes and backslashes double, and non-ASCII characters become \\u escapes
+    (at most 3 bytes for each byte). Counted exactly only when the bound could pass `limit`."""
+    bound = len(body) * 3
+    return bound if bound <= limit else len(json.dumps(body.decode()))

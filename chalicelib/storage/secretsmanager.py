@@ -6,6 +6,7 @@ warm Lambda within that time without a redeploy, and most requests cost no call.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -59,5 +60,7 @@ class SecretsManagerSecrets:
         try:
             answer = client.get_secret_value(SecretId=arn)
         except (BotoCoreError, ClientError) as exc:
-            raise StorageUnavailableError(f"The secret {arn} could not be read: {exc}") from exc
+            # The answer may reach anonymous clients: the ARN and AWS's words go to the log.
+            logging.getLogger("tarbox").error("secret %s could not be read: %s", arn, exc)
+            raise StorageUnavailableError("The registry's secrets could not be read") from exc
         return str(answer.get("SecretString") or "")

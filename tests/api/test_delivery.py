@@ -113,3 +113,18 @@ def _incompressible_tarball(name: str, limit: int) -> bytes:
         if len(tarball) <= limit:
             return tarball
         size -= len(tarball) - limit + 1024
+
+
+def test_the_limit_counts_the_response_as_lambda_carries_it(
+    cdn_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda's runtime sends the body as a JSON string: every quote is escaped again. A
+    document under the limit in bytes but over it escaped is redirected too."""
+    body = a_publish_body("quotes", manifest={"description": '"' * 3000})
+    cdn_api.call("PUT", "/quotes", body, token=alice)
+    raw = cdn_api.call("GET", "/quotes").body
+    escaped = len(json.dumps(raw.decode()))
+    assert escaped > len(raw) + 3000
+    monkeypatch.setenv("TARBOX_MAX_RESPONSE_BYTES", str((len(raw) + escaped) // 2))
+    wiring.reset()
+    assert cdn_api.call("GET", "/quotes").status_code == 302

@@ -143,6 +143,9 @@ def test_secrets_in_paths_are_not_logged_and_aliases_count_as_dependents() -> No
     assert redacted("/-/user/token/tbx_secret") == "/-/user/token/[redacted]"
     assert redacted("/-/v1/done/abc") == "/-/v1/done/[redacted]"
     assert redacted("/foo") == "/foo"
+    # on API Gateway's own domain the stage comes first
+    assert redacted("/api/-/user/token/tbx_secret") == "/api/-/user/token/[redacted]"
+    assert redacted("/api/-/v1/login/page/key?x=1") == "/api/-/v1/login/page/[redacted]"
     deps = {
         "dependencies": {"mylib": "npm:lib@^1", "x": "npm:@s/y@2"},
         "peerDependencies": {"p": "1"},

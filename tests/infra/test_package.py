@@ -136,7 +136,7 @@ def test_the_deployment_package_has_the_code_and_its_dependencies(package: Path)
     with zipfile.ZipFile(package / "deployment.zip") as bundle:
         names = set(bundle.namelist())
     assert {"app.py", "chalicelib/packuments/builtin-modules.json"} <= names
-    for dependency in ("pynamodb/", "argon2/", "cryptography/"):
+    for dependency in ("pynamodb/", "argon2/", "cryptography/", "aws_xray_sdk/"):
         assert any(n.startswith(dependency) for n in names), dependency
 
 
