@@ -19,9 +19,10 @@ from chalicelib.acl.policy import (
     Decision,
     OrgFacts,
     PackageFacts,
+    ScopeFacts,
     can,
     readers,
-    token_reaches,
+    token_refusal,
     writers,
 )
 from chalicelib.auth.service import Actor
@@ -58,12 +59,11 @@ def enforce(decision: Decision, hidden: NotFoundError) -> None:
 
 
 def require_token_may_write(actor: Actor, name: str) -> None:
-    """The token's own limits, checked before anything is read: read-only tokens are refused on
-    every write, granular ones outside their packages and scopes."""
-    if actor.readonly:
-        raise PermissionDeniedError("This token is read-only and cannot change anything")
-    if not token_reaches(actor, name, write=True):
-        raise PermissionDeniedError(f"This token is not allowed to change {name}")
+    """The token's own limits, checked before anything is read, so a hidden package and a
+    missing one answer alike."""
+    refusal = token_refusal(actor, name)
+    if refusal is not None:
+        enforce(refusal, not_found(name))
 
 
 def facts_for_read(registry: Registry, package: PackageRecord, actor: Actor | None) -> PackageFacts:
@@ -110,16 +110,25 @@ def access_level(facts: PackageFacts, user: str) -> str | None:
     return None
 
 
-def require_publish_into(registry: Registry, actor: Actor, scope: str) -> None:
+def require_publish_into(registry: Registry, actor: Actor, scope: str) -> ScopeFacts:
     facts = scope_facts(registry, scope, actor.name)
     enforce(can(actor, SCOPE_PUBLISH, facts), not_found(scope))
+    return facts
 
 
 def require_org(registry: Registry, actor: Actor, org: str, action: str) -> OrgFacts:
     """An org the actor may act on; 404 for a missing org and for one they are not in."""
     facts = org_facts(registry, org)
-    missing = OrgNotFoundError(f"No org {org!r} that you belong to")
     if facts is None:
-        raise missing
-    enforce(can(actor, action, facts), missing)
+        raise _no_org(org)
+    return require_on_org(actor, facts, action)
+
+
+def require_on_org(actor: Actor, facts: OrgFacts, action: str) -> OrgFacts:
+    """The same, on facts already loaded (a second action on one org reads nothing again)."""
+    enforce(can(actor, action, facts), _no_org(facts.name))
     return facts
+
+
+def _no_org(org: str) -> OrgNotFoundError:
+    return OrgNotFoundError(f"No org {org!r} that you belong to")

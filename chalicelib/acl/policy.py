@@ -139,10 +139,9 @@ def _package(actor: Actor | None, action: str, package: PackageFacts) -> Decisio
         raise ValueError(f"unknown package action {action!r}")
     if actor is None:
         return refuse(UNAUTHENTICATED, "You must be logged in to change a package: run `npm login`")
-    if actor.readonly:
-        return refuse(FORBIDDEN, "This token is read-only and cannot change anything")
-    if not token_reaches(actor, package.name, write=True):
-        return refuse(FORBIDDEN, f"This token is not allowed to change {package.name}")
+    limited = token_refusal(actor, package.name)
+    if limited is not None:
+        return limited
     reason = writers(package).get(actor.name)
     if reason is None:
         return refuse(
@@ -164,6 +163,16 @@ def _read(actor: Actor | None, package: PackageFacts) -> Decision:
     if reason is None:
         return refuse(HIDDEN, f"{actor.name} has no access to the private package {package.name}")
     return allow(f"{actor.name} {reason}")
+
+
+def token_refusal(actor: Actor, name: str) -> Decision | None:
+    """The token's own limits on a write to `name`, whatever the package's facts: read-only
+    tokens write nothing, granular ones only inside their packages and scopes."""
+    if actor.readonly:
+        return refuse(FORBIDDEN, "This token is read-only and cannot change anything")
+    if not token_reaches(actor, name, write=True):
+        return refuse(FORBIDDEN, f"This token is not allowed to change {name}")
+    return None
 
 
 def granular(actor: Actor) -> bool:

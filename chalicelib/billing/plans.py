@@ -96,12 +96,17 @@ def standing(registry: Registry, scope: str) -> Standing:
     subscription = None
     if plan is not None and plan.override is None and plan.subscription:
         subscription = registry.billing.get_subscription(plan.subscription)
-    found = standing_of(
-        plan,
-        subscription,
-        now=time.time(),
-        grace_seconds=registry.settings.plan_grace_days * DAY,
-    )
+    return _standing(registry, scope, plan, subscription)
+
+
+def _standing(
+    registry: Registry,
+    scope: str,
+    plan: PlanRecord | None,
+    subscription: SubscriptionRecord | None,
+) -> Standing:
+    grace = registry.settings.plan_grace_days * DAY
+    found = standing_of(plan, subscription, now=time.time(), grace_seconds=grace)
     return replace(found, scope=scope)
 
 
@@ -123,12 +128,12 @@ def require_private_plan(registry: Registry, scope: str) -> Standing:
 def show_plan(registry: Registry, scope: str) -> dict[str, Any]:
     _require_scope(registry, scope)
     plan = registry.billing.get_plan(scope)
-    found = standing(registry, scope)
     subscription = (
         registry.billing.get_subscription(plan.subscription)
         if plan is not None and plan.subscription
         else None
     )
+    found = _standing(registry, scope, plan, subscription)
     return {
         "scope": scope,
         "standing": found.state,

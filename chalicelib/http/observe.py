@@ -110,7 +110,7 @@ def request_record(
         "method": event.method,
         "route": context.get("resourcePath"),
         "path": redacted(str(context.get("path") or event.path)),
-        "package": noted.get("package") or _package(event),
+        "package": _package(event),
         "actor": noted.get("actor"),
         "operation": noted.get("operation"),
         "status": status,

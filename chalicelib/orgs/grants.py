@@ -12,12 +12,12 @@ from chalicelib.acl.facts import package_facts
 from chalicelib.acl.guard import (
     OrgNotFoundError,
     access_level,
+    enforce,
     may_read,
     not_found,
     require_org,
-    require_read,
 )
-from chalicelib.acl.policy import ORG_MANAGE, ORG_READ, READ_WRITE, writers
+from chalicelib.acl.policy import ORG_MANAGE, ORG_READ, PACKAGE_READ, READ_WRITE, can, writers
 from chalicelib.auth.service import Actor
 from chalicelib.errors import InvalidPayloadError, NotFoundError
 from chalicelib.orgs.service import DEVELOPERS, TeamNotFoundError
@@ -67,8 +67,9 @@ def team_packages(registry: Registry, actor: Actor, org: str, team: str) -> dict
 def collaborators(registry: Registry, actor: Actor | None, name: str) -> dict[str, str]:
     """user -> "write" | "read" (npm access list collaborators)."""
     package = _live(registry, name)
-    require_read(registry, actor, package)
+    # Everyone's facts: what the list needs, and the caller's answer is in them too.
     facts = package_facts(registry, package)
+    enforce(can(actor, PACKAGE_READ, facts), not_found(name))
     members = facts.org.members if facts.org is not None else {}
     result = {
         user: "read" for _, users in facts.teams.values() for user in users if user in members

@@ -7,9 +7,10 @@ members join, and leaving the org means leaving its teams.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.acl.guard import require_org
+from chalicelib.acl.guard import require_on_org, require_org
 from chalicelib.acl.policy import ORG_MANAGE, ORG_OWN, ORG_READ
 from chalicelib.auth.service import Actor, validate_new_user
 from chalicelib.clock import now_iso
@@ -44,17 +45,14 @@ def create_org(registry: Registry, name: str, owner: str) -> OrgRecord:
     return org
 
 
-def role_of(registry: Registry, org: str, user: str) -> str | None:
-    return registry.orgs.members(org).get(user)
-
-
 def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, Any]:
     user, role = _user_field(body), _role(body)
-    members = manager_members(registry, actor, org)
+    facts = require_org(registry, actor, org, ORG_MANAGE)
+    members = facts.members
     if registry.accounts.get_user(user) is None:
         raise UserNotFoundError(f"There is no user with the username {user!r}")
     if OWNER in (role, members.get(user)):
-        require_org(registry, actor, org, ORG_OWN)
+        require_on_org(actor, facts, ORG_OWN)
     if members.get(user) == OWNER and role != OWNER:
         _keep_an_owner(members, user)
     registry.orgs.set_member(org, user, role)
@@ -66,11 +64,12 @@ def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[st
 
 def remove_member(registry: Registry, actor: Actor, org: str, body: Any) -> None:
     user = _user_field(body)
-    members = manager_members(registry, actor, org)
+    facts = require_org(registry, actor, org, ORG_MANAGE)
+    members = facts.members
     if user not in members:
         raise NotFoundError(f"{user} is not a member of {org}")
     if members[user] == OWNER:
-        require_org(registry, actor, org, ORG_OWN)
+        require_on_org(actor, facts, ORG_OWN)
         _keep_an_owner(members, user)
     registry.orgs.remove_member(org, user)
 
@@ -136,7 +135,7 @@ def _team(registry: Registry, org: str, team: str) -> None:
         raise TeamNotFoundError(f"No team {org}:{team}")
 
 
-def _keep_an_owner(members: dict[str, str], leaving: str) -> None:
+def _keep_an_owner(members: Mapping[str, str], leaving: str) -> None:
     if [u for u, r in members.items() if r == OWNER] == [leaving]:
         raise PermissionDeniedError("An org must keep at least one owner")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.acl.guard import require_read, require_token_may_write
+from chalicelib.acl.guard import require_read
 from chalicelib.auth.service import Actor
 from chalicelib.errors import (
     InvalidTagError,
@@ -22,15 +22,11 @@ LATEST = "latest"
 
 
 def get_dist_tags(registry: Registry, actor: Actor | None, name: str) -> dict[str, str]:
-    return dict(_require_visible(registry, actor, name).dist_tags)
-
-
-def _require_visible(registry: Registry, actor: Actor | None, name: str) -> PackageRecord:
     package = registry.packages.get_package(name)
     if package is None or package.tombstone is not None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
     require_read(registry, actor, package)
-    return package
+    return dict(package.dist_tags)
 
 
 def set_dist_tag(
@@ -39,13 +35,13 @@ def set_dist_tag(
     validate_tag(tag)
     if not isinstance(version, str):
         raise InvalidTagError("The body must be a JSON string naming a version")
-    require_token_may_write(actor, name)  # as every write: the token's limits come first
-    _require_visible(registry, actor, name)  # before the version is looked up: no leak
-    target = registry.packages.get_version(name, version)
-    if target is None:
-        raise VersionNotFoundError(f"{name}@{version} does not exist")
 
     def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
+        # Looked up here, after change_package's access check: a private package's versions
+        # are not told to those who may not see it.
+        target = next((v for v in versions if v.version == version), None)
+        if target is None:
+            raise VersionNotFoundError(f"{name}@{version} does not exist")
         if package.dist_tags.get(tag) == version:
             return package
         tags = {**package.dist_tags, tag: version}

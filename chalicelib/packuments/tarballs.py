@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.acl.guard import require_read
 from chalicelib.auth.service import Actor
 from chalicelib.errors import TarballNotFoundError
 from chalicelib.packuments.lookup import is_live
-from chalicelib.packuments.visibility import require_seen
 from chalicelib.registry import Registry
 
 
@@ -34,7 +34,9 @@ def locate_tarball(
     missing = TarballNotFoundError(f"{name}: no tarball {file}")
     if package is None:
         raise missing
-    private = require_seen(registry, actor, package, missing).private
+    # The access check alone: a tarball carries no plan notice, so the plan is not read here.
+    require_read(registry, actor, package, missing)
+    private = package.access == "restricted"
     wanted = version_from_file(name, file)
     version = registry.packages.get_version(name, wanted)
     if version is None or not is_live(package, wanted):

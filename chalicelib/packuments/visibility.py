@@ -1,6 +1,6 @@
-"""What a read of a package may show, and how: every read of a package, its versions, tarballs
-and tags goes through `require_seen`, so a private package answers 404 to whoever may not read
-it, and its responses are marked private and carry the plan's notice to those who may."""
+"""What a read of a package's documents may show, and how: a packument or a version goes through
+`require_seen`, so a private package answers 404 to whoever may not read it, and its documents
+are marked private and carry the plan's notice to those who may."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from chalicelib.acl.guard import require_read
 from chalicelib.auth.service import Actor
 from chalicelib.billing.plans import standing
-from chalicelib.errors import NotFoundError
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord
@@ -24,14 +23,10 @@ class Seen:
 PUBLIC = Seen(private=False)
 
 
-def require_seen(
-    registry: Registry,
-    actor: Actor | None,
-    package: PackageRecord,
-    hidden: NotFoundError | None = None,
-) -> Seen:
-    """`hidden`: what the caller answers for a missing thing (the package's 404 by default)."""
-    require_read(registry, actor, package, hidden)
+def require_seen(registry: Registry, actor: Actor | None, package: PackageRecord) -> Seen:
+    """For documents (a packument, a version): the notice rides on them. Tarballs check
+    `require_read` alone."""
+    require_read(registry, actor, package)
     if package.access != "restricted":
         return PUBLIC
     scope = scope_of(package.name)

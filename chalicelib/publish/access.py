@@ -7,7 +7,7 @@ from chalicelib.acl.facts import facts_for
 from chalicelib.acl.guard import enforce, not_found, require_publish_into
 from chalicelib.acl.policy import HIDDEN, PACKAGE_WRITE, PackageFacts, can
 from chalicelib.auth.service import Actor
-from chalicelib.billing.plans import require_private_plan
+from chalicelib.billing.plans import Standing, require_private_plan
 from chalicelib.errors import InvalidPayloadError, PermissionDeniedError, ScopeClaimedError
 from chalicelib.orgs.service import create_org
 from chalicelib.packuments.names import require_valid_name, scope_of
@@ -21,15 +21,15 @@ RESTRICTED_UNSCOPED = "Can't restrict access to unscoped packages."
 
 def may_publish(
     registry: Registry, actor: Actor, request: PublishRequest, package: PackageRecord | None
-) -> None:
+) -> Standing | None:
     """The permission, name and plan checks on `package` as just read, done before anything is
-    stored (and again, against the latest state, when the version is written)."""
+    stored (and again, against the latest state, when the version is written). The plan's
+    standing when the package is private (its notice goes back to the publisher)."""
     if package is not None and package.tombstone is None:
         require_publisher(registry, actor, package)
-        access_for_existing(registry, package, request.access, publishing=True)
-        return
+        return _access(registry, package, request.access, publishing=True)[1]
     require_valid_name(request.name, new=True)
-    _check_new(registry, actor, request)
+    return _check_new(registry, actor, request)[2]
 
 
 def require_publisher(registry: Registry, actor: Actor, package: PackageRecord) -> PackageFacts:
@@ -52,7 +52,7 @@ def require_publisher(registry: Registry, actor: Actor, package: PackageRecord) 
 
 def access_for_new(registry: Registry, actor: Actor, request: PublishRequest) -> str:
     """The access of a new package, claiming its scope for the publisher if nobody owns it."""
-    access, unclaimed = _check_new(registry, actor, request)
+    access, unclaimed, _ = _check_new(registry, actor, request)
     if unclaimed is not None:
         _claim_scope(registry, unclaimed, actor)
     return access
@@ -63,30 +63,38 @@ def access_for_existing(
 ) -> str:
     """The access after a publish (`publishing`) or `npm access set status`. A private package
     takes new versions, and a package turns private, only while its scope's plan allows."""
+    return _access(registry, package, wanted, publishing=publishing)[0]
+
+
+def _access(
+    registry: Registry, package: PackageRecord, wanted: str | None, *, publishing: bool
+) -> tuple[str, Standing | None]:
     access = package.access if wanted is None else wanted
     scope = scope_of(package.name)
     if access == RESTRICTED:
         if scope is None:
             raise InvalidPayloadError(RESTRICTED_UNSCOPED)
         if publishing or package.access != RESTRICTED:
-            require_private_plan(registry, scope)
-    return access
+            return access, require_private_plan(registry, scope)
+    return access, None
 
 
-def _check_new(registry: Registry, actor: Actor, request: PublishRequest) -> tuple[str, str | None]:
-    """(access, the scope to claim) for a new package; raises unless `actor` may create it."""
+def _check_new(
+    registry: Registry, actor: Actor, request: PublishRequest
+) -> tuple[str, str | None, Standing | None]:
+    """(access, the scope to claim, the plan's standing when private) for a new package;
+    raises unless `actor` may create it."""
     scope = scope_of(request.name)
     if scope is None:
         if request.access == RESTRICTED:
             raise InvalidPayloadError(RESTRICTED_UNSCOPED)
-        return PUBLIC, None
-    require_publish_into(registry, actor, scope)
+        return PUBLIC, None, None
+    owner = require_publish_into(registry, actor, scope).owner
     # npm: "All scoped packages default to private" (libnpmpublish sends access null).
     access = request.access or RESTRICTED
-    if access == RESTRICTED:
-        require_private_plan(registry, scope)  # an unclaimed scope has no plan: 402
-    unclaimed = registry.accounts.get_scope(scope) is None
-    return access, scope if unclaimed else None
+    # an unclaimed scope has no plan: 402
+    plan = require_private_plan(registry, scope) if access == RESTRICTED else None
+    return access, scope if owner is None else None, plan
 
 
 def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:

@@ -9,7 +9,6 @@ from chalicelib.acl.guard import require_token_may_write, writers_of
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
-from chalicelib.billing.plans import standing
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
     PackageExistsError,
@@ -24,7 +23,7 @@ from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
-from chalicelib.packuments.names import require_valid_name, scope_of
+from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.updates import next_rev, with_retries
 from chalicelib.publish.access import (
@@ -57,7 +56,7 @@ def publish_version(
     require_token_may_write(actor, request.name)
     require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, ""))
     current = registry.packages.get_package(request.name)
-    may_publish(registry, actor, request, current)  # before anything is stored
+    plan = may_publish(registry, actor, request, current)  # before anything is stored
     # After the permission check: a package's mfa setting is not told to those who cannot see it.
     require_publish_mfa(registry, current, actor)
     facts = inspect_tarball(
@@ -82,9 +81,8 @@ def publish_version(
     )
     if published.created:
         render_documents(registry, published.package, base_url, published.versions)
-    scope = scope_of(request.name)
-    if published.package.access == "restricted" and scope is not None:
-        published = replace(published, notice=standing(registry, scope).notice())
+    if plan is not None and published.package.access == "restricted":
+        published = replace(published, notice=plan.notice())
     return published
 
 

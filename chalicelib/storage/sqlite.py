@@ -78,6 +78,9 @@ CREATE INDEX IF NOT EXISTS ephemeral_by_expiry ON ephemeral (expires);
 """
 
 
+_PAIR_TABLES = frozenset({"stars", "maintainers"})
+
+
 class SqliteDatabase:
     """One SQLite file shared by the embedded stores; a connection per thread."""
 
@@ -107,6 +110,18 @@ class SqliteDatabase:
 
     def read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         return list(self._connection().execute(sql, params).fetchall())
+
+    def set_pair(self, table: str, user: str, package: str, *, present: bool) -> None:
+        """Add or drop one (user, package) row of an index table; idempotent both ways."""
+        if table not in _PAIR_TABLES:
+            raise ValueError(f"not an index table: {table!r}")
+        sql = (
+            f"INSERT OR IGNORE INTO {table} (user, package) VALUES (?, ?)"  # noqa: S608 - fixed names
+            if present
+            else f"DELETE FROM {table} WHERE user = ? AND package = ?"  # noqa: S608
+        )
+        with self.transaction() as conn:
+            conn.execute(sql, (user, package))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -211,13 +226,7 @@ class SqlitePackageStore:
         return [str(row[0]) for row in rows]
 
     def index_maintainer(self, user: str, package: str, *, present: bool) -> None:
-        sql = (
-            "INSERT OR IGNORE INTO maintainers (user, package) VALUES (?, ?)"
-            if present
-            else "DELETE FROM maintainers WHERE user = ? AND package = ?"
-        )
-        with self._db.transaction() as conn:
-            conn.execute(sql, (user, package))
+        self._db.set_pair("maintainers", user, package, present=present)
 
     def maintained_by(self, user: str) -> list[str]:
         rows = self._db.read(
@@ -322,13 +331,7 @@ class SqliteAccountStore:
             raise ScopeClaimedError(f"Scope @{scope.scope} is already claimed") from exc
 
     def set_star(self, user: str, package: str, *, starred: bool) -> None:
-        sql = (
-            "INSERT OR IGNORE INTO stars (user, package) VALUES (?, ?)"
-            if starred
-            else "DELETE FROM stars WHERE user = ? AND package = ?"
-        )
-        with self._db.transaction() as conn:
-            conn.execute(sql, (user, package))
+        self._db.set_pair("stars", user, package, present=starred)
 
     def starred_by(self, user: str) -> list[str]:
         rows = self._db.read("SELECT package FROM stars WHERE user = ?", (user,))

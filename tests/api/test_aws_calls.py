@@ -24,6 +24,15 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
     "packument read (with a token)": {"dynamodb:GetItem": 3, "s3:GetObject": 1},
     "tarball download (anonymous)": {"dynamodb:GetItem": 2},
     "tarball download (with a token)": {"dynamodb:GetItem": 4},
+    # + the plan's standing (plan, subscription), for the notice a private document carries
+    "private packument read (its maintainer)": {"dynamodb:GetItem": 5, "s3:GetObject": 1},
+    # + scope, role, the grants (a Query) and the caller in each granted team
+    "private packument read (a team member)": {
+        "dynamodb:GetItem": 8,
+        "dynamodb:Query": 1,
+        "s3:GetObject": 1,
+    },
+    "private tarball download (a team member)": {"dynamodb:GetItem": 7, "dynamodb:Query": 1},
     "publish (a new version)": {
         "dynamodb:GetItem": 5,
         "dynamodb:Query": 1,
@@ -258,6 +267,12 @@ def measure_operations(api: Api, calls: list[Call]) -> dict[str, dict[str, int]]
     """The AWS calls of each operation docs/cost.md prices: (service:operation -> count)."""
     alice = api.add_user("alice")
     ok(api.call("PUT", "/lib", a_publish_body("lib"), token=alice))
+    ok(api.call("PUT", "/@acme%2fopen", a_publish_body("@acme/open"), token=alice))  # an org
+    subscribe(api, "acme")
+    private = a_publish_body("@acme/secret", access="restricted")
+    ok(api.call("PUT", "/@acme%2fsecret", private, token=alice))
+    bob = api.add_user("bob")  # a developer: reads through the developers team's grant
+    ok(api.call("PUT", "/-/org/acme/user", {"user": "bob"}, token=alice))
     corgi = {"accept": "application/vnd.npm.install-v1+json"}
     versions = iter(["1.1.0", "1.2.0"])
     operations = {
@@ -268,6 +283,15 @@ def measure_operations(api: Api, calls: list[Call]) -> dict[str, dict[str, int]]
         "tarball download (anonymous)": lambda: api.call("GET", "/lib/-/lib-1.0.0.tgz"),
         "tarball download (with a token)": lambda: api.call(
             "GET", "/lib/-/lib-1.0.0.tgz", token=alice
+        ),
+        "private packument read (its maintainer)": lambda: api.call(
+            "GET", "/@acme%2fsecret", token=alice, headers=corgi
+        ),
+        "private packument read (a team member)": lambda: api.call(
+            "GET", "/@acme%2fsecret", token=bob, headers=corgi
+        ),
+        "private tarball download (a team member)": lambda: api.call(
+            "GET", "/@acme/secret/-/secret-1.0.0.tgz", token=bob
         ),
         "publish (a new version)": lambda: api.call(
             "PUT", "/lib", a_publish_body("lib", next(versions)), token=alice
