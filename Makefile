@@ -67,9 +67,7 @@ e2e: install clients browser ## the end-to-end tests with the real npm, pnpm, ya
 	$(BIN)/pytest -q -n 2 --dist loadgroup tests/e2e
 
 package: install ## build the deployment package for STAGE offline (merged template, precompiled)
-	rm -rf out/$(STAGE)
-	AWS_DEFAULT_REGION=us-east-1 $(BIN)/chalice package --stage $(STAGE) \
-		--merge-template infra/template.json out/$(STAGE)
+	$(BIN)/python infra/build.py out/$(STAGE) --stage $(STAGE)
 	$(BIN)/python infra/precompile.py out/$(STAGE)
 
 # make deploy STAGE=prod REGION=eu-west-1 ARTIFACT_BUCKET=my-artifacts CDN_PUBLIC_KEY=cdn.pub.pem \

@@ -18,6 +18,7 @@ from chalicelib.auth import web_login as web
 from chalicelib.auth.service import revoke_token
 from chalicelib.billing import webhooks
 from chalicelib.http import login_page, params, render
+from chalicelib.http.discovery_routes import discovery
 from chalicelib.http.errors import npm_shaped, translated
 from chalicelib.http.observe import note, observed
 from chalicelib.http.org_routes import orgs
@@ -34,6 +35,7 @@ from chalicelib.packuments.tarballs import locate_tarball
 # Logs are powertools' (chalicelib/http/observe.py); Chalice's handler would print them twice.
 app = Chalice(app_name="tarbox", configure_logs=False)
 app.register_blueprint(orgs)
+app.register_blueprint(discovery)
 JSON_TYPES = ["application/json", "text/plain"]
 FORM = "application/x-www-form-urlencoded"
 READ = ["GET", "HEAD"]

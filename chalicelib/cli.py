@@ -44,7 +44,22 @@ def main(argv: list[str] | None = None) -> int:
     change.add_argument("scope")
     change.add_argument("status")
     change.add_argument("--data-dir", default=data_dir)
+    mirror = commands.add_parser(
+        "mirror", help="copy another registry into this one, following its changes feed"
+    )
+    mirror.add_argument("--from", dest="source", required=True, help="the registry's URL")
+    mirror.add_argument(
+        "--scope", action="append", default=[], help="only packages in @SCOPE (repeatable)"
+    )
+    mirror.add_argument(
+        "--token",
+        default=os.environ.get("TARBOX_MIRROR_TOKEN"),
+        help="a read token for the source (or TARBOX_MIRROR_TOKEN): its private packages too",
+    )
+    mirror.add_argument("--data-dir", default=data_dir)
     args = parser.parse_args(argv)
+    if args.command == "mirror":
+        return _operator(args, _mirror)
     if args.command == "org":
         return _operator(args, _create_org)
     if args.command == "plan":
@@ -87,6 +102,36 @@ def _plan(registry: Registry, args: argparse.Namespace) -> str:
     if args.plan_command == "set":
         return json.dumps(set_plan(registry, scope, args.status), indent=2)
     return json.dumps(show_plan(registry, scope), indent=2)
+
+
+def _mirror(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox mirror --from URL [--scope S]…`: the progress on stderr, the summary printed."""
+    from chalicelib.replication.mirror import Mirror, MirrorIncompleteError, Summary
+    from chalicelib.replication.source import RegistrySource
+
+    source = RegistrySource(args.source, args.token)
+    scopes = tuple(scope.lstrip("@") for scope in args.scope)
+    tty = sys.stderr.isatty()
+
+    def progress(summary: Summary, total: int) -> None:
+        if tty:
+            done = min(summary.seen, total) if total else summary.seen
+            filled = int(30 * done / total) if total else 0
+            bar = "#" * filled + "." * (30 - filled)
+            print(f"\r[{bar}] {done}/{total or '?'} {summary.line()}", end="", file=sys.stderr)
+        elif summary.seen % 100 == 0:
+            print(summary.line(), file=sys.stderr)
+
+    summary = Mirror(registry, source, scopes).run(progress)
+    if tty:
+        print(file=sys.stderr)
+    lines = [f"mirrored {source.url}: {summary.line()}"]
+    lines += [
+        f"  failed {name}: {why} (tried again next run)" for name, why in summary.failed.items()
+    ]
+    if summary.failed:
+        raise MirrorIncompleteError("\n".join(lines))
+    return lines[0]
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -44,6 +44,10 @@ class UnknownUserLoginError(InvalidPayloadError):
     the username" (npm-profile loginCouch)."""
 
 
+class InvalidQueryError(InvalidPayloadError):
+    """A query parameter (a feed cursor, a search size, a download period) is malformed."""
+
+
 class NameUnavailableError(InvalidPayloadError):
     """A user name that cannot be had (its scope belongs to someone else)."""
 

@@ -4,35 +4,23 @@ scope's `@` (the clients strip it) and percent-encoded."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import wiring
 from chalicelib.http import params, render
-from chalicelib.http.errors import translated
 from chalicelib.http.request import actor, optional_actor
+from chalicelib.http.routing import current_request, router
 from chalicelib.orgs import grants, service
 
 orgs = Blueprint(__name__)
+_route = router(orgs)
 JSON_TYPES = ["application/json", "text/plain"]
 
 
-def _route(
-    path: str, **options: Any
-) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    def register(view: Callable[..., Response]) -> Callable[..., Response]:
-        registered: Callable[..., Response] = orgs.route(path, **options)(translated(view))
-        return registered
-
-    return register
-
-
 def _request() -> Request:
-    request = orgs.current_request
-    assert request is not None  # Chalice sets it before calling any view
-    return request
+    return current_request(orgs)
 
 
 def _name(segment: str) -> str:

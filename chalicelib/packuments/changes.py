@@ -15,6 +15,7 @@ from chalicelib.acl.policy import PACKAGE_READ, PACKAGE_WRITE, can
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
+from chalicelib.changes.events import events_of
 from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
 from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.invariants import check_transition, view_of
@@ -59,7 +60,7 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
         writers = writers_of(facts)
         check_transition(view_of(package, versions, writers), view_of(updated, versions), actor)
         if updated is not package:  # an unchanged package is answered, not rewritten
-            registry.packages.update_package(updated, package.rev)
+            registry.packages.update_package(updated, package.rev, events_of(package, updated))
             render_documents(registry, updated, base_url, versions)
         return updated
 

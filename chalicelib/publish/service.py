@@ -9,6 +9,7 @@ from chalicelib.acl.guard import require_token_may_write, writers_of
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
+from chalicelib.changes.events import published
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
     PackageExistsError,
@@ -116,7 +117,8 @@ def _store(
     old = view_of(package, versions, writers)
     check_transition(old, view_of(updated, [*versions, version]), actor)
     try:
-        registry.packages.add_version(updated, version, package.rev)
+        events = published(version.version, request.dist_tags)
+        registry.packages.add_version(updated, version, package.rev, events)
     except VersionExistsError:
         return _identical_retry(package, _stored(registry, request), request, actor)
     return Published(updated, created=True, versions=[*versions, version])
@@ -148,7 +150,9 @@ def _create(
     package = _new_package(registry, actor, request, version, rev=1)
     check_transition(None, view_of(package, [version]), actor)
     try:
-        registry.packages.create_package(package, version)
+        registry.packages.create_package(
+            package, version, published(version.version, package.dist_tags)
+        )
     except PackageExistsError:
         if registry.packages.get_package(request.name) is not None:
             # Lost the race to create it: publish into the package the winner made.
@@ -213,7 +217,8 @@ def _recreate(
             f"You cannot publish over the previously published versions: {version.version}."
         )
     try:
-        registry.packages.add_version(package, version, tombstoned.rev)
+        events = published(version.version, package.dist_tags)
+        registry.packages.add_version(package, version, tombstoned.rev, events, revived=True)
     except VersionExistsError:
         raise VersionAlreadyPublishedError(
             f"You cannot publish over the previously published versions: {version.version}."

@@ -23,6 +23,8 @@ Item layout (pk / sk):
     USER#<name>        MAINTAINS#<package> the user maintains the package (derived; the package
                                            item's maintainers are the truth)
     PLAN#<scope>, STRIPESUB#<id>           plans and subscriptions (`dynamo_billing`)
+    CHANGES            HEAD, SEQ#<seq>     the change log, written in each package write's
+                                           transaction (`dynamo_changes`)
 
 Tokens are listed without a secondary index: `put_token` writes the TOKEN# item (what a request
 authenticates against) and the user's copy in one transaction, and `delete_token` reads the token
@@ -43,6 +45,7 @@ Modules: `dynamo_models` (models, table binding, write helpers), this one (packa
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from chalicelib.errors import (
@@ -53,6 +56,7 @@ from chalicelib.errors import (
 from chalicelib.settings import Settings
 from chalicelib.storage.dynamo_accounts import DynamoAccountStore
 from chalicelib.storage.dynamo_billing import DynamoBillingStore
+from chalicelib.storage.dynamo_changes import ChangeLog
 from chalicelib.storage.dynamo_ephemeral import DynamoEphemeralStore
 from chalicelib.storage.dynamo_models import (
     CONDITION_FAILED,
@@ -60,7 +64,6 @@ from chalicelib.storage.dynamo_models import (
     PackageItem,
     Table,
     VersionItem,
-    commit,
     delete,
     ensure_table,
     get,
@@ -70,7 +73,14 @@ from chalicelib.storage.dynamo_models import (
     translated,
 )
 from chalicelib.storage.dynamo_orgs import DynamoOrgStore
-from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
+from chalicelib.storage.ports import (
+    JSON,
+    Change,
+    LogHead,
+    Maintainer,
+    PackageRecord,
+    VersionRecord,
+)
 from chalicelib.storage.records import dumps, loads_object, package_state, with_package_state
 
 __all__ = [
@@ -167,10 +177,17 @@ def _scope_entry(t: Table, scope: str, name: str) -> NameClaimItem:
 class DynamoPackageStore:
     def __init__(self, settings: Settings) -> None:
         self._t = table_for(settings)
+        self._log = ChangeLog(settings)
 
     def get_package(self, name: str) -> PackageRecord | None:
         item = get(self._t.package, _package_pk(name), PACKAGE_SK)
         return None if item is None else _package_record(item)
+
+    def get_packages(self, names: Sequence[str]) -> dict[str, PackageRecord]:
+        keys = [(_package_pk(name), PACKAGE_SK) for name in sorted(set(names))]
+        with translated():  # batches of 100 keys, unprocessed keys retried, by pynamodb
+            items = list(self._t.package.batch_get(keys, consistent_read=True))
+        return {item.name: _package_record(item) for item in items}
 
     def get_version(self, name: str, version: str) -> VersionRecord | None:
         item = get(self._t.version, _package_pk(name), VERSION_PREFIX + version)
@@ -180,19 +197,19 @@ class DynamoPackageStore:
         items = query_prefix(self._t.version, _package_pk(name), VERSION_PREFIX)
         return [_version_record(item) for item in items]
 
-    def create_package(self, package: PackageRecord, version: VersionRecord) -> None:
+    def create_package(
+        self, package: PackageRecord, version: VersionRecord, events: Sequence[JSON] = ()
+    ) -> None:
         t = self._t
         scope = _scope(package.name)
         listed = [] if scope is None else [(_scope_entry(t, scope, package.name), None)]
-        codes = commit(
-            t,
-            [  # cancellation codes come back in this order
-                (_claim_item(t, package.name), t.claim.pk.does_not_exist()),
-                (_package_item(t, package), t.package.pk.does_not_exist()),
-                (_version_item(t, version), t.version.pk.does_not_exist()),
-                *listed,
-            ],
-        )
+        own = [  # cancellation codes come back in this order
+            (_claim_item(t, package.name), t.claim.pk.does_not_exist()),
+            (_package_item(t, package), t.package.pk.does_not_exist()),
+            (_version_item(t, version), t.version.pk.does_not_exist()),
+            *listed,
+        ]
+        codes = self._log.commit(t, own, package, events, (1, 0))
         if codes is None:
             return
         if CONDITION_FAILED in codes:
@@ -201,26 +218,41 @@ class DynamoPackageStore:
         raise ConcurrentModificationError(f"{package.name} is being created by someone else")
 
     def add_version(
-        self, package: PackageRecord, version: VersionRecord, expected_rev: int
+        self,
+        package: PackageRecord,
+        version: VersionRecord,
+        expected_rev: int,
+        events: Sequence[JSON] = (),
+        *,
+        revived: bool = False,
     ) -> None:
         t = self._t
-        codes = commit(
-            t,
-            [  # cancellation codes come back in this order
-                (_version_item(t, version), t.version.pk.does_not_exist()),
-                (_package_item(t, package), t.package.rev == expected_rev),
-            ],
-        )
+        own = [  # cancellation codes come back in this order
+            (_version_item(t, version), t.version.pk.does_not_exist()),
+            (_package_item(t, package), t.package.rev == expected_rev),
+        ]
+        moves = (1, -1) if revived else (0, 0)
+        codes = self._log.commit(t, own, package, events, moves)
         if codes is None:
             return
         if codes[0] == CONDITION_FAILED:
             raise VersionExistsError(f"{version.name}@{version.version} was already written")
         raise ConcurrentModificationError(f"{package.name} changed since rev {expected_rev}")
 
-    def update_package(self, package: PackageRecord, expected_rev: int) -> None:
+    def update_package(
+        self, package: PackageRecord, expected_rev: int, events: Sequence[JSON] = ()
+    ) -> None:
         t = self._t
-        if not put(_package_item(t, package), t.package.rev == expected_rev):
+        gone = int(package.tombstone is not None)
+        own = [(_package_item(t, package), t.package.rev == expected_rev)]
+        if self._log.commit(t, own, package, events, (-gone, gone)) is not None:
             raise ConcurrentModificationError(f"{package.name} changed since rev {expected_rev}")
+
+    def changes_since(self, seq: int, limit: int) -> list[Change]:
+        return self._log.since(seq, limit)
+
+    def log_head(self) -> LogHead:
+        return self._log.head()
 
     def index_dependencies(
         self, dependent: str, version: str, dependencies: list[str], *, present: bool

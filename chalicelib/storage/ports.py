@@ -7,6 +7,7 @@ Concurrency is part of the contract: creates are conditional, package updates co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -102,6 +103,31 @@ class OrgRecord:
     created: str
 
 
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log: a write to a package, in the order writes committed."""
+
+    seq: int  # 1, 2, 3 … in commit order; never reused
+    name: str
+    rev: int  # the package's rev after the write
+    deleted: bool  # the write fully unpublished the package
+    time: str
+    # What the write did, in npm hooks' words: {"event": "package:publish", "change": {…}}.
+    events: tuple[JSON, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogHead:
+    """Where the change log stands: its last seq, the epoch its cursors carry (new for every
+    new log, so a cursor from a replaced or restored registry is told apart), and the counts of
+    live and fully unpublished packages."""
+
+    seq: int
+    epoch: str
+    doc_count: int
+    doc_del_count: int
+
+
 ORG_ROLES = ("owner", "admin", "developer")
 
 
@@ -163,25 +189,52 @@ class OrgStore(Protocol):
 
 
 class PackageStore(Protocol):
+    """Every write (create_package, add_version, update_package) appends one Change to the
+    change log in the same transaction: a write that fails logs nothing, and a logged change
+    is always visible in the package. `events` is what the write did (npm hooks' events);
+    `revived` says an add_version publishes a fully unpublished package again (for the counts
+    in the log head: the store does not read the old item to find out)."""
+
     def get_package(self, name: str) -> PackageRecord | None: ...
+
+    def get_packages(self, names: Sequence[str]) -> dict[str, PackageRecord]:
+        """The packages that exist among `names`, by name: one batch read."""
 
     def get_version(self, name: str, version: str) -> VersionRecord | None: ...
 
     def list_versions(self, name: str) -> list[VersionRecord]: ...
 
-    def create_package(self, package: PackageRecord, version: VersionRecord) -> None:
+    def create_package(
+        self, package: PackageRecord, version: VersionRecord, events: Sequence[JSON] = ()
+    ) -> None:
         """Create package and first version at once.
 
         PackageExistsError if the name is taken, also by a name that differs only by case."""
 
     def add_version(
-        self, package: PackageRecord, version: VersionRecord, expected_rev: int
+        self,
+        package: PackageRecord,
+        version: VersionRecord,
+        expected_rev: int,
+        events: Sequence[JSON] = (),
+        *,
+        revived: bool = False,
     ) -> None:
         """Write a new version and the updated package at once. VersionExistsError when the
         version was ever written; ConcurrentModificationError when `rev` moved on."""
 
-    def update_package(self, package: PackageRecord, expected_rev: int) -> None:
-        """Replace the package item if its rev is still `expected_rev`."""
+    def update_package(
+        self, package: PackageRecord, expected_rev: int, events: Sequence[JSON] = ()
+    ) -> None:
+        """Replace the package item if its rev is still `expected_rev`. The old package is
+        never a tombstone (the domain refuses to change one), so a tombstone here deletes."""
+
+    def changes_since(self, seq: int, limit: int) -> list[Change]:
+        """Up to `limit` changes with a seq above `seq`, in seq order."""
+
+    def log_head(self) -> LogHead:
+        """The log's head; seq 0 (and a fresh epoch, kept once anything is written) when the
+        log is empty."""
 
     def index_dependencies(
         self, dependent: str, version: str, dependencies: list[str], *, present: bool

@@ -7,6 +7,7 @@ an older version read back as records with `users={}`, `updated=""`, `kind="sess
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from typing import Any
@@ -40,6 +41,11 @@ def check_kind(kind: str) -> None:
     pairs share one DynamoDB key."""
     if not kind or "#" in kind:
         raise ValueError(f"invalid ephemeral kind {kind!r}")
+
+
+def new_epoch() -> str:
+    """A new change log's epoch: its cursors carry it, so one from another log is told apart."""
+    return secrets.token_hex(4)
 
 
 # --- packages ---------------------------------------------------------------------------------

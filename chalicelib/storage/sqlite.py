@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +22,9 @@ from chalicelib.errors import (
     VersionExistsError,
 )
 from chalicelib.storage.ports import (
+    JSON,
+    Change,
+    LogHead,
     PackageRecord,
     ScopeRecord,
     TokenRecord,
@@ -30,6 +33,7 @@ from chalicelib.storage.ports import (
 )
 from chalicelib.storage.records import (
     check_new_updated,
+    new_epoch,
     package_from_json,
     package_to_json,
     token_from_json,
@@ -75,6 +79,20 @@ CREATE TABLE IF NOT EXISTS ephemeral (
     version INTEGER NOT NULL,
     PRIMARY KEY (kind, key));
 CREATE INDEX IF NOT EXISTS ephemeral_by_expiry ON ephemeral (expires);
+-- The change log: AUTOINCREMENT, so a seq is never reused, even after the last row goes.
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    rev INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    events TEXT NOT NULL);
+-- The log's one head row: its epoch and the package counts, kept in each write's transaction.
+CREATE TABLE IF NOT EXISTS change_log (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch TEXT NOT NULL,
+    doc_count INTEGER NOT NULL,
+    doc_del_count INTEGER NOT NULL);
 """
 
 
@@ -98,6 +116,13 @@ class SqliteDatabase:
             scopes = {str(row[1]) for row in conn.execute("PRAGMA table_info(scopes)")}
             if "kind" not in scopes:
                 conn.execute("ALTER TABLE scopes ADD COLUMN kind TEXT NOT NULL DEFAULT 'user'")
+            # A file from before the change log counts its packages once, when the head is made.
+            conn.execute(
+                "INSERT OR IGNORE INTO change_log (id, epoch, doc_count, doc_del_count)"
+                " SELECT 1, ?, count(*) - count(json_extract(doc, '$.tombstone')),"
+                " count(json_extract(doc, '$.tombstone')) FROM packages",
+                (new_epoch(),),
+            )
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -174,7 +199,23 @@ class SqlitePackageStore:
         rows = self._db.read("SELECT version, doc FROM versions WHERE name = ?", (name,))
         return [_version_from_json(name, str(v), str(doc)) for v, doc in rows]
 
-    def create_package(self, package: PackageRecord, version: VersionRecord) -> None:
+    def get_packages(self, names: Sequence[str]) -> dict[str, PackageRecord]:
+        found: dict[str, PackageRecord] = {}
+        unique = sorted(set(names))
+        for start in range(0, len(unique), 500):  # well under SQLite's bound-parameter limit
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.read(
+                f"SELECT name, rev, doc FROM packages WHERE name IN ({marks})",  # noqa: S608
+                tuple(chunk),
+            )
+            for name, rev, doc in rows:
+                found[str(name)] = package_from_json(str(name), int(str(rev)), str(doc))
+        return found
+
+    def create_package(
+        self, package: PackageRecord, version: VersionRecord, events: Sequence[JSON] = ()
+    ) -> None:
         try:
             with self._db.transaction() as conn:
                 conn.execute(
@@ -182,11 +223,18 @@ class SqlitePackageStore:
                     (package.name, package.name.lower(), package.rev, package_to_json(package)),
                 )
                 self._insert_version(conn, version)
+                _log_change(conn, package, events, live=1)
         except sqlite3.IntegrityError as exc:
             raise PackageExistsError(f"Package {package.name!r} already exists") from exc
 
     def add_version(
-        self, package: PackageRecord, version: VersionRecord, expected_rev: int
+        self,
+        package: PackageRecord,
+        version: VersionRecord,
+        expected_rev: int,
+        events: Sequence[JSON] = (),
+        *,
+        revived: bool = False,
     ) -> None:
         with self._db.transaction() as conn:
             try:
@@ -194,10 +242,41 @@ class SqlitePackageStore:
             except sqlite3.IntegrityError as exc:
                 raise VersionExistsError(f"{version.name}@{version.version} exists") from exc
             self._replace_package(conn, package, expected_rev)
+            _log_change(conn, package, events, live=1 if revived else 0, deleted=-int(revived))
 
-    def update_package(self, package: PackageRecord, expected_rev: int) -> None:
+    def update_package(
+        self, package: PackageRecord, expected_rev: int, events: Sequence[JSON] = ()
+    ) -> None:
+        gone = int(package.tombstone is not None)
         with self._db.transaction() as conn:
             self._replace_package(conn, package, expected_rev)
+            _log_change(conn, package, events, live=-gone, deleted=gone)
+
+    def changes_since(self, seq: int, limit: int) -> list[Change]:
+        rows = self._db.read(
+            "SELECT seq, name, rev, deleted, time, events FROM changes"
+            " WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        )
+        return [
+            Change(
+                seq=int(str(row[0])),
+                name=str(row[1]),
+                rev=int(str(row[2])),
+                deleted=bool(row[3]),
+                time=str(row[4]),
+                events=tuple(json.loads(str(row[5]))),
+            )
+            for row in rows
+        ]
+
+    def log_head(self) -> LogHead:
+        rows = self._db.read(
+            "SELECT epoch, doc_count, doc_del_count,"
+            " (SELECT coalesce(max(seq), 0) FROM changes) FROM change_log WHERE id = 1"
+        )
+        epoch, docs, deleted, seq = rows[0]
+        return LogHead(int(str(seq)), str(epoch), int(str(docs)), int(str(deleted)))
 
     def index_dependencies(
         self, dependent: str, version: str, dependencies: list[str], *, present: bool
@@ -253,6 +332,33 @@ class SqlitePackageStore:
             raise ConcurrentModificationError(
                 f"{package.name} was changed by someone else (expected rev {expected_rev})"
             )
+
+
+def _log_change(
+    conn: sqlite3.Connection,
+    package: PackageRecord,
+    events: Sequence[JSON],
+    *,
+    live: int,
+    deleted: int = 0,
+) -> None:
+    """Append the write's change and move the counts, inside the write's own transaction."""
+    conn.execute(
+        "INSERT INTO changes (name, rev, deleted, time, events) VALUES (?, ?, ?, ?, ?)",
+        (
+            package.name,
+            package.rev,
+            int(package.tombstone is not None),
+            package.modified,
+            json.dumps(list(events), separators=(",", ":")),
+        ),
+    )
+    if live or deleted:
+        conn.execute(
+            "UPDATE change_log SET doc_count = doc_count + ?, doc_del_count = doc_del_count + ?"
+            " WHERE id = 1",
+            (live, deleted),
+        )
 
 
 class SqliteAccountStore:

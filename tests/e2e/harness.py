@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,37 +35,69 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class PortTakenError(RuntimeError):
+    """The server exited at once: another process took the port between free_port() and bind
+    (the xdist workers pick ports at the same time)."""
+
+
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until `url` answers 200 from this process. Any answer is not enough: when the port was
+    taken, the answer would be the other server's."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text()}")
+            text = log.read_text()
+            if "Address already in use" in text:
+                raise PortTakenError(text)
+            raise RuntimeError(f"{url} exited early:\n{text}")
         try:
-            requests.get(url, timeout=1)
-            return
+            if requests.get(url, timeout=1).status_code == 200:
+                return
         except requests.RequestException:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up:\n{log.read_text()}")
+
+
+def started(
+    command: list[str], env: Mapping[str, str] | None, log: Path, url_of: Callable[[int], str]
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """Start a server (`{port}` in its command) on a free port, and again on another port when
+    the port was taken."""
+    for _ in range(5):
+        port = free_port()
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [part.replace("{port}", str(port)) for part in command],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_until_up(url_of(port), process, log)
+        except PortTakenError:
+            continue
+        except BaseException:
+            process.terminate()
+            raise
+        return port, process
+    raise RuntimeError(f"no free port for {command[:4]}")
 
 
 @contextmanager
 def moto_server(workdir: Path) -> Iterator[str]:
     """moto in server mode, so a separate `tarbox serve` process can reach "AWS"."""
-    port = free_port()
-    log = workdir / "moto.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.moto_serialized", "127.0.0.1", str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     # `localhost`, not 127.0.0.1: npm drops Authorization when a redirect changes the hostname,
     # as it would from the registry to S3 or CloudFront.
-    url = f"http://localhost:{port}"
+    port, process = started(
+        [sys.executable, "-m", "tests.e2e.moto_serialized", "127.0.0.1", "{port}"],
+        None,
+        workdir / "moto.log",
+        lambda port: f"http://localhost:{port}/moto-api/",
+    )
     try:
-        wait_until_up(f"{url}/moto-api/", process, log)
-        yield url
+        yield f"http://localhost:{port}"
     finally:
         process.terminate()
         process.wait(10)
@@ -85,30 +117,19 @@ class Registry:
 
 @contextmanager
 def tarbox_server(workdir: Path, env: Mapping[str, str]) -> Iterator[Registry]:
-    port = free_port()
-    log = workdir / "tarbox.log"
-    full_env = {**os.environ, **env}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "chalicelib.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(workdir / "data"),
-            ],
-            cwd=ROOT,
-            env=full_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
+    command = [sys.executable, "-m", "chalicelib.cli", "serve", "--port", "{port}"]
+    port, process = started(
+        [*command, "--data-dir", str(workdir / "data")],
+        {**os.environ, **env},
+        workdir / "tarbox.log",
+        lambda port: f"http://127.0.0.1:{port}/-/ping",
+    )
     try:
-        wait_until_up(url + "-/ping", process, log)
-        yield Registry(url, env.get("TARBOX_BACKEND", "embedded"), log)
+        yield Registry(
+            f"http://127.0.0.1:{port}/",
+            env.get("TARBOX_BACKEND", "embedded"),
+            workdir / "tarbox.log",
+        )
     finally:
         process.terminate()
         process.wait(10)

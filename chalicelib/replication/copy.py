@@ -1,0 +1,248 @@
+"""One package of another registry, copied into this one as it is there.
+
+Versions the source has and this registry lacks are fetched, checked against the manifest's own
+`dist.integrity` (or `dist.shasum`) and stored; then the package item is made to say what the
+source's says (dist-tags, maintainers, deprecations, stars, times). Nothing that is here already
+is overwritten: a version whose bytes differ from the source's stops the copy of that package
+(ReplicationConflictError), with nothing written. Running it again changes nothing.
+
+Writes go through the PackageStore like any other, so each lands in the change log (and a
+mirror can itself be followed), with publish and change events for hooks.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalicelib.changes.events import events_of, published
+from chalicelib.clock import now_iso
+from chalicelib.errors import ConflictError, IntegrityMismatchError, InvalidPayloadError
+from chalicelib.packuments.meta import MAX_README_CHARS, hoisted_meta
+from chalicelib.packuments.names import require_valid_name
+from chalicelib.packuments.relations import dependency_names
+from chalicelib.packuments.versions import clean, sort_versions
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
+
+Fetch = Callable[[str], bytes]
+# Fields of a served manifest that the registry keeps elsewhere or builds at render time.
+_NOT_STORED = ("deprecated", "readme")
+
+
+class ReplicationConflictError(ConflictError):
+    """This registry has a version of the package whose bytes differ from the source's."""
+
+
+@dataclass(frozen=True)
+class Copied:
+    name: str
+    versions: int = 0  # versions copied now
+    bytes: int = 0  # tarball bytes fetched
+    changed: bool = False  # the package item was written
+    deleted: bool = False
+
+
+def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: bool) -> Copied:
+    name = str(packument.get("_id") or packument.get("name") or "")
+    require_valid_name(name, new=False)
+    stored = registry.packages.get_package(name)
+    have = {v.version: v for v in registry.packages.list_versions(name)}
+    wanted = _source_versions(name, packument)
+    _check_conflicts(name, wanted, have)
+    fresh = [v for number, v in wanted.items() if number not in have]
+    tarballs = {v["version"]: _fetched(name, v, fetch) for v in fresh}
+    records = [_version_record(name, packument, v, tarballs[v["version"]]) for v in fresh]
+    for record in records:  # all fetched and checked before anything is written
+        registry.blobs.put(record.tarball_key, tarballs[record.version], "application/gzip")
+    target = _package_record(name, packument, [*have.values(), *records], private=private)
+    changed = _write(registry, stored, target, records)
+    for record in records:
+        registry.packages.index_dependencies(
+            name, record.version, dependency_names(record.manifest), present=True
+        )
+    for maintainer in target.maintainers:
+        registry.packages.index_maintainer(maintainer.name, name, present=True)
+    size = sum(len(data) for data in tarballs.values())
+    return Copied(name, versions=len(records), bytes=size, changed=changed)
+
+
+def copy_deletion(registry: Registry, name: str) -> Copied:
+    """The source fully unpublished the package: leave a tombstone here too."""
+    stored = registry.packages.get_package(name)
+    if stored is None or stored.tombstone is not None:
+        return Copied(name)
+    versions = {v.version for v in registry.packages.list_versions(name)}
+    live = versions - stored.unpublished.keys()
+    now = now_iso()
+    tombstone = {
+        "time": now,
+        "versions": sort_versions(live),
+        "maintainers": [{"name": m.name, "email": m.email} for m in stored.maintainers],
+    }
+    gone = replace(
+        stored,
+        rev=stored.rev + 1,
+        modified=now,
+        dist_tags={},
+        deprecated={},
+        unpublished={**stored.unpublished, **dict.fromkeys(live, now)},
+        tombstone=tombstone,
+    )
+    registry.packages.update_package(gone, stored.rev, events_of(stored, gone))
+    return Copied(name, changed=True, deleted=True)
+
+
+def _source_versions(name: str, packument: JSON) -> dict[str, JSON]:
+    versions = packument.get("versions")
+    if not isinstance(versions, dict):
+        raise InvalidPayloadError(f"the source's document for {name} has no versions")
+    found: dict[str, JSON] = {}
+    for number, manifest in versions.items():
+        if not isinstance(manifest, dict) or clean(str(number)) != number:
+            raise InvalidPayloadError(f"the source's {name} has a malformed version {number!r}")
+        found[number] = {**manifest, "version": number}
+    return found
+
+
+def _check_conflicts(name: str, wanted: dict[str, JSON], have: dict[str, VersionRecord]) -> None:
+    for number, manifest in wanted.items():
+        mine = have.get(number)
+        if mine is not None and _integrity(mine.manifest) != _integrity(manifest):
+            raise ReplicationConflictError(
+                f"{name}@{number} here is not the source's {name}@{number} (different bytes): "
+                "left as it is"
+            )
+
+
+def _integrity(manifest: JSON) -> str:
+    dist = manifest.get("dist") or {}
+    return str(dist.get("integrity") or dist.get("shasum") or "")
+
+
+def _fetched(name: str, manifest: JSON, fetch: Fetch) -> bytes:
+    dist = manifest.get("dist") or {}
+    url = dist.get("tarball")
+    if not isinstance(url, str):
+        raise InvalidPayloadError(f"{name}@{manifest['version']} has no dist.tarball")
+    data = fetch(url)
+    _verify(f"{name}@{manifest['version']}", dist, data)
+    return data
+
+
+def _verify(what: str, dist: JSON, data: bytes) -> None:
+    """ssri's rule: the strongest hash named must match. npm's integrity is sha512; very old
+    versions have only a sha1 `shasum`."""
+    integrity = str(dist.get("integrity") or "")
+    sha512 = [part for part in integrity.split() if part.startswith("sha512-")]
+    if sha512:
+        digest = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+        if digest not in sha512:
+            raise IntegrityMismatchError(f"{what}: the tarball does not match dist.integrity")
+        return
+    shasum = str(dist.get("shasum") or "")
+    if not shasum or hashlib.sha1(data, usedforsecurity=False).hexdigest() != shasum:
+        raise IntegrityMismatchError(f"{what}: the tarball does not match dist.shasum")
+
+
+def _version_record(name: str, packument: JSON, manifest: JSON, data: bytes) -> VersionRecord:
+    number = str(manifest["version"])
+    shasum = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    dist = {k: v for k, v in (manifest.get("dist") or {}).items() if k != "tarball"}
+    kept = {k: v for k, v in manifest.items() if k not in _NOT_STORED}
+    times = packument.get("time") or {}
+    user = manifest.get("_npmUser") or {}
+    latest = (packument.get("dist-tags") or {}).get("latest")
+    readme = str(packument.get("readme") or "") if number == latest else ""
+    return VersionRecord(
+        name=name,
+        version=number,
+        manifest={**kept, "_id": f"{name}@{number}", "dist": dist},
+        tarball_key=f"tarballs/{name}/{shasum}.tgz",
+        published=str(times.get(number) or now_iso()),
+        publisher=str(user.get("name") or "") if isinstance(user, dict) else "",
+        readme=readme[:MAX_README_CHARS],
+    )
+
+
+def _package_record(
+    name: str, packument: JSON, versions: list[VersionRecord], *, private: bool
+) -> PackageRecord:
+    numbers = {v.version for v in versions}
+    source = packument.get("versions") or {}
+    tags = {
+        tag: target
+        for tag, target in (packument.get("dist-tags") or {}).items()
+        if isinstance(target, str) and target in numbers
+    }
+    times = packument.get("time") or {}
+    latest = next((v for v in versions if v.version == tags.get("latest")), None)
+    now = now_iso()
+    return PackageRecord(
+        name=name,
+        rev=0,  # set by _write
+        dist_tags=tags,
+        maintainers=_maintainers(packument.get("maintainers")),
+        access="restricted" if private else "public",
+        created=str(times.get("created") or now),
+        modified=str(times.get("modified") or now),
+        meta=hoisted_meta(latest) if latest is not None else {},
+        users={u: True for u, on in (packument.get("users") or {}).items() if on is True},
+        deprecated={
+            number: str(manifest["deprecated"])
+            for number, manifest in source.items()
+            if isinstance(manifest, dict) and manifest.get("deprecated")
+        },
+        unpublished={
+            number: str(when)
+            for number, when in times.items()
+            if number not in ("created", "modified") and number not in source
+        },
+    )
+
+
+def _maintainers(value: Any) -> tuple[Maintainer, ...]:
+    found = value if isinstance(value, list) else []
+    return tuple(
+        Maintainer(str(m.get("name")), str(m.get("email") or ""))
+        for m in found
+        if isinstance(m, dict) and m.get("name")
+    )
+
+
+def _write(
+    registry: Registry,
+    stored: PackageRecord | None,
+    target: PackageRecord,
+    records: list[VersionRecord],
+) -> bool:
+    """Versions in their order, each with the package item, then the item as the source has
+    it: the rules of a rev (one more per write) hold, and each write is one of the store's."""
+    store = registry.packages
+    current = stored
+    for record in sorted(records, key=lambda r: r.published):
+        tags = {"latest": record.version} if current is None else current.dist_tags
+        step = replace(target, dist_tags=tags, tombstone=None)
+        events = published(record.version, {})
+        if current is None:
+            current = replace(step, rev=1)
+            store.create_package(current, record, events)
+        else:
+            revived = current.tombstone is not None
+            nxt = replace(step, rev=current.rev + 1)
+            store.add_version(nxt, record, current.rev, events, revived=revived)
+            current = nxt
+    if current is None:
+        return False
+    final = replace(target, rev=current.rev + 1)
+    if _same(final, current):
+        return bool(records)
+    store.update_package(final, current.rev, events_of(current, final))
+    return True
+
+
+def _same(a: PackageRecord, b: PackageRecord) -> bool:
+    return replace(a, rev=b.rev, modified=b.modified) == b
