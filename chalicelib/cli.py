@@ -1,5 +1,6 @@
-"""The `tarbox` command: `tarbox serve` starts the registry on this machine; `tarbox org` and
-`tarbox plan` are the operator's commands, run against the configured backend."""
+"""The `tarbox` command: `tarbox serve` starts the registry on this machine; `tarbox org`,
+`tarbox plan`, `tarbox mirror` and `tarbox reindex` are the operator's commands, run against the
+configured backend."""
 
 from __future__ import annotations
 
@@ -57,7 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         help="a read token for the source (or TARBOX_MIRROR_TOKEN): its private packages too",
     )
     mirror.add_argument("--data-dir", default=data_dir)
+    reindex = commands.add_parser(
+        "reindex", help="rebuild the search index from every package (after an upgrade)"
+    )
+    reindex.add_argument("--data-dir", default=data_dir)
     args = parser.parse_args(argv)
+    if args.command == "reindex":
+        return _operator(args, _reindex)
     if args.command == "mirror":
         return _operator(args, _mirror)
     if args.command == "org":
@@ -132,6 +139,14 @@ def _mirror(registry: Registry, args: argparse.Namespace) -> str:
     if summary.failed:
         raise MirrorIncompleteError("\n".join(lines))
     return lines[0]
+
+
+def _reindex(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox reindex`: every package the change log names, indexed again."""
+    from chalicelib.search.indexing import reindex
+
+    count = reindex(registry, lambda done: print(f"{done} packages indexed", file=sys.stderr))
+    return f"indexed {count} packages for search"
 
 
 def _serve(args: argparse.Namespace) -> int:

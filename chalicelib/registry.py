@@ -12,6 +12,7 @@ from chalicelib.storage.ports import (
     EphemeralStore,
     OrgStore,
     PackageStore,
+    SearchStore,
     SecretStore,
 )
 
@@ -26,3 +27,4 @@ class Registry:
     orgs: OrgStore
     billing: BillingStore
     secrets: SecretStore
+    search: SearchStore

@@ -33,6 +33,7 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.sqlite_billing import SqliteBillingStore
     from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
     from chalicelib.storage.sqlite_orgs import SqliteOrgStore
+    from chalicelib.storage.sqlite_search import SqliteSearchStore
 
     db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
     return Registry(
@@ -44,6 +45,7 @@ def _embedded(config: Settings) -> Registry:
         orgs=SqliteOrgStore(db),
         billing=SqliteBillingStore(db),
         secrets=ConfiguredSecrets(config),
+        search=SqliteSearchStore(db),
     )
 
 
@@ -56,6 +58,7 @@ def _aws(config: Settings) -> Registry:
         DynamoPackageStore,
         ensure_table,
     )
+    from chalicelib.storage.dynamo_search import DynamoSearchStore
     from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
     from chalicelib.storage.secretsmanager import SecretsManagerSecrets
 
@@ -79,6 +82,7 @@ def _aws(config: Settings) -> Registry:
         orgs=DynamoOrgStore(config),
         billing=DynamoBillingStore(config),
         secrets=secrets,
+        search=DynamoSearchStore(config),
     )
 
 

@@ -1,5 +1,6 @@
-"""Routes for the registry's followers and finders: the database info (`GET /`) and the changes
-feed (CouchDB's `_changes`, which npm's mirrors replicated from), as a Blueprint."""
+"""Routes for the registry's followers and finders, as a Blueprint: the database info (`GET /`),
+the changes feed (CouchDB's `_changes`, which npm's mirrors replicated from) and search
+(`npm search`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from chalicelib.changes import feed
 from chalicelib.http import render
 from chalicelib.http.request import optional_actor
 from chalicelib.http.routing import current_request, router
+from chalicelib.search.engine import search as run_search
+from chalicelib.search.query import parse_query
 
 discovery = Blueprint(__name__)
 _route = router(discovery)
@@ -34,3 +37,10 @@ def changes() -> Response:
     registry = wiring.registry()
     found = feed.changes(registry, optional_actor(registry, _request()), _query())
     return render.json_response(found)
+
+
+@_route("/-/v1/search", methods=READ)
+def search() -> Response:
+    registry = wiring.registry()
+    query = parse_query(_query())
+    return render.json_response(run_search(registry, optional_actor(registry, _request()), query))

@@ -22,6 +22,7 @@ from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.render import rev_string
 from chalicelib.packuments.updates import with_retries
 from chalicelib.registry import Registry
+from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import PackageRecord, VersionRecord
 
 Compute = Callable[[PackageRecord, list[VersionRecord]], PackageRecord]
@@ -62,6 +63,7 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
         if updated is not package:  # an unchanged package is answered, not rewritten
             registry.packages.update_package(updated, package.rev, events_of(package, updated))
             render_documents(registry, updated, base_url, versions)
+            index_package(registry, updated, versions)
         return updated
 
     # With a client _rev the first conflict is final (its rev is stale now); without, retry.

@@ -37,6 +37,7 @@ from chalicelib.publish.payload import PublishRequest
 from chalicelib.publish.tarball import inspect_tarball
 from chalicelib.publish.version import check_tarball_manifest, version_record
 from chalicelib.registry import Registry
+from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import Maintainer, PackageRecord, VersionRecord
 
 # How much larger than the tarball its contents may be (text compresses ~5-10x).
@@ -82,6 +83,7 @@ def publish_version(
     )
     if published.created:
         render_documents(registry, published.package, base_url, published.versions)
+        index_package(registry, published.package, published.versions)
     if plan is not None and published.package.access == "restricted":
         published = replace(published, notice=plan.notice())
     return published

@@ -26,6 +26,7 @@ from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.versions import clean, sort_versions
 from chalicelib.registry import Registry
+from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
 
 Fetch = Callable[[str], bytes]
@@ -66,6 +67,10 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
         )
     for maintainer in target.maintainers:
         registry.packages.index_maintainer(maintainer.name, name, present=True)
+    if changed:
+        current = registry.packages.get_package(name)
+        if current is not None:
+            index_package(registry, current)
     size = sum(len(data) for data in tarballs.values())
     return Copied(name, versions=len(records), bytes=size, changed=changed)
 
@@ -93,6 +98,7 @@ def copy_deletion(registry: Registry, name: str) -> Copied:
         tombstone=tombstone,
     )
     registry.packages.update_package(gone, stored.rev, events_of(stored, gone))
+    index_package(registry, gone)
     return Copied(name, changed=True, deleted=True)
 
 

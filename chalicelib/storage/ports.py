@@ -257,6 +257,42 @@ class PackageStore(Protocol):
         """Packages the index says `user` maintains, sorted (the caller confirms each)."""
 
 
+@dataclass(frozen=True)
+class SearchEntry:
+    """What the search index holds for one package: the result as served (`doc`), the terms it
+    is found by with their weights, and the rank its postings are ordered by."""
+
+    name: str
+    doc: JSON
+    terms: dict[str, float]
+    rank: float  # 0..1: the best candidates of a term are read first
+    access: str = "public"
+
+
+@dataclass(frozen=True)
+class Posting:
+    name: str
+    weight: float
+    rank: float
+    access: str
+
+
+class SearchStore(Protocol):
+    """An inverted index: per term, the packages it finds, best rank first. Reading one term's
+    best postings is one range read, however many packages there are."""
+
+    def put_entries(self, entries: Sequence[SearchEntry]) -> None:
+        """Replace each package's entry and postings (the old terms' postings go)."""
+
+    def remove_entry(self, name: str) -> None: ...
+
+    def postings(self, term: str, limit: int) -> list[Posting]:
+        """Up to `limit` postings of `term`, by rank, best first (ties by name)."""
+
+    def entries(self, names: Sequence[str]) -> dict[str, SearchEntry]:
+        """The entries that exist among `names`: one batch read."""
+
+
 class AccountStore(Protocol):
     def create_user(self, user: UserRecord) -> None:
         """Create the user and claim the scope of their name at once; UserExistsError if either

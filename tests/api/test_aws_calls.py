@@ -33,8 +33,11 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
         "s3:GetObject": 1,
     },
     "private tarball download (a team member)": {"dynamodb:GetItem": 7, "dynamodb:Query": 1},
-    # + the change log's head, which the transaction moves on
+    # + the change log's head, which the transaction moves on; + the search entry, read for the
+    # postings to replace and written with them
     "publish (a new version)": {
+        "dynamodb:BatchGetItem": 1,
+        "dynamodb:BatchWriteItem": 1,
         "dynamodb:GetItem": 6,
         "dynamodb:Query": 1,
         "dynamodb:TransactWriteItems": 1,
@@ -205,6 +208,7 @@ def exercise(api: Api) -> None:
     # followers
     ok(api.call("GET", "/"))
     ok(api.call("GET", "/-/_changes?since=0&limit=50", token=alice))
+    ok(api.call("GET", "/-/v1/search?text=lib", token=alice))
     ok(api.call("DELETE", f"/-/user/token/{alice}"))
     ok(api.call("GET", "/-/ping"))
 

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import AccountStore, BlobStore, EphemeralStore, PackageStore
+from chalicelib.storage.ports import (
+    AccountStore,
+    BlobStore,
+    EphemeralStore,
+    PackageStore,
+    SearchStore,
+)
 from tests.contract.support import Clock
 
 if TYPE_CHECKING:
@@ -111,6 +117,17 @@ def package_store(backend: str, request: pytest.FixtureRequest) -> PackageStore:
     from chalicelib.storage.sqlite import SqlitePackageStore
 
     return SqlitePackageStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo_search import DynamoSearchStore
+
+        return DynamoSearchStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite_search import SqliteSearchStore
+
+    return SqliteSearchStore(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture

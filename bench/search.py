@@ -1,0 +1,126 @@
+"""Search benchmark for tarbox: numbers only, no pass/fail.
+
+Loads every package of `../shared/data/npm-packages.tsv.gz` (about 227,000 real npm names,
+descriptions and monthly downloads) into the search index of an embedded registry in a temporary
+data directory, through the same `entry_for` a publish uses, then runs real queries through the
+search use case (`chalicelib.search.engine.search`, what `GET /-/v1/search` calls) and prints the
+load time, the index's size on disk and each query's latency (median, 95th percentile, max).
+
+Run: `make bench-search`, or `.venv/bin/python bench/search.py --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CATALOG = ROOT.parent / "shared" / "data" / "npm-packages.tsv.gz"
+# What people type: single names, words of descriptions, several words, qualifiers.
+QUERIES = (
+    "react",
+    "express",
+    "lodash",
+    "typescript",
+    "http client",
+    "web framework",
+    "markdown parser",
+    "test framework",
+    "date",
+    "terminal string styling",
+    "websocket",
+    "command line arguments",
+    "promise",
+    "css",
+    "eslint plugin react",
+    "webpack loader",
+    "uuid",
+    "vue component",
+    "state management",
+    "a",  # a stop word: the exact-name lookup alone
+    "json schema validator",
+    "aws sdk",
+    "color",
+    "not:unstable parser",
+    "scope:types node",
+)
+
+
+def load(registry: object, path: Path, limit: int | None) -> int:
+    from tests.search_catalog import catalog_entry, catalog_rows
+
+    batch = []
+    count = 0
+    for row in catalog_rows(path):
+        if limit is not None and count + len(batch) >= limit:
+            break
+        batch.append(catalog_entry(*row))
+        if len(batch) == 5000:
+            registry.search.put_entries(batch)  # type: ignore[attr-defined]
+            count += len(batch)
+            batch = []
+    registry.search.put_entries(batch)  # type: ignore[attr-defined]
+    return count + len(batch)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--catalog", type=Path, default=CATALOG)
+    parser.add_argument("--limit", type=int, default=None, help="load only the first N rows")
+    parser.add_argument("--runs", type=int, default=20, help="times each query is run")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the index here, and reuse one loaded before"
+    )
+    parser.add_argument("queries", nargs="*", help="instead of the built-in list")
+    parser.add_argument("--top", type=int, default=3, help="results shown per query")
+    args = parser.parse_args()
+    if not args.catalog.exists():
+        print(f"no catalog at {args.catalog}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="tarbox-search-") as scratch:
+        data = str(args.data_dir or scratch)
+        reuse = args.data_dir is not None and (args.data_dir / "tarbox.sqlite3").exists()
+        os.environ["TARBOX_BACKEND"] = "embedded"
+        os.environ["TARBOX_DATA_DIR"] = data
+        from chalicelib import wiring
+        from chalicelib.search.engine import search
+        from chalicelib.search.query import parse_query
+
+        wiring.reset()
+        registry = wiring.registry()
+        if not reuse:
+            started = time.perf_counter()
+            loaded = load(registry, args.catalog, args.limit)
+            took = time.perf_counter() - started
+            size = sum(f.stat().st_size for f in Path(data).rglob("*") if f.is_file())
+            print(f"loaded {loaded} packages in {took:.1f} s; data on disk {size / 1e6:.0f} MB")
+        print(f"{'query':32} {'total':>7} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  top 3")
+        medians = []
+        for text in args.queries or QUERIES:
+            query = parse_query({"text": text})
+            times = []
+            found: dict[str, object] = {}
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                found = search(registry, None, query)
+                times.append((time.perf_counter() - start) * 1000)
+            times.sort()
+            p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+            medians.append(statistics.median(times))
+            top = ", ".join(o["package"]["name"] for o in found["objects"][: args.top])  # type: ignore[index]
+            print(
+                f"{text:32} {found['total']:>7} {statistics.median(times):>10.1f}"
+                f" {p95:>8.1f} {times[-1]:>8.1f}  {top}"
+            )
+        print(f"median of the medians: {statistics.median(medians):.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""Keeping the search index in step with the packages. A derived index: every write to a
+package re-indexes it after the write (like the rendered documents), and `reindex` rebuilds the
+whole index from the change log (after an upgrade, or into a fresh index)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalicelib.registry import Registry
+from chalicelib.search.document import entry_for
+from chalicelib.storage.ports import PackageRecord, SearchEntry, VersionRecord
+
+_PAGE = 1000
+_BATCH = 100
+
+
+def index_package(
+    registry: Registry, package: PackageRecord, versions: list[VersionRecord] | None = None
+) -> None:
+    if package.tombstone is not None:
+        registry.search.remove_entry(package.name)
+        return
+    registry.search.put_entries([_entry(registry, package, versions)])
+
+
+def _entry(
+    registry: Registry, package: PackageRecord, versions: list[VersionRecord] | None
+) -> SearchEntry:
+    latest = package.dist_tags.get("latest")
+    if versions is not None:
+        found = next((v for v in versions if v.version == latest), None)
+    else:
+        found = registry.packages.get_version(package.name, latest) if latest else None
+    return entry_for(package, found)
+
+
+def reindex(registry: Registry, progress: Callable[[int], None] | None = None) -> int:
+    """Index every package the change log names; returns how many were indexed."""
+    names: dict[str, None] = {}
+    seq = 0
+    while page := registry.packages.changes_since(seq, _PAGE):
+        names.update(dict.fromkeys(change.name for change in page))
+        seq = page[-1].seq
+    ordered = list(names)
+    done = 0
+    for start in range(0, len(ordered), _BATCH):
+        packages = registry.packages.get_packages(ordered[start : start + _BATCH])
+        live = [p for p in packages.values() if p.tombstone is None]
+        for gone in (p for p in packages.values() if p.tombstone is not None):
+            registry.search.remove_entry(gone.name)
+        registry.search.put_entries([_entry(registry, p, None) for p in live])
+        done += len(live)
+        if progress is not None:
+            progress(done)
+    return done

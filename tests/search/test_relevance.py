@@ -1,0 +1,46 @@
+"""The relevance suite (tests/search/relevance.py) over the whole npm catalog, about 227,000
+packages, through the search use case that `GET /-/v1/search` calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.registry import Registry
+from chalicelib.search.engine import search
+from chalicelib.search.query import parse_query
+from tests.search.relevance import RELEVANCE, check
+from tests.search_catalog import catalog_index
+
+pytestmark = pytest.mark.xdist_group("catalog")
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Iterator[Registry]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TARBOX_BACKEND", "embedded")
+        patch.setenv("TARBOX_DATA_DIR", str(catalog_index()))
+        wiring.reset()
+        yield wiring.registry()
+    wiring.reset()
+
+
+@pytest.mark.parametrize(("query", "expected", "within"), RELEVANCE)
+def test_real_queries_find_what_npm_users_expect(
+    catalog: Registry, query: str, expected: list[str], within: int
+) -> None:
+    found = search(catalog, None, parse_query({"text": query}))
+    check(query, expected, within, [o["package"]["name"] for o in found["objects"]])
+
+
+def test_every_result_has_what_the_npm_cli_prints(catalog: Registry) -> None:
+    found = search(catalog, None, parse_query({"text": "react", "size": "250"}))
+    assert len(found["objects"]) == 250
+    assert found["total"] >= 250
+    for result in found["objects"]:
+        package = result["package"]
+        assert isinstance(package["maintainers"], list)  # the CLI maps over it
+        assert {"name", "version", "description", "date"} <= set(package)
+        assert 0 <= result["score"]["final"] <= 1
