@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from chalicelib.downloads.counter import DownloadCounter
     from chalicelib.registry import Registry
 
 DEFAULT_HOST = "127.0.0.1"
@@ -167,6 +168,7 @@ def _serve(args: argparse.Namespace) -> int:
     wiring.reset()
     settings = wiring.settings()
     wiring.registry()  # fail fast: open the database or reach the backend before listening
+    _count_downloads_until_stopped(wiring.download_counter())
     max_tarball = settings.max_tarball_bytes
     # The publish body carries the tarball base64'd (x4/3) plus the manifest and readme.
     max_body = max_tarball * 4 // 3 + 16 * 1024 * 1024
@@ -185,6 +187,17 @@ def _serve(args: argparse.Namespace) -> int:
         clear_untrusted_proxy_headers=True,
     )
     return 0
+
+
+def _count_downloads_until_stopped(counter: DownloadCounter) -> None:
+    """Flush download counts every few seconds, and once more when the server stops (SIGTERM
+    too: Python would otherwise die without running atexit)."""
+    import atexit
+    import signal
+
+    counter.start()
+    atexit.register(counter.flush)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 def _git_commit() -> str:

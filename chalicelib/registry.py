@@ -9,6 +9,7 @@ from chalicelib.storage.ports import (
     AccountStore,
     BillingStore,
     BlobStore,
+    DownloadStore,
     EphemeralStore,
     OrgStore,
     PackageStore,
@@ -28,3 +29,4 @@ class Registry:
     billing: BillingStore
     secrets: SecretStore
     search: SearchStore
+    downloads: DownloadStore

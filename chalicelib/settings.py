@@ -57,6 +57,8 @@ class Settings:
     tracing: bool  # powertools Tracer (X-Ray); off by default, it costs cold-start time
     on_lambda: bool  # the Lambda runtime runs us (it sets AWS_LAMBDA_FUNCTION_NAME): emit metrics
     commit: str  # the deployed commit, for /-/status ("unknown" when nobody said)
+    # Tarball downloads are counted in memory and stored in batches at most this far apart.
+    download_flush_seconds: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +98,7 @@ class Settings:
             tracing=env.get("TARBOX_TRACING", "off") == "on",
             on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
             commit=env.get("TARBOX_COMMIT") or "unknown",
+            download_flush_seconds=_int(env, "TARBOX_DOWNLOAD_FLUSH_SECONDS", 30),
         )
 
 

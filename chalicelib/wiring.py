@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import TYPE_CHECKING
 
 from chalicelib.registry import Registry
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.downloads.counter import DownloadCounter
 
 
 @cache
@@ -31,6 +35,7 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.secrets import ConfiguredSecrets
     from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase, SqlitePackageStore
     from chalicelib.storage.sqlite_billing import SqliteBillingStore
+    from chalicelib.storage.sqlite_downloads import SqliteDownloadStore
     from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
     from chalicelib.storage.sqlite_orgs import SqliteOrgStore
     from chalicelib.storage.sqlite_search import SqliteSearchStore
@@ -46,6 +51,7 @@ def _embedded(config: Settings) -> Registry:
         billing=SqliteBillingStore(db),
         secrets=ConfiguredSecrets(config),
         search=SqliteSearchStore(db),
+        downloads=SqliteDownloadStore(db),
     )
 
 
@@ -58,6 +64,7 @@ def _aws(config: Settings) -> Registry:
         DynamoPackageStore,
         ensure_table,
     )
+    from chalicelib.storage.dynamo_downloads import DynamoDownloadStore
     from chalicelib.storage.dynamo_search import DynamoSearchStore
     from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
     from chalicelib.storage.secretsmanager import SecretsManagerSecrets
@@ -83,9 +90,19 @@ def _aws(config: Settings) -> Registry:
         billing=DynamoBillingStore(config),
         secrets=secrets,
         search=DynamoSearchStore(config),
+        downloads=DynamoDownloadStore(config),
     )
+
+
+@cache
+def download_counter() -> DownloadCounter:
+    """The process's one buffer of uncounted downloads."""
+    from chalicelib.downloads.counter import DownloadCounter
+
+    return DownloadCounter(registry().downloads, settings().download_flush_seconds)
 
 
 def reset() -> None:
     settings.cache_clear()
     registry.cache_clear()
+    download_counter.cache_clear()

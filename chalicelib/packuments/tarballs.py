@@ -17,6 +17,7 @@ class TarballLocation:
     path: str | None  # a local file to stream
     data: bytes | None  # the bytes, when neither of the above exists
     private: bool = False  # never cached by anything shared
+    version: str = ""
 
 
 def version_from_file(name: str, file: str) -> str:
@@ -44,11 +45,11 @@ def locate_tarball(
     key = version.tarball_key
     url = registry.blobs.download_url(key, registry.settings.tarball_url_ttl)
     if url is not None:
-        return TarballLocation(url, None, None, private)
+        return TarballLocation(url, None, None, private, wanted)
     path = registry.blobs.local_path(key)
     if path is not None:
-        return TarballLocation(None, path, None, private)
+        return TarballLocation(None, path, None, private, wanted)
     data = registry.blobs.get(key)
     if data is None:
         raise missing
-    return TarballLocation(None, None, data, private)
+    return TarballLocation(None, None, data, private, wanted)

@@ -1,11 +1,14 @@
 """Keeping the search index in step with the packages. A derived index: every write to a
 package re-indexes it after the write (like the rendered documents), and `reindex` rebuilds the
-whole index from the change log (after an upgrade, or into a fresh index)."""
+whole index from the change log (after an upgrade, or into a fresh index). Popularity comes
+from the last 30 days of downloads when a package is indexed: `tarbox reindex`, run daily,
+keeps it current for packages that are not published to."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from chalicelib.downloads.api import last_month
 from chalicelib.registry import Registry
 from chalicelib.search.document import entry_for
 from chalicelib.storage.ports import PackageRecord, SearchEntry, VersionRecord
@@ -31,7 +34,7 @@ def _entry(
         found = next((v for v in versions if v.version == latest), None)
     else:
         found = registry.packages.get_version(package.name, latest) if latest else None
-    return entry_for(package, found)
+    return entry_for(package, found, last_month(registry, package.name))
 
 
 def reindex(registry: Registry, progress: Callable[[int], None] | None = None) -> int:

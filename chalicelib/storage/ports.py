@@ -7,7 +7,7 @@ Concurrency is part of the contract: creates are conditional, package updates co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -291,6 +291,17 @@ class SearchStore(Protocol):
 
     def entries(self, names: Sequence[str]) -> dict[str, SearchEntry]:
         """The entries that exist among `names`: one batch read."""
+
+
+class DownloadStore(Protocol):
+    """Download counts by package, version and day (YYYY-MM-DD, UTC)."""
+
+    def add_counts(self, counts: Mapping[tuple[str, str, str], int]) -> None:
+        """Add (never replace) each (package, version, day) -> n; version "" counts toward the
+        day alone. Safe to run twice at once: additions commute."""
+
+    def daily(self, package: str, start: str, end: str) -> dict[str, int]:
+        """day -> downloads, for the days from `start` to `end` (inclusive) that have any."""
 
 
 class AccountStore(Protocol):

@@ -34,12 +34,12 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
     },
     "private tarball download (a team member)": {"dynamodb:GetItem": 7, "dynamodb:Query": 1},
     # + the change log's head, which the transaction moves on; + the search entry, read for the
-    # postings to replace and written with them
+    # postings to replace and written with them, and the month's downloads for its popularity
     "publish (a new version)": {
         "dynamodb:BatchGetItem": 1,
         "dynamodb:BatchWriteItem": 1,
         "dynamodb:GetItem": 6,
-        "dynamodb:Query": 1,
+        "dynamodb:Query": 2,
         "dynamodb:TransactWriteItems": 1,
         "s3:DeleteObject": 2,
         "s3:PutObject": 3,
@@ -209,6 +209,10 @@ def exercise(api: Api) -> None:
     ok(api.call("GET", "/"))
     ok(api.call("GET", "/-/_changes?since=0&limit=50", token=alice))
     ok(api.call("GET", "/-/v1/search?text=lib", token=alice))
+    wiring.download_counter().flush()
+    ok(api.call("GET", "/downloads/point/last-week/lib"))
+    ok(api.call("GET", "/downloads/range/last-week/lib,dep"))
+    ok(api.call("GET", "/-/v1/dependents/dep"))
     ok(api.call("DELETE", f"/-/user/token/{alice}"))
     ok(api.call("GET", "/-/ping"))
 

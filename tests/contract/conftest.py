@@ -19,6 +19,7 @@ from chalicelib.settings import Settings
 from chalicelib.storage.ports import (
     AccountStore,
     BlobStore,
+    DownloadStore,
     EphemeralStore,
     PackageStore,
     SearchStore,
@@ -128,6 +129,17 @@ def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
     from chalicelib.storage.sqlite_search import SqliteSearchStore
 
     return SqliteSearchStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def download_store(backend: str, request: pytest.FixtureRequest) -> DownloadStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo_downloads import DynamoDownloadStore
+
+        return DynamoDownloadStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite_downloads import SqliteDownloadStore
+
+    return SqliteDownloadStore(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture

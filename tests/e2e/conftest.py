@@ -47,6 +47,8 @@ def registry(
         "TARBOX_UNPUBLISH_WINDOW_HOURS": "0",
         # The tests play the payment provider, signing its webhooks with this secret.
         "TARBOX_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        # Download counts are stored every second, not every 30: the tests wait for them.
+        "TARBOX_DOWNLOAD_FLUSH_SECONDS": "1",
     }
     if request.param == "embedded":
         with tarbox_server(workdir, env) as server:
