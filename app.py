@@ -20,6 +20,7 @@ from chalicelib.billing import webhooks
 from chalicelib.http import login_page, params, render
 from chalicelib.http.discovery_routes import discovery
 from chalicelib.http.errors import npm_shaped, translated
+from chalicelib.http.hook_routes import hooks
 from chalicelib.http.observe import note, observed
 from chalicelib.http.org_routes import orgs
 from chalicelib.http.request import actor, base_url, header, optional_actor, throttle
@@ -36,6 +37,7 @@ from chalicelib.packuments.tarballs import locate_tarball
 app = Chalice(app_name="tarbox", configure_logs=False)
 app.register_blueprint(orgs)
 app.register_blueprint(discovery)
+app.register_blueprint(hooks)
 JSON_TYPES = ["application/json", "text/plain"]
 FORM = "application/x-www-form-urlencoded"
 READ = ["GET", "HEAD"]
@@ -69,6 +71,23 @@ def observe(event: Request, get_response: Callable[[Request], Response]) -> Resp
 def npm_shaped_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
     # Chalice answers 405 and 415 itself, before any view runs, in its own {"Code", "Message"}.
     return npm_shaped(get_response(event))
+
+
+# --- hooks, off the request path --------------------------------------------------------------
+
+# infra/template.json points this at the table's stream (only change-log items, by a filter) and
+# adds a schedule for retries; Chalice needs an ARN here to package the event source.
+CHANGE_LOG_STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/tarbox/stream/set-by-infra"
+
+
+@app.on_dynamodb_record(stream_arn=CHANGE_LOG_STREAM, batch_size=100)
+def hook_worker(event: object) -> None:
+    """New changes in the log (or the retry schedule): dispatch them to hooks and send what is
+    due. Its own Lambda: a hook endpoint that hangs never holds up a publish."""
+    from chalicelib.hooks.worker import run_hooks_once  # an HTTP client: not for every cold start
+
+    registry = wiring.registry()
+    run_hooks_once(registry, registry.settings.public_url or "")
 
 
 # --- monitoring and misc ----------------------------------------------------------------------

@@ -169,6 +169,11 @@ def _serve(args: argparse.Namespace) -> int:
     settings = wiring.settings()
     wiring.registry()  # fail fast: open the database or reach the backend before listening
     _count_downloads_until_stopped(wiring.download_counter())
+    from chalicelib.hooks.worker import start_worker
+
+    # Hooks are delivered from this thread, never from a request (a hanging endpoint must not
+    # slow a publish); their payloads' tarball URLs use the public URL, or this server's.
+    start_worker(wiring.registry, settings.public_url or f"http://{args.host}:{args.port}")
     max_tarball = settings.max_tarball_bytes
     # The publish body carries the tarball base64'd (x4/3) plus the manifest and readme.
     max_body = max_tarball * 4 // 3 + 16 * 1024 * 1024

@@ -11,6 +11,7 @@ from chalicelib.storage.ports import (
     BlobStore,
     DownloadStore,
     EphemeralStore,
+    HookStore,
     OrgStore,
     PackageStore,
     SearchStore,
@@ -30,3 +31,4 @@ class Registry:
     secrets: SecretStore
     search: SearchStore
     downloads: DownloadStore
+    hooks: HookStore

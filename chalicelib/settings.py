@@ -59,6 +59,8 @@ class Settings:
     commit: str  # the deployed commit, for /-/status ("unknown" when nobody said)
     # Tarball downloads are counted in memory and stored in batches at most this far apart.
     download_flush_seconds: int = 30
+    # A hook delivery that failed is tried again after this many seconds, doubling each time.
+    hook_retry_seconds: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +101,7 @@ class Settings:
             on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
             commit=env.get("TARBOX_COMMIT") or "unknown",
             download_flush_seconds=_int(env, "TARBOX_DOWNLOAD_FLUSH_SECONDS", 30),
+            hook_retry_seconds=_int(env, "TARBOX_HOOK_RETRY_SECONDS", 10),
         )
 
 

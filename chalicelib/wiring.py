@@ -37,6 +37,7 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.sqlite_billing import SqliteBillingStore
     from chalicelib.storage.sqlite_downloads import SqliteDownloadStore
     from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
+    from chalicelib.storage.sqlite_hooks import SqliteHookStore
     from chalicelib.storage.sqlite_orgs import SqliteOrgStore
     from chalicelib.storage.sqlite_search import SqliteSearchStore
 
@@ -52,6 +53,7 @@ def _embedded(config: Settings) -> Registry:
         secrets=ConfiguredSecrets(config),
         search=SqliteSearchStore(db),
         downloads=SqliteDownloadStore(db),
+        hooks=SqliteHookStore(db),
     )
 
 
@@ -65,6 +67,7 @@ def _aws(config: Settings) -> Registry:
         ensure_table,
     )
     from chalicelib.storage.dynamo_downloads import DynamoDownloadStore
+    from chalicelib.storage.dynamo_hooks import DynamoHookStore
     from chalicelib.storage.dynamo_search import DynamoSearchStore
     from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
     from chalicelib.storage.secretsmanager import SecretsManagerSecrets
@@ -91,6 +94,7 @@ def _aws(config: Settings) -> Registry:
         secrets=secrets,
         search=DynamoSearchStore(config),
         downloads=DynamoDownloadStore(config),
+        hooks=DynamoHookStore(config),
     )
 
 

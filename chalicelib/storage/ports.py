@@ -304,6 +304,73 @@ class DownloadStore(Protocol):
         """day -> downloads, for the days from `start` to `end` (inclusive) that have any."""
 
 
+@dataclass(frozen=True)
+class HookRecord:
+    """An npm hook: `owner` hears of changes to a package, the packages of a scope, or the
+    packages an owner maintains (`type` "package" | "scope" | "owner"), at `endpoint`."""
+
+    id: str
+    owner: str
+    type: str
+    name: str
+    endpoint: str
+    secret: str
+    created: str
+    updated: str
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One event for one hook, and every attempt to deliver it (the hook's delivery log)."""
+
+    id: str  # "<hook id>:<change seq, 12 digits>:<event index>": one per event and hook
+    hook: str
+    event: str
+    payload: str  # the JSON body as it is signed and sent
+    status: str  # "pending" | "delivered" | "failed"
+    attempts: int
+    next_attempt: float  # unix seconds
+    created: str
+    log: tuple[JSON, ...] = ()  # {"time", "status", "error"?} per attempt
+    version: int = 1  # compare-and-swap: a delivery is claimed by moving it on
+
+
+class HookStore(Protocol):
+    def create_hook(self, hook: HookRecord) -> None:
+        """With the owner's list and the index `watching` reads, at once."""
+
+    def get_hook(self, hook_id: str) -> HookRecord | None: ...
+
+    def replace_hook(self, hook: HookRecord) -> None:
+        """A new endpoint or secret (the type and name of a hook never change)."""
+
+    def delete_hook(self, hook_id: str) -> None: ...
+
+    def hooks_of(self, owner: str) -> list[HookRecord]:
+        """Oldest first."""
+
+    def watching(self, kind: str, name: str) -> list[HookRecord]:
+        """The hooks of `type` kind on `name`."""
+
+    def add_delivery(self, delivery: DeliveryRecord) -> bool:
+        """False when a delivery with that id exists (dispatching twice adds nothing)."""
+
+    def pending_deliveries(self, limit: int) -> list[DeliveryRecord]: ...
+
+    def update_delivery(self, delivery: DeliveryRecord) -> None:
+        """Replace if the stored one is at `delivery.version - 1`, else
+        ConcurrentModificationError: two workers never both send one delivery."""
+
+    def deliveries_of(self, hook_id: str, limit: int) -> list[DeliveryRecord]:
+        """The newest first."""
+
+    def hook_cursor(self) -> int:
+        """The last change-log seq dispatched to hooks (0 at first)."""
+
+    def move_hook_cursor(self, old: int, new: int) -> bool:
+        """Compare-and-swap; False when another worker moved it first."""
+
+
 class AccountStore(Protocol):
     def create_user(self, user: UserRecord) -> None:
         """Create the user and claim the scope of their name at once; UserExistsError if either

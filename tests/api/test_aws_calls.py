@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +274,42 @@ def test_the_policy_allows_every_call_and_nothing_more(
         "BlobsMissingKeysAre404": {"Fn::GetAtt": ["BlobBucket", "Arn"]},
         "Secrets": [{"Ref": "WebhookSecret"}, {"Ref": "CdnSigningKey"}],
     }
+
+
+def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
+    api: Api, calls: list[Call]
+) -> None:
+    from chalicelib.hooks.worker import run_hooks_once
+
+    alice = api.add_user("alice")
+    ok(api.call("PUT", "/lib", a_publish_body("lib"), token=alice))
+    hook = {"type": "package", "name": "lib", "endpoint": "https://hooks.example/", "secret": "s"}
+    ok(api.call("POST", "/-/npm/v1/hooks/hook", hook, token=alice))
+    ok(api.call("PUT", "/lib", a_publish_body("lib", "1.1.0"), token=alice))
+    calls.clear()
+    statuses = iter([500, 200])
+    run_hooks_once(wiring.registry(), "", send=lambda *_: next(statuses))  # fails: retried
+    registry = wiring.registry()
+    for pending in registry.hooks.pending_deliveries(10):
+        registry.hooks.update_delivery(
+            replace(pending, next_attempt=0, version=pending.version + 1)
+        )
+    run_hooks_once(registry, "", send=lambda *_: next(statuses))
+    assert registry.hooks.pending_deliveries(10) == []
+    called = {a for service, op, params in calls for a in iam_actions(service, op, params)}
+    template = json.loads((ROOT / "infra" / "template.json").read_text())
+    role = template["Resources"]["HookWorkerRole"]["Properties"]["Policies"][0]
+    statements = [
+        s["Fn::If"][1] if "Fn::If" in s else s for s in role["PolicyDocument"]["Statement"]
+    ]
+    # The Lambda service reads the stream for the function; the code never does.
+    ours = [s for s in statements if s["Sid"] not in {*RUNTIME_STATEMENTS, "ChangeLogStream"}]
+    allowed = {action for s in ours for action in s["Action"]}
+    assert called == allowed, (
+        f"called but not allowed: {called - allowed}; allowed but never called: {allowed - called}"
+    )
+    touched = {r for service, _, params in calls for r in resources_touched(service, params)}
+    assert touched == {wiring.settings().table_name}
 
 
 def measure_operations(api: Api, calls: list[Call]) -> dict[str, dict[str, int]]:

@@ -21,6 +21,7 @@ from chalicelib.storage.ports import (
     BlobStore,
     DownloadStore,
     EphemeralStore,
+    HookStore,
     PackageStore,
     SearchStore,
 )
@@ -140,6 +141,17 @@ def download_store(backend: str, request: pytest.FixtureRequest) -> DownloadStor
     from chalicelib.storage.sqlite_downloads import SqliteDownloadStore
 
     return SqliteDownloadStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def hook_store(backend: str, request: pytest.FixtureRequest) -> HookStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo_hooks import DynamoHookStore
+
+        return DynamoHookStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite_hooks import SqliteHookStore
+
+    return SqliteHookStore(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ def registry(
         "TARBOX_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         # Download counts are stored every second, not every 30: the tests wait for them.
         "TARBOX_DOWNLOAD_FLUSH_SECONDS": "1",
+        # A failed hook delivery is tried again after a second, not ten.
+        "TARBOX_HOOK_RETRY_SECONDS": "1",
     }
     if request.param == "embedded":
         with tarbox_server(workdir, env) as server:

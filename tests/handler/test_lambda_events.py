@@ -15,17 +15,20 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
+import http.server
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
+import app as application
 from app import app
 from chalicelib import wiring
 from tests import stripe_events
@@ -204,6 +207,8 @@ class Scenario:
             self.tokens[USER] = self.values["token"] = body["token"]
         elif name == "token-create":
             self.values["key"] = body["key"]
+        elif name == "hook-add":
+            self.values["hook"] = body["id"]
         elif name == "web-login":
             self.values["login"] = body["loginUrl"].rsplit("/", 1)[1]
             self.values["done"] = body["doneUrl"].rsplit("/", 1)[1]
@@ -292,3 +297,75 @@ def test_every_route_of_the_app_is_in_the_sample_events() -> None:
         if method != "HEAD" and (path, method) not in covered
     }
     assert not missing, sorted(missing)
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """A hook endpoint on 127.0.0.1: records what it is sent."""
+
+    seen: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        Receiver.seen.append(self.rfile.read(int(self.headers["content-length"])))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_hook_worker_runs_on_stream_records_and_on_its_schedule(aws: None) -> None:
+    """The HookWorker function (infra/template.json: the table's stream, filtered to
+    change-log items, and a schedule): it delivers what the change log holds, whichever
+    event woke it."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    scenario = Scenario()
+    for step in steps()[:4]:  # ping, status, adduser, adduser-friend
+        scenario.remember(step, check(step, scenario.invoke(step)))
+    client_step = {"name": "x", "method": "PUT", "resource": "/{p1}", "path": "/hooked"}
+    publish = {**client_step, "pathParameters": {"p1": "hooked"}, "expect": 201}
+    check(
+        {**publish, "body": a_publish_body("hooked")},
+        scenario.invoke({**publish, "body": a_publish_body("hooked")}),
+    )
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}/in"
+    hook = {"type": "package", "name": "hooked", "endpoint": endpoint, "secret": "s"}
+    add = {
+        "name": "hook-add",
+        "method": "POST",
+        "resource": "/-/npm/v1/hooks/hook",
+        "path": "/-/npm/v1/hooks/hook",
+        "pathParameters": None,
+        "expect": 201,
+        "body": hook,
+    }
+    check(add, scenario.invoke(add))
+    second = a_publish_body("hooked", "1.1.0")
+    check({**publish, "body": second}, scenario.invoke({**publish, "body": second}))
+    stream = {
+        "Records": [
+            {
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/s",
+                "dynamodb": {"Keys": {"pk": {"S": "CHANGES"}, "sk": {"S": "SEQ#000000000003"}}},
+            }
+        ]
+    }
+    application.hook_worker(stream, Context())
+    server.shutdown()
+    events = [json.loads(body) for body in Receiver.seen]
+    assert [(e["event"], e["change"]["version"]) for e in events] == [("package:publish", "1.1.0")]
+    schedule = {
+        "version": "0",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "id": "x",
+        "time": "2026-12-01T12:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+        "account": "123456789012",
+    }
+    application.hook_worker(schedule, Context())  # nothing new: nothing sent again
+    assert len(Receiver.seen) == 1

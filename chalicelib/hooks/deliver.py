@@ -1,0 +1,121 @@
+"""Sending deliveries: POST the payload with `x-npm-signature: sha256=<HMAC-SHA256(secret,
+body)>` (npm's header), and retry with backoff until the endpoint answers 2xx.
+
+Each attempt is claimed first (the delivery's version moves on by compare-and-swap), so two
+workers never send one delivery at once. Attempts back off from `TARBOX_HOOK_RETRY_SECONDS`
+(10 s), doubling, up to an hour;
+after MAX_ATTEMPTS the delivery is given up (`failed`). Every attempt is kept in the delivery's
+log. An endpoint that hangs costs its own attempt TIMEOUT seconds, on the worker's thread; it
+never holds up a publish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from chalicelib.clock import now_iso
+from chalicelib.errors import ConcurrentModificationError
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import DeliveryRecord, HookRecord
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = 3600.0
+TIMEOUT = 5.0
+USER_AGENT = "tarbox-hooks"
+Send = Callable[[str, bytes, dict[str, str]], int]  # url, body, headers -> HTTP status
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def send_http(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310
+            return int(answer.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def deliver_due(registry: Registry, send: Send = send_http, limit: int = 50) -> int:
+    """Attempt every pending delivery that is due, a few at once; how many were attempted."""
+    now = time.time()
+    due = [d for d in registry.hooks.pending_deliveries(limit * 4) if d.next_attempt <= now]
+    due = due[:limit]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return sum(pool.map(lambda d: _attempt(registry, d, send), due))
+
+
+def _attempt(registry: Registry, delivery: DeliveryRecord, send: Send) -> int:
+    hook = registry.hooks.get_hook(delivery.hook)
+    claimed = _claim(registry, delivery)
+    if claimed is None:
+        return 0
+    if hook is None:
+        _record(registry, claimed, "failed", {"time": now_iso(), "error": "the hook was removed"})
+        return 1
+    status, error = _post(hook, claimed, send)
+    entry = {"time": now_iso(), "status": status, **({"error": error} if error else {})}
+    if 200 <= status < 300:
+        _record(registry, claimed, "delivered", entry)
+    elif claimed.attempts >= MAX_ATTEMPTS:
+        _record(registry, claimed, "failed", entry)
+    else:
+        first = registry.settings.hook_retry_seconds
+        backoff = min(first * 2 ** (claimed.attempts - 1), MAX_BACKOFF)
+        _record(registry, claimed, "pending", entry, next_attempt=time.time() + backoff)
+    return 1
+
+
+def _claim(registry: Registry, delivery: DeliveryRecord) -> DeliveryRecord | None:
+    """Count the attempt and push the next one out by the timeout, so that no other worker
+    starts it while this one waits on the endpoint."""
+    claimed = replace(
+        delivery,
+        attempts=delivery.attempts + 1,
+        next_attempt=time.time() + TIMEOUT * 4,
+        version=delivery.version + 1,
+    )
+    try:
+        registry.hooks.update_delivery(claimed)
+    except ConcurrentModificationError:
+        return None
+    return claimed
+
+
+def _post(hook: HookRecord, delivery: DeliveryRecord, send: Send) -> tuple[int, str | None]:
+    body = delivery.payload.encode()
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "x-npm-signature": signature(hook.secret, body),
+    }
+    try:
+        return send(hook.endpoint, body, headers), None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return 0, str(getattr(exc, "reason", exc))
+
+
+def _record(
+    registry: Registry,
+    delivery: DeliveryRecord,
+    status: str,
+    entry: dict[str, object],
+    next_attempt: float | None = None,
+) -> None:
+    done = replace(
+        delivery,
+        status=status,
+        log=(*delivery.log, entry),
+        next_attempt=next_attempt if next_attempt is not None else delivery.next_attempt,
+        version=delivery.version + 1,
+    )
+    registry.hooks.update_delivery(done)

@@ -1,0 +1,109 @@
+"""From the change log to deliveries: each change's events, for each hook it concerns.
+
+The dispatcher follows the change log with a cursor of its own (`HookStore.hook_cursor`). A
+change concerns the hooks on its package, on its scope, and on each of its maintainers
+(`type` package, scope, owner). A hook hears of a package only if its owner may read it now:
+a private package's events reach nobody who could not install it. Deliveries have
+deterministic ids, so two dispatchers racing over the same changes add each delivery once,
+and the cursor moves by compare-and-swap.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from chalicelib.acl.guard import may_read
+from chalicelib.auth.service import Actor
+from chalicelib.clock import now_iso
+from chalicelib.packuments.render import full_packument
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import JSON, Change, DeliveryRecord, HookRecord, PackageRecord
+
+PAYLOAD_VERSION = "1.0.0"  # npm's hook payload format
+DISPATCH_PAGE = 100
+
+
+def dispatch(registry: Registry, base_url: str, limit: int = DISPATCH_PAGE) -> int:
+    """Turn the next `limit` changes into deliveries; how many changes were read (0: none
+    left)."""
+    cursor = registry.hooks.hook_cursor()
+    changes = registry.packages.changes_since(cursor, limit)
+    if not changes:
+        return 0
+    packages = registry.packages.get_packages([c.name for c in changes])
+    for change in changes:
+        package = packages.get(change.name)
+        if package is not None and change.events:
+            _dispatch_change(registry, base_url, change, package)
+    if not registry.hooks.move_hook_cursor(cursor, changes[-1].seq):
+        return 0  # another dispatcher moved on first: it goes on from there
+    return len(changes)
+
+
+def _dispatch_change(
+    registry: Registry, base_url: str, change: Change, package: PackageRecord
+) -> int:
+    # A hook hears of changes made after it was: a dispatcher that lags does not send a new
+    # hook the past.
+    hooks = [
+        h
+        for h in _concerned(registry, package)
+        if h.created <= change.time and _may_hear(registry, h, package)
+    ]
+    if not hooks:
+        return 0
+    document = full_packument(package, registry.packages.list_versions(package.name), base_url)
+    added = 0
+    for index, event in enumerate(change.events):
+        for hook in hooks:
+            body = payload(hook, event, package.name, document)
+            delivery = DeliveryRecord(
+                id=f"{hook.id}:{change.seq:012d}:{index}",
+                hook=hook.id,
+                event=str(event["event"]),
+                payload=body,
+                status="pending",
+                attempts=0,
+                next_attempt=time.time(),
+                created=now_iso(),
+            )
+            added += registry.hooks.add_delivery(delivery)
+    return added
+
+
+def _concerned(registry: Registry, package: PackageRecord) -> list[HookRecord]:
+    found = {h.id: h for h in registry.hooks.watching("package", package.name)}
+    if package.name.startswith("@") and "/" in package.name:
+        scope = package.name[1:].split("/", 1)[0]
+        found.update({h.id: h for h in registry.hooks.watching("scope", scope)})
+    maintainers = {m.name for m in package.maintainers}
+    maintainers |= {str(m.get("name")) for m in (package.tombstone or {}).get("maintainers", [])}
+    for owner in sorted(maintainers):
+        found.update({h.id: h for h in registry.hooks.watching("owner", owner)})
+    return list(found.values())
+
+
+def _may_hear(registry: Registry, hook: HookRecord, package: PackageRecord) -> bool:
+    if package.access == "public":
+        return True
+    user = registry.accounts.get_user(hook.owner)
+    return user is not None and may_read(registry, Actor(user.name, user.email), package)
+
+
+def payload(hook: HookRecord, event: JSON, name: str, document: JSON) -> str:
+    """npm's hook payload (hooks-payload.md): the event, the package's document now, and what
+    changed."""
+    return json.dumps(
+        {
+            "event": event["event"],
+            "name": name,
+            "type": "package",
+            "version": PAYLOAD_VERSION,
+            "hookOwner": {"username": hook.owner},
+            "payload": document,
+            "change": event.get("change", {}),
+            "time": int(time.time() * 1000),
+        },
+        separators=(",", ":"),
+    )
