@@ -352,7 +352,7 @@ def _tarball(name: str, file: str) -> Response:
     who = optional_actor(registry, current())
     found = locate_tarball(registry, who, name, params.tarball_file(file))
     if current().method == "GET":  # counted in memory, stored in batches (downloads/counter.py)
-        wiring.download_counter().record(name, found.version)
+        wiring.download_counter().record(name, found.version, public=not found.private)
     if found.url is not None:
         return render.redirect(found.url)
     if found.path is not None:

@@ -2,7 +2,8 @@
 
 Loads every package of `../shared/data/npm-packages.tsv.gz` (about 227,000 real npm names,
 descriptions and monthly downloads) into the search index of an embedded registry in a temporary
-data directory, through the same `entry_for` a publish uses, then runs real queries through the
+data directory (the package rows, and the entries made by the same `entry_for` a publish uses),
+then runs real queries through the
 search use case (`chalicelib.search.engine.search`, what `GET /-/v1/search` calls) and prints the
 load time, the index's size on disk and each query's latency (median, 95th percentile, max).
 
@@ -52,21 +53,29 @@ QUERIES = (
 )
 
 
-def load(registry: object, path: Path, limit: int | None) -> int:
-    from tests.search_catalog import catalog_entry, catalog_rows
+def run_queries(registry: object, queries: list[str], runs: int, top: int) -> None:
+    from chalicelib.search.engine import search
+    from chalicelib.search.query import parse_query
 
-    batch = []
-    count = 0
-    for row in catalog_rows(path):
-        if limit is not None and count + len(batch) >= limit:
-            break
-        batch.append(catalog_entry(*row))
-        if len(batch) == 5000:
-            registry.search.put_entries(batch)  # type: ignore[attr-defined]
-            count += len(batch)
-            batch = []
-    registry.search.put_entries(batch)  # type: ignore[attr-defined]
-    return count + len(batch)
+    print(f"{'query':32} {'total':>7} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  top {top}")
+    medians = []
+    for text in queries:
+        query = parse_query({"text": text})
+        times = []
+        found: dict[str, object] = {}
+        for _ in range(runs):
+            start = time.perf_counter()
+            found = search(registry, None, query)  # type: ignore[arg-type]
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        medians.append(statistics.median(times))
+        names = ", ".join(o["package"]["name"] for o in found["objects"][:top])  # type: ignore[index]
+        print(
+            f"{text:32} {found['total']:>7} {statistics.median(times):>10.1f}"
+            f" {p95:>8.1f} {times[-1]:>8.1f}  {names}"
+        )
+    print(f"median of the medians: {statistics.median(medians):.1f} ms")
 
 
 def main() -> int:
@@ -89,36 +98,16 @@ def main() -> int:
         os.environ["TARBOX_BACKEND"] = "embedded"
         os.environ["TARBOX_DATA_DIR"] = data
         from chalicelib import wiring
-        from chalicelib.search.engine import search
-        from chalicelib.search.query import parse_query
+        from tests.search_catalog import load_catalog
 
-        wiring.reset()
-        registry = wiring.registry()
         if not reuse:
             started = time.perf_counter()
-            loaded = load(registry, args.catalog, args.limit)
+            loaded = load_catalog(Path(data) / "tarbox.sqlite3", args.limit, args.catalog)
             took = time.perf_counter() - started
             size = sum(f.stat().st_size for f in Path(data).rglob("*") if f.is_file())
             print(f"loaded {loaded} packages in {took:.1f} s; data on disk {size / 1e6:.0f} MB")
-        print(f"{'query':32} {'total':>7} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  top 3")
-        medians = []
-        for text in args.queries or QUERIES:
-            query = parse_query({"text": text})
-            times = []
-            found: dict[str, object] = {}
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                found = search(registry, None, query)
-                times.append((time.perf_counter() - start) * 1000)
-            times.sort()
-            p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-            medians.append(statistics.median(times))
-            top = ", ".join(o["package"]["name"] for o in found["objects"][: args.top])  # type: ignore[index]
-            print(
-                f"{text:32} {found['total']:>7} {statistics.median(times):>10.1f}"
-                f" {p95:>8.1f} {times[-1]:>8.1f}  {top}"
-            )
-        print(f"median of the medians: {statistics.median(medians):.1f} ms")
+        wiring.reset()
+        run_queries(wiring.registry(), args.queries or list(QUERIES), args.runs, args.top)
     return 0
 
 

@@ -61,6 +61,8 @@ class Settings:
     download_flush_seconds: int = 30
     # A hook delivery that failed is tried again after this many seconds, doubling each time.
     hook_retry_seconds: int = 10
+    # Whether hooks may send to loopback and private addresses (hooks/endpoints.py).
+    hook_private_endpoints: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +104,8 @@ class Settings:
             commit=env.get("TARBOX_COMMIT") or "unknown",
             download_flush_seconds=_int(env, "TARBOX_DOWNLOAD_FLUSH_SECONDS", 30),
             hook_retry_seconds=_int(env, "TARBOX_HOOK_RETRY_SECONDS", 10),
+            hook_private_endpoints=env.get("TARBOX_HOOK_PRIVATE_ENDPOINTS", "off" if aws else "on")
+            == "on",
         )
 
 

@@ -10,11 +10,13 @@ dependencies (`.chalice/deployments`) is shared through a symlink, so no build r
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +44,34 @@ def staged_sources() -> Iterator[Path]:
 
 
 def chalice_package(out: Path, stage: str = "prod") -> Path:
-    """Build the package for `stage` into `out`, offline; raises with Chalice's output."""
+    """Build the package for `stage` into `out`, offline; raises with Chalice's output.
+
+    Chalice reuses a cached zip when one with the sources' hash exists, even one another build
+    is still writing, so builds take a lock on the cache; and a package whose zip does not
+    read back is built again once, without the cached zips that do not read back either."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE.parent / "deployments.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _build(out, stage)
+        if _readable(out / "deployment.zip"):
+            return out.resolve()
+        for cached in CACHE.glob("*.zip"):
+            if not _readable(cached):
+                cached.unlink()
+        shutil.rmtree(out, ignore_errors=True)
+        _build(out, stage)
+    return out.resolve()
+
+
+def _readable(bundle: Path) -> bool:
+    try:
+        with zipfile.ZipFile(bundle) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _build(out: Path, stage: str) -> None:
     out = out.resolve()
     with staged_sources() as sources:
         result = subprocess.run(  # noqa: S603 - our own arguments
@@ -64,7 +93,6 @@ def chalice_package(out: Path, stage: str = "prod") -> Path:
         )
     if result.returncode != 0:
         raise RuntimeError(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
-    return out
 
 
 def main(argv: list[str]) -> int:

@@ -9,8 +9,10 @@ import fcntl
 import gzip
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from chalicelib.search.document import entry_for
 from chalicelib.storage.ports import Maintainer, PackageRecord, SearchEntry, VersionRecord
@@ -36,9 +38,8 @@ def catalog_rows(path: Path = CATALOG) -> Iterator[tuple[str, str, int, str]]:
             yield name, version, int(downloads or 0), description
 
 
-def catalog_entry(name: str, version: str, downloads: int, description: str) -> SearchEntry:
-    manifest = {"name": name, "version": version, "description": description}
-    package = PackageRecord(
+def catalog_package(name: str, version: str, description: str) -> PackageRecord:
+    return PackageRecord(
         name=name,
         rev=1,
         dist_tags={"latest": version},
@@ -48,8 +49,54 @@ def catalog_entry(name: str, version: str, downloads: int, description: str) -> 
         modified=WHEN,
         meta={"description": description},
     )
+
+
+def catalog_entry(name: str, version: str, downloads: int, description: str) -> SearchEntry:
+    manifest = {"name": name, "version": version, "description": description}
     latest = VersionRecord(name, version, manifest, "", WHEN, "npm")
-    return entry_for(package, latest, downloads)
+    return entry_for(catalog_package(name, version, description), latest, downloads)
+
+
+def load_catalog(database: Path, limit: int | None = None, catalog: Path = CATALOG) -> int:
+    """Every catalog row as a package (the records search reads for access) and its search
+    entry, into the embedded database at `database`. The package rows go straight into the
+    packages table, as a bulk load: a publish per row would take an hour and write tarballs no
+    search reads."""
+    from chalicelib.storage.records import package_to_json
+    from chalicelib.storage.sqlite import SqliteDatabase
+    from chalicelib.storage.sqlite_search import SqliteSearchStore
+
+    db = SqliteDatabase(str(database))
+    store = SqliteSearchStore(db)
+    count = 0
+    batch: list[tuple[str, str, int, str]] = []
+    for row in catalog_rows(catalog):
+        if limit is not None and count >= limit:
+            break
+        if row[0] != row[0].lower():
+            # 141 names from before npm's lower-case rule (`Express`, `Buffer`): this registry
+            # lets no two names differ only by case, and the lower-case package is the one
+            # people mean.
+            continue
+        batch.append(row)
+        count += 1
+        if len(batch) == 5000:
+            _load(db, store, batch, package_to_json)
+            batch = []
+    _load(db, store, batch, package_to_json)
+    return count
+
+
+def _load(db: Any, store: Any, rows: list[tuple[str, str, int, str]], to_json: Any) -> None:
+    with db.transaction() as conn:
+        conn.executemany(
+            "INSERT OR IGNORE INTO packages (name, lower_name, rev, doc) VALUES (?, ?, 1, ?)",
+            [
+                (name, name.lower(), to_json(catalog_package(name, version, description)))
+                for name, version, _, description in rows
+            ],
+        )
+    store.put_entries([catalog_entry(*row) for row in rows])
 
 
 def catalog_index() -> Path:
@@ -64,24 +111,16 @@ def catalog_index() -> Path:
     with (where.parent / "search-catalog.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (where / "complete").exists():
+            for stale in where.parent.glob("search-catalog-*"):  # built from older code
+                if stale.is_dir() and stale != where:
+                    shutil.rmtree(stale)
             _build(where)
     return where
 
 
 def _build(where: Path) -> None:
-    from chalicelib.storage.sqlite import SqliteDatabase
-    from chalicelib.storage.sqlite_search import SqliteSearchStore
-
     where.mkdir(exist_ok=True)
-    database = where / "tarbox.sqlite3"
     for stale in where.glob("tarbox.sqlite3*"):
         os.unlink(stale)
-    store = SqliteSearchStore(SqliteDatabase(str(database)))
-    batch: list[SearchEntry] = []
-    for row in catalog_rows():
-        batch.append(catalog_entry(*row))
-        if len(batch) == 5000:
-            store.put_entries(batch)
-            batch = []
-    store.put_entries(batch)
+    load_catalog(where / "tarbox.sqlite3")
     (where / "complete").write_text("ok\n")

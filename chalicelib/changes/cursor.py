@@ -9,6 +9,7 @@ skipping or repeating changes.
 from __future__ import annotations
 
 from chalicelib.errors import InvalidQueryError
+from chalicelib.numbers import is_whole_number
 from chalicelib.storage.ports import LogHead
 
 START = "0"
@@ -26,7 +27,7 @@ def decode(since: str, head: LogHead) -> int:
     if since == NOW:
         return head.seq
     seq, _, epoch = since.partition("-")
-    if not seq.isdigit() or not epoch:
+    if not is_whole_number(seq) or not epoch:
         raise InvalidQueryError(
             f"since must be 0, now, or a last_seq this feed returned, not {since!r}"
         )

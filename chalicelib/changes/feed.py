@@ -15,6 +15,7 @@ from chalicelib.acl.guard import may_read
 from chalicelib.auth.service import Actor
 from chalicelib.changes import cursor
 from chalicelib.errors import InvalidQueryError
+from chalicelib.numbers import is_whole_number
 from chalicelib.packuments.render import rev_string
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import JSON, Change, LogHead, PackageRecord
@@ -82,7 +83,7 @@ def _result(change: Change, package: PackageRecord, head: LogHead) -> JSON:
 def _limit(value: str | None) -> int:
     if value is None:
         return DEFAULT_LIMIT
-    if not value.isdigit() or not 0 < int(value) <= MAX_LIMIT:
+    if not is_whole_number(value) or not 0 < int(value) <= MAX_LIMIT:
         raise InvalidQueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
     return int(value)
 

@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from chalicelib.errors import RegistryError
 from chalicelib.storage.ports import DownloadStore
 
 ALL = "*"  # the registry's total: no package can be named "*"
@@ -47,11 +46,14 @@ class DownloadCounter:
         self._oldest: float | None = None
         self._thread: threading.Thread | None = None
 
-    def record(self, package: str, version: str) -> None:
+    def record(self, package: str, version: str, *, public: bool = True) -> None:
+        """`public`: the download counts toward the registry's total, which anyone may read (a
+        private package's downloads must not show there)."""
         day = today()
         with self._lock:
             self._counts[(package, version, day)] += 1
-            self._counts[(ALL, "", day)] += 1
+            if public:
+                self._counts[(ALL, "", day)] += 1
             if self._oldest is None:
                 self._oldest = self._clock()
             due = len(self._counts) >= self._max_keys or self._is_old()
@@ -66,8 +68,8 @@ class DownloadCounter:
             return
         try:
             self._store.add_counts(dict(taken))
-        except RegistryError as exc:  # kept for the next flush: a download is never lost to a blip
-            logger.warning("download counts not stored yet: %s", exc.message)
+        except Exception as exc:
+            logger.warning("download counts not stored yet: %s", exc)
             with self._lock:
                 self._counts.update(taken)
                 self._oldest = self._oldest or self._clock()

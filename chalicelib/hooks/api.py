@@ -7,23 +7,32 @@
     DELETE /-/npm/v1/hooks/hook/{id}                                -> the hook
 
 A hook belongs to the user who made it, and only they see or change it (anyone else: 404, as
-for a missing one). A hook on a package or scope its owner may not read is refused with the
-404 a missing package gets. The secret is never answered back.
+for a missing one). Granular tokens, which reach only the packages they name, cannot use the
+hooks API at all (a hook and its delivery log concern any package); read-only tokens can read
+it. A hook on a package or scope its owner may not read is refused with the 404 a missing
+package gets. The secret is never answered back.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.acl.guard import may_read, not_found, require_token_may_write
+from chalicelib.acl.guard import may_read, not_found
+from chalicelib.acl.policy import granular
 from chalicelib.auth.service import Actor
 from chalicelib.clock import now_iso
-from chalicelib.errors import InvalidPayloadError, InvalidQueryError, NotFoundError
+from chalicelib.errors import (
+    InvalidPayloadError,
+    InvalidQueryError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from chalicelib.hooks.endpoints import check_endpoint
+from chalicelib.numbers import is_whole_number
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import JSON, HookRecord
 
@@ -35,13 +44,22 @@ class HookNotFoundError(NotFoundError):
     """No hook with that id, or not the caller's."""
 
 
+def _require_account_token(actor: Actor, *, write: bool = False) -> None:
+    if granular(actor):
+        raise PermissionDeniedError(
+            "A granular token cannot use hooks: use a login or a classic token"
+        )
+    if write and actor.readonly:
+        raise PermissionDeniedError("This token is read-only and cannot change anything")
+
+
 def add_hook(registry: Registry, actor: Actor, body: Any) -> JSON:
-    require_token_may_write(actor, "")
+    _require_account_token(actor, write=True)
     fields = _fields(body, "type", "name", "endpoint", "secret")
     kind, name = fields["type"], fields["name"].strip()
     if kind not in KINDS:
         raise InvalidPayloadError(f"type must be one of {', '.join(KINDS)}")
-    endpoint = _endpoint(fields["endpoint"])
+    endpoint = _endpoint(registry, fields["endpoint"])
     _check_target(registry, actor, kind, name)
     if len(registry.hooks.hooks_of(actor.name)) >= MAX_HOOKS:
         raise InvalidPayloadError(f"a user may have at most {MAX_HOOKS} hooks")
@@ -61,6 +79,7 @@ def add_hook(registry: Registry, actor: Actor, body: Any) -> JSON:
 
 
 def list_hooks(registry: Registry, actor: Actor, query: Mapping[str, str]) -> JSON:
+    _require_account_token(actor)
     hooks = registry.hooks.hooks_of(actor.name)
     wanted = query.get("package")
     if wanted:
@@ -75,13 +94,13 @@ def get_hook(registry: Registry, actor: Actor, hook_id: str) -> JSON:
 
 
 def update_hook(registry: Registry, actor: Actor, hook_id: str, body: Any) -> JSON:
-    require_token_may_write(actor, "")
+    _require_account_token(actor, write=True)
     hook = _own(registry, actor, hook_id)
     fields = _fields(body, "endpoint")
     secret = body.get("secret") if isinstance(body.get("secret"), str) else hook.secret
     changed = replace(
         hook,
-        endpoint=_endpoint(fields["endpoint"]),
+        endpoint=_endpoint(registry, fields["endpoint"]),
         secret=secret or hook.secret,
         updated=now_iso(),
     )
@@ -90,7 +109,7 @@ def update_hook(registry: Registry, actor: Actor, hook_id: str, body: Any) -> JS
 
 
 def remove_hook(registry: Registry, actor: Actor, hook_id: str) -> JSON:
-    require_token_may_write(actor, "")
+    _require_account_token(actor, write=True)
     hook = _own(registry, actor, hook_id)
     registry.hooks.delete_hook(hook.id)
     return {**hook_object(registry, hook), "deleted": True}
@@ -135,6 +154,7 @@ def delivery_log(registry: Registry, actor: Actor, hook_id: str) -> JSON:
 
 
 def _own(registry: Registry, actor: Actor, hook_id: str) -> HookRecord:
+    _require_account_token(actor)
     hook = registry.hooks.get_hook(hook_id)
     if hook is None or hook.owner != actor.name:
         raise HookNotFoundError(f"no hook {hook_id}")
@@ -152,10 +172,8 @@ def _check_target(registry: Registry, actor: Actor, kind: str, name: str) -> Non
         raise InvalidPayloadError(f"no user {name.lstrip('~')}")
 
 
-def _endpoint(value: str) -> str:
-    parsed = urllib.parse.urlsplit(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InvalidPayloadError("endpoint must be an http(s) URL")
+def _endpoint(registry: Registry, value: str) -> str:
+    check_endpoint(value, allow_private=registry.settings.hook_private_endpoints)
     return value
 
 
@@ -172,6 +190,6 @@ def _whole(query: Mapping[str, str], name: str, default: int) -> int:
     value = query.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not is_whole_number(value):
         raise InvalidQueryError(f"{name} must be a whole number")
     return int(value)

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError
+from chalicelib.hooks.endpoints import check_endpoint
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import DeliveryRecord, HookRecord
 
@@ -36,10 +37,21 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is the endpoint's answer (a failed attempt), never a second request: it
+    could point anywhere, the registry's own network included."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def send_http(url: str, body: bytes, headers: dict[str, str]) -> int:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310
+        with _OPENER.open(request, timeout=TIMEOUT) as answer:
             return int(answer.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
@@ -47,9 +59,7 @@ def send_http(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 def deliver_due(registry: Registry, send: Send = send_http, limit: int = 50) -> int:
     """Attempt every pending delivery that is due, a few at once; how many were attempted."""
-    now = time.time()
-    due = [d for d in registry.hooks.pending_deliveries(limit * 4) if d.next_attempt <= now]
-    due = due[:limit]
+    due = registry.hooks.due_deliveries(time.time(), limit)
     with ThreadPoolExecutor(max_workers=4) as pool:
         return sum(pool.map(lambda d: _attempt(registry, d, send), due))
 
@@ -62,7 +72,7 @@ def _attempt(registry: Registry, delivery: DeliveryRecord, send: Send) -> int:
     if hook is None:
         _record(registry, claimed, "failed", {"time": now_iso(), "error": "the hook was removed"})
         return 1
-    status, error = _post(hook, claimed, send)
+    status, error = _post(registry, hook, claimed, send)
     entry = {"time": now_iso(), "status": status, **({"error": error} if error else {})}
     if 200 <= status < 300:
         _record(registry, claimed, "delivered", entry)
@@ -91,7 +101,9 @@ def _claim(registry: Registry, delivery: DeliveryRecord) -> DeliveryRecord | Non
     return claimed
 
 
-def _post(hook: HookRecord, delivery: DeliveryRecord, send: Send) -> tuple[int, str | None]:
+def _post(
+    registry: Registry, hook: HookRecord, delivery: DeliveryRecord, send: Send
+) -> tuple[int, str | None]:
     body = delivery.payload.encode()
     headers = {
         "content-type": "application/json",
@@ -99,9 +111,10 @@ def _post(hook: HookRecord, delivery: DeliveryRecord, send: Send) -> tuple[int, 
         "x-npm-signature": signature(hook.secret, body),
     }
     try:
+        check_endpoint(hook.endpoint, allow_private=registry.settings.hook_private_endpoints)
         return send(hook.endpoint, body, headers), None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return 0, str(getattr(exc, "reason", exc))
+    except Exception as exc:  # whatever the endpoint did, it is one failed attempt
+        return 0, str(getattr(exc, "reason", exc)) or type(exc).__name__
 
 
 def _record(
@@ -118,4 +131,9 @@ def _record(
         next_attempt=next_attempt if next_attempt is not None else delivery.next_attempt,
         version=delivery.version + 1,
     )
-    registry.hooks.update_delivery(done)
+    try:
+        registry.hooks.update_delivery(done)
+    except ConcurrentModificationError:
+        # The endpoint took longer than the claim, and another worker took the delivery over:
+        # its attempt is the one on record.
+        return

@@ -21,6 +21,10 @@ from chalicelib.registry import Registry
 from chalicelib.storage.ports import JSON, Change, DeliveryRecord, HookRecord, PackageRecord
 
 PAYLOAD_VERSION = "1.0.0"  # npm's hook payload format
+# A delivery is stored with its body: past this, the packument in it is cut to its summary
+# (name, dist-tags, times and the changed version), so a package with thousands of versions
+# can neither outgrow a DynamoDB item nor stop the dispatcher.
+MAX_PAYLOAD = 200_000
 DISPATCH_PAGE = 100
 
 
@@ -94,16 +98,22 @@ def _may_hear(registry: Registry, hook: HookRecord, package: PackageRecord) -> b
 def payload(hook: HookRecord, event: JSON, name: str, document: JSON) -> str:
     """npm's hook payload (hooks-payload.md): the event, the package's document now, and what
     changed."""
-    return json.dumps(
-        {
-            "event": event["event"],
-            "name": name,
-            "type": "package",
-            "version": PAYLOAD_VERSION,
-            "hookOwner": {"username": hook.owner},
-            "payload": document,
-            "change": event.get("change", {}),
-            "time": int(time.time() * 1000),
-        },
-        separators=(",", ":"),
-    )
+    envelope = {
+        "event": event["event"],
+        "name": name,
+        "type": "package",
+        "version": PAYLOAD_VERSION,
+        "hookOwner": {"username": hook.owner},
+        "payload": document,
+        "change": event.get("change", {}),
+        "time": int(time.time() * 1000),
+    }
+    body = json.dumps(envelope, separators=(",", ":"))
+    if len(body) <= MAX_PAYLOAD:
+        return body
+    changed = str(event.get("change", {}).get("version") or "")
+    versions = document.get("versions") or {}
+    kept: tuple[str, ...] = ("_id", "_rev", "name", "dist-tags", "time")
+    summary: JSON = {key: document[key] for key in kept if key in document}
+    summary["versions"] = {changed: versions[changed]} if changed in versions else {}
+    return json.dumps({**envelope, "payload": summary}, separators=(",", ":"))

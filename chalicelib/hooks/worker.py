@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from chalicelib.errors import RegistryError
 from chalicelib.hooks.deliver import Send, deliver_due, send_http
 from chalicelib.hooks.dispatch import DISPATCH_PAGE, dispatch
 from chalicelib.registry import Registry
@@ -28,8 +27,8 @@ def start_worker(registry: Callable[[], Registry], base_url: str, every: float =
         while True:
             try:
                 run_hooks_once(registry(), base_url)
-            except RegistryError as exc:  # the store was away: try again next round
-                logger.warning("hooks: %s", exc.message)
+            except Exception:  # the thread must outlive any one round: try again next second
+                logger.exception("hooks: a round failed")
             time.sleep(every)
 
     threading.Thread(target=run, name="hooks", daemon=True).start()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from chalicelib.acl.guard import may_read, not_found
 from chalicelib.auth.service import Actor
 from chalicelib.errors import InvalidQueryError
+from chalicelib.numbers import is_whole_number
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import JSON
 
@@ -46,8 +47,8 @@ def dependents_of(
 
 def _paging(query: Mapping[str, str]) -> tuple[int, int]:
     size, offset = query.get("size", str(DEFAULT_SIZE)), query.get("from", "0")
-    if not size.isdigit() or not 1 <= int(size) <= MAX_SIZE:
+    if not is_whole_number(size) or not 1 <= int(size) <= MAX_SIZE:
         raise InvalidQueryError(f"size must be a whole number from 1 to {MAX_SIZE}")
-    if not offset.isdigit():
+    if not is_whole_number(offset):
         raise InvalidQueryError("from must be a whole number")
     return int(size), int(offset)

@@ -54,6 +54,8 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
     have = {v.version: v for v in registry.packages.list_versions(name)}
     wanted = _source_versions(name, packument)
     _check_conflicts(name, wanted, have)
+    _check_ownership(stored, have, wanted, private=private)
+    _check_scope(registry, name, private=private)
     fresh = [v for number, v in wanted.items() if number not in have]
     tarballs = {v["version"]: _fetched(name, v, fetch) for v in fresh}
     records = [_version_record(name, packument, v, tarballs[v["version"]]) for v in fresh]
@@ -124,6 +126,41 @@ def _check_conflicts(name: str, wanted: dict[str, JSON], have: dict[str, Version
             )
 
 
+def _check_ownership(
+    stored: PackageRecord | None,
+    have: dict[str, VersionRecord],
+    wanted: dict[str, JSON],
+    *,
+    private: bool,
+) -> None:
+    """A mirror adds to this registry; it never takes a package, a scope or access from it.
+    A package here with versions the source never had is this registry's own; a private one is
+    never made public; and a private package is copied only into a scope someone here already
+    holds (a user, or an org the operator made): else whoever first published into that scope
+    here would own the copy."""
+    if stored is not None:
+        name = stored.name
+        own = {v for v in have if v not in stored.unpublished} - set(wanted)
+        if own and stored.tombstone is None:
+            raise ReplicationConflictError(
+                f"{name} here has versions the source does not ({', '.join(sorted(own))}): "
+                "it is this registry's own package, left as it is"
+            )
+        if stored.access == "restricted" and not private:
+            raise ReplicationConflictError(
+                f"{name} is private here: a mirror never makes it public"
+            )
+
+
+def _check_scope(registry: Registry, name: str, *, private: bool) -> None:
+    scope = name[1:].split("/", 1)[0] if name.startswith("@") else None
+    if private and scope is not None and registry.accounts.get_scope(scope) is None:
+        raise ReplicationConflictError(
+            f"{name} is private: its scope @{scope} must be held here first "
+            f"(tarbox org create {scope} --owner USER), so that the copy has owners"
+        )
+
+
 def _integrity(manifest: JSON) -> str:
     dist = manifest.get("dist") or {}
     return str(dist.get("integrity") or dist.get("shasum") or "")
@@ -186,15 +223,19 @@ def _package_record(
     }
     times = packument.get("time") or {}
     latest = next((v for v in versions if v.version == tags.get("latest")), None)
-    now = now_iso()
+    # Without the source's times, the versions' own: a copy made twice must come out the same.
+    first = min((v.published for v in versions), default=now_iso())
+    last = max((v.published for v in versions), default=first)
     return PackageRecord(
         name=name,
         rev=0,  # set by _write
         dist_tags=tags,
-        maintainers=_maintainers(packument.get("maintainers")),
+        # A private copy keeps no maintainers by name: a user here who happens to have a
+        # source maintainer's name is not them. Its readers are its scope's owners and teams.
+        maintainers=() if private else _maintainers(packument.get("maintainers")),
         access="restricted" if private else "public",
-        created=str(times.get("created") or now),
-        modified=str(times.get("modified") or now),
+        created=str(times.get("created") or first),
+        modified=str(times.get("modified") or last),
         meta=hoisted_meta(latest) if latest is not None else {},
         users={u: True for u, on in (packument.get("users") or {}).items() if on is True},
         deprecated={

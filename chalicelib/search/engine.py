@@ -31,6 +31,7 @@ EXACT_BOOST = 100_000.0
 class Hit:
     estimate: float  # relevance, as far as the postings read tell
     rank: float
+    access: str = "restricted"  # as the index says: only ever trusted to hide
 
     @property
     def order(self) -> float:
@@ -49,21 +50,37 @@ def search(
     while read < len(ranked) and len(scored) < wanted:
         chunk = ranked[read : read + max(ENTRIES_PER_READ, 2 * wanted)]
         read += len(chunk)
-        entries = registry.search.entries(chunk)
-        for name in chunk:
-            entry = entries.get(name)
-            if entry is None or not _passes(entry, query):
-                continue
-            if query.words and relevance(query, entry) == 0 and name != query.text:
-                continue  # found by a qualifier, but none of the words are in it
-            if _visible(registry, actor, entry):
-                scored.append(_scored(entry, query, moment))
+        scored += _page(registry, actor, query, chunk, moment)
     scored.sort(key=lambda found: (-found["searchScore"], found["package"]["name"]))
+    # The candidates not read yet count only when public: a private one may not be counted
+    # for a caller before its access was checked.
+    unread = sum(1 for name in ranked[read:] if hits[name].access == "public")
     return {
         "objects": scored[query.offset : wanted],
-        "total": len(scored) + (len(ranked) - read),
+        "total": len(scored) + unread,
         "time": format_datetime(moment, usegmt=True),
     }
+
+
+def _page(
+    registry: Registry, actor: Actor | None, query: SearchQuery, chunk: list[str], now: datetime
+) -> list[JSON]:
+    """The chunk's results. Access is judged on the packages as they are now, not on the index
+    (written after each change, so it may lag one): the index can only narrow what is shown."""
+    entries = registry.search.entries(chunk)
+    packages = registry.packages.get_packages(chunk)
+    found: list[JSON] = []
+    for name in chunk:
+        entry, package = entries.get(name), packages.get(name)
+        if entry is None or package is None or package.tombstone is not None:
+            continue
+        if not _passes(entry, query):
+            continue
+        if query.words and relevance(query, entry) == 0 and name != query.text:
+            continue  # found by a qualifier, but none of the words are in it
+        if package.access == "public" or may_read(registry, actor, package):
+            found.append(_scored(entry, query, now))
+    return found
 
 
 def _hits(registry: Registry, query: SearchQuery) -> dict[str, Hit]:
@@ -78,15 +95,16 @@ def _hits(registry: Registry, query: SearchQuery) -> dict[str, Hit]:
         for posting in index.postings(word, CANDIDATES_PER_TERM):
             found.setdefault(posting.name, {})[word] = posting
     hits = {
-        name: Hit(_estimate(query, matched), next(iter(matched.values())).rank)
+        name: Hit(_estimate(query, matched), first.rank, first.access)
         for name, matched in found.items()
+        if (first := next(iter(matched.values())))
     }
     if query.qualified:
         for name, hit in _qualified(registry, query).items():
-            hits.setdefault(name, Hit(0.5, hit.rank))
+            hits.setdefault(name, Hit(0.5, hit.rank, hit.access))
     if query.boost_exact and query.text:
         for posting in index.postings(f"={query.text}", 1):
-            hits[posting.name] = Hit(EXACT_BOOST, posting.rank)
+            hits[posting.name] = Hit(EXACT_BOOST, posting.rank, posting.access)
     return hits
 
 
@@ -116,7 +134,7 @@ def _qualified(registry: Registry, query: SearchQuery) -> dict[str, Hit]:
     hits: dict[str, Hit] | None = None
     for terms in (kind for kind in kinds if kind):
         found = {
-            p.name: Hit(1.0, p.rank)
+            p.name: Hit(1.0, p.rank, p.access)
             for term in terms
             for p in registry.search.postings(term, CANDIDATES_PER_TERM)
         }
@@ -146,15 +164,6 @@ def _authors(doc: JSON) -> list[str]:
     publisher = (doc.get("publisher") or {}).get("username") or ""
     author = "".join(str(doc.get("_author") or "").split())
     return [name.lower() for name in (publisher, author) if name]
-
-
-def _visible(registry: Registry, actor: Actor | None, entry: SearchEntry) -> bool:
-    if entry.access == "public":
-        return True
-    if actor is None:
-        return False
-    package = registry.packages.get_package(entry.name)
-    return package is not None and may_read(registry, actor, package)
 
 
 def _scored(entry: SearchEntry, query: SearchQuery, now: datetime) -> JSON:

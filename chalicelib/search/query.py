@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from chalicelib.errors import InvalidQueryError
+from chalicelib.numbers import is_whole_number
 from chalicelib.search.text import words
 
 MAX_SIZE = 250  # npmjs's limit
@@ -82,7 +83,7 @@ def _whole(params: Mapping[str, str], name: str, default: int, low: int, high: i
     value = params.get(name)
     if value is None or value == "":
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not is_whole_number(value) or not low <= int(value) <= high:
         raise InvalidQueryError(f"{name} must be a whole number from {low} to {high}")
     return int(value)
 

@@ -8,8 +8,10 @@ DynamoDB Streams keep 24 hours, too little for a mirror that was away for a week
 items of its own. A write reads the head, then its transaction puts the head at `seq + 1` on
 the condition that it is still at `seq`, and puts the change under that seq: seqs are dense, in
 commit order, and a change is visible only with the write it describes. Two writers racing for
-the head cost the loser a retry (`logged_commit`); package writes are rare next to reads, and a
-partition takes about 1,000 such writes a second.
+the head cost the loser a retry (`ChangeLog.commit`). So package writes are serialised on the
+head item: one per transaction round trip, some tens a second, which is far above what a
+registry publishes (npmjs: a few a second at its peak); a burst beyond it gets 503s after the
+retries, and the CLI retries those.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from chalicelib.clock import now_iso
 from chalicelib.errors import StorageUnavailableError
 from chalicelib.settings import Settings
 from chalicelib.storage.dynamo_models import (
@@ -104,7 +107,7 @@ class ChangeLog:
             name=package.name,
             rev=package.rev,
             deleted=package.tombstone is not None,
-            time=package.modified,
+            time=now_iso(),  # when the write commits (a mirrored package keeps its source's times)
             events=dumps(list(events)),
         )
         return [(new_head, condition), (change, self._change.pk.does_not_exist())]

@@ -110,9 +110,14 @@ class DynamoHookStore:
             return False
         raise ConcurrentModificationError(f"delivery {delivery.id} is being added")
 
-    def pending_deliveries(self, limit: int) -> list[DeliveryRecord]:
-        items = query_prefix(self._m, QUEUE)[:limit]
-        return [_delivery(item.doc) for item in items]
+    def due_deliveries(self, now: float, limit: int) -> list[DeliveryRecord]:
+        # The queue holds only pending deliveries, which stay few: the whole partition is read
+        # and sorted here (a time-ordered sort key would make a reschedule a delete and a put).
+        pending = [_delivery(item.doc) for item in query_prefix(self._m, QUEUE)]
+        due = sorted(
+            (d for d in pending if d.next_attempt <= now), key=lambda d: (d.next_attempt, d.id)
+        )
+        return due[:limit]
 
     def update_delivery(self, delivery: DeliveryRecord) -> None:
         m = self._m

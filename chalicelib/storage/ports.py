@@ -111,7 +111,7 @@ class Change:
     name: str
     rev: int  # the package's rev after the write
     deleted: bool  # the write fully unpublished the package
-    time: str
+    time: str  # when the write committed
     # What the write did, in npm hooks' words: {"event": "package:publish", "change": {…}}.
     events: tuple[JSON, ...] = ()
 
@@ -355,7 +355,9 @@ class HookStore(Protocol):
     def add_delivery(self, delivery: DeliveryRecord) -> bool:
         """False when a delivery with that id exists (dispatching twice adds nothing)."""
 
-    def pending_deliveries(self, limit: int) -> list[DeliveryRecord]: ...
+    def due_deliveries(self, now: float, limit: int) -> list[DeliveryRecord]:
+        """Pending deliveries whose next attempt is at `now` or before, the longest waiting
+        first: a hook whose endpoint keeps failing cannot starve the others."""
 
     def update_delivery(self, delivery: DeliveryRecord) -> None:
         """Replace if the stored one is at `delivery.version - 1`, else

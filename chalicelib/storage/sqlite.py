@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from chalicelib.clock import now_iso
 from chalicelib.errors import (
     ConcurrentModificationError,
     PackageExistsError,
@@ -116,7 +117,16 @@ class SqliteDatabase:
             scopes = {str(row[1]) for row in conn.execute("PRAGMA table_info(scopes)")}
             if "kind" not in scopes:
                 conn.execute("ALTER TABLE scopes ADD COLUMN kind TEXT NOT NULL DEFAULT 'user'")
-            # A file from before the change log counts its packages once, when the head is made.
+            # A file from before the change log: each package it holds gets one change (without
+            # events, so no hook hears of the past), in the order they last changed, and is
+            # counted once, when the head is made. `tarbox reindex` then finds them all.
+            conn.execute(
+                "INSERT INTO changes (name, rev, deleted, time, events)"
+                " SELECT name, rev, json_extract(doc, '$.tombstone') IS NOT NULL,"
+                " json_extract(doc, '$.modified'), '[]' FROM packages"
+                " WHERE NOT EXISTS (SELECT 1 FROM change_log)"
+                " ORDER BY json_extract(doc, '$.modified'), name"
+            )
             conn.execute(
                 "INSERT OR IGNORE INTO change_log (id, epoch, doc_count, doc_del_count)"
                 " SELECT 1, ?, count(*) - count(json_extract(doc, '$.tombstone')),"
@@ -349,7 +359,7 @@ def _log_change(
             package.name,
             package.rev,
             int(package.tombstone is not None),
-            package.modified,
+            now_iso(),  # when the write committed (a mirrored package's `modified` is its source's)
             json.dumps(list(events), separators=(",", ":")),
         ),
     )

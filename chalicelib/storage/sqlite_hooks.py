@@ -80,9 +80,12 @@ class SqliteHookStore:
             )
         return cursor.rowcount == 1
 
-    def pending_deliveries(self, limit: int) -> list[DeliveryRecord]:
+    def due_deliveries(self, now: float, limit: int) -> list[DeliveryRecord]:
         rows = self._db.read(
-            "SELECT doc FROM deliveries WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,)
+            "SELECT doc FROM deliveries WHERE status = 'pending'"
+            " AND json_extract(doc, '$.next_attempt') <= ?"
+            " ORDER BY json_extract(doc, '$.next_attempt'), id LIMIT ?",
+            (now, limit),
         )
         return [_delivery(str(r[0])) for r in rows]
 

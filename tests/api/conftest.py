@@ -73,6 +73,9 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         monkeypatch.setenv("TARBOX_MAX_TARBALL_BYTES", str(API_MAX_TARBALL_BYTES))
         monkeypatch.setenv("TARBOX_MAX_FILES", str(API_MAX_FILES))
         monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        # Hook endpoints here are made-up names no test may resolve (that would be a DNS query
+        # leaving the machine); tests/api/test_hooks.py checks the refusal with addresses.
+        monkeypatch.setenv("TARBOX_HOOK_PRIVATE_ENDPOINTS", "on")
         monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
         wiring.reset()
         ensure_table(wiring.settings())

@@ -290,12 +290,12 @@ def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
     statuses = iter([500, 200])
     run_hooks_once(wiring.registry(), "", send=lambda *_: next(statuses))  # fails: retried
     registry = wiring.registry()
-    for pending in registry.hooks.pending_deliveries(10):
+    for pending in registry.hooks.due_deliveries(float("inf"), 10):
         registry.hooks.update_delivery(
             replace(pending, next_attempt=0, version=pending.version + 1)
         )
     run_hooks_once(registry, "", send=lambda *_: next(statuses))
-    assert registry.hooks.pending_deliveries(10) == []
+    assert registry.hooks.due_deliveries(float("inf"), 10) == []
     called = {a for service, op, params in calls for a in iam_actions(service, op, params)}
     template = json.loads((ROOT / "infra" / "template.json").read_text())
     role = template["Resources"]["HookWorkerRole"]["Properties"]["Policies"][0]

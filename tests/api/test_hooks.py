@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
+from chalicelib.errors import InvalidPayloadError
 from chalicelib.hooks import deliver
 from chalicelib.hooks.deliver import deliver_due
 from chalicelib.hooks.dispatch import dispatch
+from chalicelib.hooks.endpoints import check_endpoint
 from tests.api.conftest import Api, body_of, subscribe
 from tests.builders import a_publish_body
 
@@ -177,7 +179,7 @@ def test_deliveries_are_signed_retried_and_logged(
     run(any_api, endpoint)
     assert len(endpoint.sent) == 2
     registry = wiring.registry()
-    for pending in registry.hooks.pending_deliveries(10):
+    for pending in registry.hooks.due_deliveries(float("inf"), 10):
         registry.hooks.update_delivery(
             replace(pending, next_attempt=0, version=pending.version + 1)
         )
@@ -196,7 +198,7 @@ def test_deliveries_are_signed_retried_and_logged(
     failing = Endpoint(publish=[503, 503, 503])
     for _ in range(3):
         run(any_api, failing)
-        for pending in registry.hooks.pending_deliveries(10):
+        for pending in registry.hooks.due_deliveries(float("inf"), 10):
             registry.hooks.update_delivery(
                 replace(pending, next_attempt=0, version=pending.version + 1)
             )
@@ -230,3 +232,34 @@ def test_private_events_reach_only_readers(any_api: Api, alice: str) -> None:
         len(hook_call(any_api, "GET", f"/hook/{mine['id']}/deliveries", token=alice)["objects"])
         == 2
     )
+
+
+def test_hooks_on_aws_reach_only_public_hosts(any_api: Api, alice: str) -> None:
+    """TARBOX_HOOK_PRIVATE_ENDPOINTS=off (the default on AWS): no endpoint on loopback, private
+    or link-local addresses (the instance metadata service), when a hook is made or sent."""
+    registry = wiring.registry()
+    closed = replace(registry, settings=replace(registry.settings, hook_private_endpoints=False))
+    for endpoint in (
+        "http://127.0.0.1:8080/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.7/",
+        "http://[::1]/",
+        "https://192.168.1.1/",
+    ):
+        with pytest.raises(InvalidPayloadError, match="private or reserved address"):
+            check_endpoint(endpoint, allow_private=False)
+    check_endpoint("https://93.184.215.14/hook", allow_private=False)  # a public address
+
+    # a hook made while they were allowed is refused at send time once they are not
+    any_api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    add(any_api, alice, "foo", endpoint="http://127.0.0.1:9/in")
+    any_api.call("PUT", "/foo", a_publish_body("foo", "1.1.0"), token=alice)
+    endpoint = Endpoint()
+    while dispatch(closed, BASE):
+        pass
+    deliver_due(closed, endpoint)
+    assert endpoint.sent == []
+    (refused,) = closed.hooks.due_deliveries(float("inf"), 10) or [
+        d for d in registry.hooks.deliveries_of(registry.hooks.hooks_of("alice")[0].id, 1)
+    ]
+    assert "private or reserved address" in refused.log[-1]["error"]

@@ -13,7 +13,7 @@ import pytest
 from chalicelib import wiring
 from chalicelib.errors import IntegrityMismatchError
 from chalicelib.replication.copy import ReplicationConflictError, copy_deletion, copy_package
-from tests.api.conftest import Api, body_of
+from tests.api.conftest import Api, body_of, subscribe
 from tests.builders import a_publish_body, a_tarball, integrity_of
 
 SOURCE = "https://source.example"
@@ -103,16 +103,23 @@ def test_a_local_version_with_other_bytes_is_never_overwritten(any_api: Api, ali
     assert body_of(any_api.call("GET", "/foo")) == before
 
 
-def test_a_private_copy_stays_private_and_an_unpublish_leaves_a_tombstone(any_api: Api) -> None:
+def test_a_private_copy_stays_private_and_an_unpublish_leaves_a_tombstone(
+    any_api: Api, alice: str
+) -> None:
+    from chalicelib.orgs.service import create_org
+
     registry = wiring.registry()
+    create_org(registry, "corp", "alice")  # the operator gives the scope owners first
     name = "@corp/foo"
     data = {"1.0.0": a_tarball(name, "1.0.0")}
     doc = packument(name, data)
     urls = {doc["versions"]["1.0.0"]["dist"]["tarball"]: data["1.0.0"]}
     copy_package(registry, doc, urls.__getitem__, private=True)
     assert any_api.call("GET", "/@corp%2ffoo").status_code == 404  # anonymous: hidden
+    assert any_api.call("GET", "/@corp%2ffoo", token=alice).status_code == 200  # its org's owner
     stored = registry.packages.get_package(name)
     assert stored is not None and stored.access == "restricted"
+    assert stored.maintainers == ()  # no source user name is trusted with a private copy
 
     gone = copy_deletion(registry, name)
     assert gone.deleted
@@ -120,3 +127,33 @@ def test_a_private_copy_stays_private_and_an_unpublish_leaves_a_tombstone(any_ap
     assert stored is not None and stored.tombstone is not None
     assert stored.unpublished.keys() == {"1.0.0"}  # the number stays used
     assert copy_deletion(registry, name).changed is False
+
+
+def test_a_mirror_never_takes_a_package_a_scope_or_access(any_api: Api, alice: str) -> None:
+    registry = wiring.registry()
+    # this registry's own package: it has a version the source never had
+    assert any_api.call("PUT", "/foo", a_publish_body("foo", "0.9.0"), token=alice).status_code
+    with pytest.raises(ReplicationConflictError, match="registry's own package"):
+        copy_package(registry, packument("foo", TARBALLS), fetcher(TARBALLS), private=False)
+    # a private package here is never made public by a copy
+    subscribe(any_api, "alice")
+    secret = a_publish_body("@alice/x", "1.0.0", access="restricted")
+    assert any_api.call("PUT", "/@alice%2fx", secret, token=alice).status_code == 201
+    data = {"1.0.0": secret_tarball(secret)}
+    doc = packument("@alice/x", data)
+    with pytest.raises(ReplicationConflictError, match="never makes it public"):
+        copy_package(registry, doc, lambda url: data["1.0.0"], private=False)
+    assert registry.packages.get_package("@alice/x").access == "restricted"  # type: ignore[union-attr]
+    # a private package goes only into a scope someone here holds
+    name = "@nobody/y"
+    data = {"1.0.0": a_tarball(name, "1.0.0")}
+    with pytest.raises(ReplicationConflictError, match="must be held here first"):
+        copy_package(registry, packument(name, data), lambda url: data["1.0.0"], private=True)
+    assert registry.packages.get_package(name) is None
+
+
+def secret_tarball(body: dict[str, Any]) -> bytes:
+    import base64
+
+    attachment = next(iter(body["_attachments"].values()))
+    return base64.b64decode(attachment["data"])

@@ -51,6 +51,8 @@ def registry(
         "TARBOX_DOWNLOAD_FLUSH_SECONDS": "1",
         # A failed hook delivery is tried again after a second, not ten.
         "TARBOX_HOOK_RETRY_SECONDS": "1",
+        # The hook endpoints are test receivers on 127.0.0.1 (standing in for public hosts).
+        "TARBOX_HOOK_PRIVATE_ENDPOINTS": "on",
     }
     if request.param == "embedded":
         with tarbox_server(workdir, env) as server:

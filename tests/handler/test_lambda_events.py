@@ -313,10 +313,14 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_the_hook_worker_runs_on_stream_records_and_on_its_schedule(aws: None) -> None:
+def test_the_hook_worker_runs_on_stream_records_and_on_its_schedule(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The HookWorker function (infra/template.json: the table's stream, filtered to
     change-log items, and a schedule): it delivers what the change log holds, whichever
     event woke it."""
+    monkeypatch.setenv("TARBOX_HOOK_PRIVATE_ENDPOINTS", "on")  # the receiver is on 127.0.0.1
+    wiring.reset()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     scenario = Scenario()
