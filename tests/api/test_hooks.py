@@ -263,3 +263,41 @@ def test_hooks_on_aws_reach_only_public_hosts(any_api: Api, alice: str) -> None:
         d for d in registry.hooks.deliveries_of(registry.hooks.hooks_of("alice")[0].id, 1)
     ]
     assert "private or reserved address" in refused.log[-1]["error"]
+
+
+def test_granular_tokens_cannot_use_hooks(any_api: Api, alice: str) -> None:
+    answer = any_api.call(
+        "POST", "/-/npm/v1/tokens", {"password": "correct horse", "packages": ["foo"]}, token=alice
+    )
+    assert answer.status_code in (200, 201), answer.body
+    granular = body_of(answer)["token"]
+    for method, path, body in [
+        ("GET", "", None),
+        (
+            "POST",
+            "/hook",
+            {"type": "owner", "name": "alice", "endpoint": "https://e/", "secret": "s"},
+        ),
+    ]:
+        refused = hook_call(any_api, method, path, body, granular, status=403)
+        assert "granular token cannot use hooks" in refused["error"]
+
+
+def test_a_huge_package_is_sent_as_a_summary(any_api: Api, alice: str) -> None:
+    from chalicelib.hooks.dispatch import MAX_PAYLOAD, payload
+    from chalicelib.storage.ports import HookRecord
+
+    hook = HookRecord("h", "alice", "package", "big", "https://e/", "s", "t", "t")
+    versions = {f"1.0.{i}": {"version": f"1.0.{i}", "readme": "x" * 1000} for i in range(400)}
+    document = {
+        "_id": "big",
+        "name": "big",
+        "dist-tags": {"latest": "1.0.399"},
+        "versions": versions,
+    }
+    event = {"event": "package:publish", "change": {"version": "1.0.399"}}
+    body = payload(hook, event, "big", document)
+    assert len(body) <= MAX_PAYLOAD
+    sent = json.loads(body)["payload"]
+    assert sent["dist-tags"] == {"latest": "1.0.399"}
+    assert list(sent["versions"]) == ["1.0.399"]

@@ -151,3 +151,23 @@ def test_reindex_rebuilds_the_index_from_the_change_log(any_api: Api, alice: str
     assert reindex(registry) == 4
     assert set(found(any_api, "pad")) == {"left-pad", "pad-start", "@alice/util", "zero-pad"}
     assert found(any_api, "nothing") == []
+
+
+def test_a_lagging_index_never_shows_a_private_package(any_api: Api, alice: str) -> None:
+    """The index is written after each change and may lag one: search checks the package."""
+    from dataclasses import replace
+
+    from chalicelib import wiring
+
+    subscribe(any_api, "alice")
+    publish(any_api, alice, "@alice/lagging", description="lagging pad")
+    registry = wiring.registry()
+    public_entry = registry.search.entries(["@alice/lagging"])["@alice/lagging"]
+    made_private = any_api.call(
+        "POST", "/-/package/@alice%2flagging/access", {"access": "restricted"}, token=alice
+    )
+    assert made_private.status_code == 200
+    registry.search.put_entries([replace(public_entry, access="public")])  # as if it lagged
+    assert found(any_api, "lagging") == []
+    assert search(any_api, "lagging")["total"] == 0
+    assert found(any_api, "lagging", alice) == ["@alice/lagging"]
