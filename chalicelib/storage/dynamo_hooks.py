@@ -74,8 +74,11 @@ class DynamoHookStore:
         return None if item is None else HookRecord(**json.loads(item.doc))
 
     def replace_hook(self, hook: HookRecord) -> None:
-        if commit(self._t, [(item, None) for item in self._copies(hook)]) is not None:
-            raise ConcurrentModificationError(f"hook {hook.id} is being changed")
+        # Only a hook that still exists: an update racing a delete must not bring it back.
+        first, *rest = self._copies(hook)
+        codes = commit(self._t, [(first, self._m.pk.exists()), *((i, None) for i in rest)])
+        if codes is not None:
+            raise ConcurrentModificationError(f"hook {hook.id} was removed or is being changed")
 
     def delete_hook(self, hook_id: str) -> None:
         hook = self.get_hook(hook_id)

@@ -342,7 +342,8 @@ class HookStore(Protocol):
     def get_hook(self, hook_id: str) -> HookRecord | None: ...
 
     def replace_hook(self, hook: HookRecord) -> None:
-        """A new endpoint or secret (the type and name of a hook never change)."""
+        """A new endpoint or secret (the type and name of a hook never change). A hook that
+        is gone stays gone: ConcurrentModificationError."""
 
     def delete_hook(self, hook_id: str) -> None: ...
 

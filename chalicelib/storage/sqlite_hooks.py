@@ -57,7 +57,9 @@ class SqliteHookStore:
 
     def replace_hook(self, hook: HookRecord) -> None:
         with self._db.transaction() as conn:
-            conn.execute("UPDATE hooks SET doc = ? WHERE id = ?", (_dump(hook), hook.id))
+            cursor = conn.execute("UPDATE hooks SET doc = ? WHERE id = ?", (_dump(hook), hook.id))
+        if cursor.rowcount != 1:
+            raise ConcurrentModificationError(f"hook {hook.id} was removed")
 
     def delete_hook(self, hook_id: str) -> None:
         with self._db.transaction() as conn:

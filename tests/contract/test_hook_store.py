@@ -57,6 +57,9 @@ def test_hooks_by_id_owner_and_watch(hook_store: HookStore) -> None:
     hook_store.delete_hook("h1")
     hook_store.delete_hook("never")
     assert hook_store.get_hook("h1") is None
+    with pytest.raises(ConcurrentModificationError):
+        hook_store.replace_hook(moved)  # an update that lost a race with the delete
+    assert hook_store.get_hook("h1") is None
     assert [h.id for h in hook_store.watching("package", "foo")] == ["h3"]
     assert [h.id for h in hook_store.hooks_of("alice")] == ["h2"]
 
