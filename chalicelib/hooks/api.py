@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.acl.guard import may_read, not_found
+from chalicelib.acl.guard import may_read, not_found, require_token_may_write
 from chalicelib.acl.policy import granular
 from chalicelib.auth.service import Actor
 from chalicelib.clock import now_iso
@@ -49,8 +49,8 @@ def _require_account_token(actor: Actor, *, write: bool = False) -> None:
         raise PermissionDeniedError(
             "A granular token cannot use hooks: use a login or a classic token"
         )
-    if write and actor.readonly:
-        raise PermissionDeniedError("This token is read-only and cannot change anything")
+    if write:  # a classic token: only a read-only one is refused
+        require_token_may_write(actor, "")
 
 
 def add_hook(registry: Registry, actor: Actor, body: Any) -> JSON:

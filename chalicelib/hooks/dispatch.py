@@ -16,6 +16,7 @@ import time
 from chalicelib.acl.guard import may_read
 from chalicelib.auth.service import Actor
 from chalicelib.clock import now_iso
+from chalicelib.packuments.names import scope_of
 from chalicelib.packuments.render import full_packument
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import JSON, Change, DeliveryRecord, HookRecord, PackageRecord
@@ -47,7 +48,7 @@ def dispatch(registry: Registry, base_url: str, limit: int = DISPATCH_PAGE) -> i
 
 def _dispatch_change(
     registry: Registry, base_url: str, change: Change, package: PackageRecord
-) -> int:
+) -> None:
     # A hook hears of changes made after it was: a dispatcher that lags does not send a new
     # hook the past.
     hooks = [
@@ -56,9 +57,8 @@ def _dispatch_change(
         if h.created <= change.time and _may_hear(registry, h, package)
     ]
     if not hooks:
-        return 0
+        return
     document = full_packument(package, registry.packages.list_versions(package.name), base_url)
-    added = 0
     for index, event in enumerate(change.events):
         for hook in hooks:
             body = payload(hook, event, package.name, document)
@@ -72,14 +72,13 @@ def _dispatch_change(
                 next_attempt=time.time(),
                 created=now_iso(),
             )
-            added += registry.hooks.add_delivery(delivery)
-    return added
+            registry.hooks.add_delivery(delivery)  # False for one added before: fine
 
 
 def _concerned(registry: Registry, package: PackageRecord) -> list[HookRecord]:
     found = {h.id: h for h in registry.hooks.watching("package", package.name)}
-    if package.name.startswith("@") and "/" in package.name:
-        scope = package.name[1:].split("/", 1)[0]
+    scope = scope_of(package.name)
+    if scope is not None:
         found.update({h.id: h for h in registry.hooks.watching("scope", scope)})
     maintainers = {m.name for m in package.maintainers}
     maintainers |= {str(m.get("name")) for m in (package.tombstone or {}).get("maintainers", [])}

@@ -56,6 +56,8 @@ def _downloads(kind: str, period: str, names: str | None) -> Response:
     return render.json_response(answer(registry, who, params.unquote(period), names))
 
 
+# `point` and `range` are literals, not a `{kind}`: `/downloads/-/downloads-1.0.0.tgz` is the
+# tarball of the package named `downloads`, and a variable there would take it.
 @_route("/downloads/point/{period}", methods=READ)
 def downloads_point_all(period: str) -> Response:
     return _downloads("point", period, None)

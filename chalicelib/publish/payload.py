@@ -124,12 +124,17 @@ def _too_large(max_bytes: int) -> str:
     return f"Tarball too large for this registry (max {max_bytes / 1024 / 1024:.1f} MB)"
 
 
+def sha512_integrity(data: bytes) -> str:
+    """The subresource-integrity string npm puts in `dist.integrity`."""
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
 def _check_dist(manifest: dict[str, Any], tarball: bytes) -> tuple[str, str]:
     dist = manifest.get("dist")
     if not isinstance(dist, dict):
         raise InvalidPayloadError("The version manifest has no dist")
     shasum = hashlib.sha1(tarball, usedforsecurity=False).hexdigest()
-    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    integrity = sha512_integrity(tarball)
     if dist.get("shasum") != shasum:
         raise IntegrityMismatchError("dist.shasum does not match the tarball")
     # npm sends one sha512 entry; ssri strings may list several hashes separated by spaces.

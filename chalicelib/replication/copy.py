@@ -12,7 +12,6 @@ mirror can itself be followed), with publish and change events for hooks.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,9 +21,10 @@ from chalicelib.changes.events import events_of, published
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, IntegrityMismatchError, InvalidPayloadError
 from chalicelib.packuments.meta import MAX_README_CHARS, hoisted_meta
-from chalicelib.packuments.names import require_valid_name
+from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.versions import clean, sort_versions
+from chalicelib.publish.payload import sha512_integrity
 from chalicelib.registry import Registry
 from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
@@ -153,7 +153,7 @@ def _check_ownership(
 
 
 def _check_scope(registry: Registry, name: str, *, private: bool) -> None:
-    scope = name[1:].split("/", 1)[0] if name.startswith("@") else None
+    scope = scope_of(name)
     if private and scope is not None and registry.accounts.get_scope(scope) is None:
         raise ReplicationConflictError(
             f"{name} is private: its scope @{scope} must be held here first "
@@ -182,8 +182,7 @@ def _verify(what: str, dist: JSON, data: bytes) -> None:
     integrity = str(dist.get("integrity") or "")
     sha512 = [part for part in integrity.split() if part.startswith("sha512-")]
     if sha512:
-        digest = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-        if digest not in sha512:
+        if sha512_integrity(data) not in sha512:
             raise IntegrityMismatchError(f"{what}: the tarball does not match dist.integrity")
         return
     shasum = str(dist.get("shasum") or "")

@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.packuments.names import scope_of
 from chalicelib.search.text import words
 from chalicelib.storage.ports import JSON, PackageRecord, SearchEntry, VersionRecord
 
@@ -44,7 +45,7 @@ def entry_for(
     known = popularity(downloads)
     doc = {
         "name": package.name,
-        "scope": _scope(package.name) or "unscoped",
+        "scope": scope_of(package.name) or "unscoped",
         "version": version,
         "description": description,
         "keywords": keywords,
@@ -82,7 +83,7 @@ def _terms(
     add(words(" ".join(_HEADING.findall(readme)[:MAX_HEADINGS])), HEADING_WEIGHT)
     add(words(description), DESCRIPTION_WEIGHT)
     add(words(" ".join(keywords)), KEYWORD_WEIGHT)
-    scope = _scope(package.name)
+    scope = scope_of(package.name)
     bare = package.name.split("/", 1)[-1]
     add(words(scope or ""), SCOPE_WEIGHT)
     add(words(bare), NAME_WEIGHT)
@@ -185,7 +186,3 @@ def _author(value: Any) -> str:
     if isinstance(value, str):
         return value.split("<", 1)[0].strip()
     return ""
-
-
-def _scope(name: str) -> str | None:
-    return name[1:].split("/", 1)[0] if name.startswith("@") and "/" in name else None

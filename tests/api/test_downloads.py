@@ -98,3 +98,13 @@ def test_private_counts_only_for_readers(any_api: Api, alice: str) -> None:
         assert downloads(any_api, "range/last-week/@alice%2fsecret", caller, status=404)
     bulk = downloads(any_api, "point/last-week/open,secret")
     assert bulk == {"open": bulk["open"], "secret": None}
+
+
+def test_a_package_named_downloads_keeps_its_paths(any_api: Api, alice: str) -> None:
+    """The count routes take `/downloads/point|range/…` only: the package named `downloads`
+    still has its tarball, its versions and its own counts."""
+    assert any_api.call("PUT", "/downloads", a_publish_body("downloads"), token=alice).status_code
+    fetch(any_api, "/downloads/-/downloads-1.0.0.tgz")
+    assert body_of(any_api.call("GET", "/downloads/1.0.0"))["version"] == "1.0.0"
+    wiring.download_counter().flush()
+    assert downloads(any_api, "point/last-day/downloads")["downloads"] == 1
