@@ -1,6 +1,6 @@
 """The `tarbox` command: `tarbox serve` starts the registry on this machine; `tarbox org`,
-`tarbox plan`, `tarbox mirror` and `tarbox reindex` are the operator's commands, run against the
-configured backend."""
+`tarbox plan`, `tarbox mirror`, `tarbox reindex`, `tarbox export` and `tarbox import` are the
+operator's commands, run against the configured backend."""
 
 from __future__ import annotations
 
@@ -21,6 +21,21 @@ DEFAULT_PORT = 4873
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    operator_commands: dict[str, Callable[[Registry, argparse.Namespace], str]] = {
+        "org": _create_org,
+        "plan": _plan,
+        "mirror": _mirror,
+        "reindex": _reindex,
+        "export": _export,
+        "import": _import,
+    }
+    return _operator(args, operator_commands[args.command])
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tarbox", description="A serverless npm registry.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the registry on this machine")
@@ -63,16 +78,17 @@ def main(argv: list[str] | None = None) -> int:
         "reindex", help="rebuild the search index from every package (after an upgrade)"
     )
     reindex.add_argument("--data-dir", default=data_dir)
-    args = parser.parse_args(argv)
-    if args.command == "reindex":
-        return _operator(args, _reindex)
-    if args.command == "mirror":
-        return _operator(args, _mirror)
-    if args.command == "org":
-        return _operator(args, _create_org)
-    if args.command == "plan":
-        return _operator(args, _plan)
-    return _serve(args)
+    export = commands.add_parser(
+        "export", help="write the whole registry into a new directory (a backup, or a move)"
+    )
+    export.add_argument("directory")
+    export.add_argument("--data-dir", default=data_dir)
+    restore = commands.add_parser(
+        "import", help="fill a new registry from a `tarbox export` directory"
+    )
+    restore.add_argument("directory")
+    restore.add_argument("--data-dir", default=data_dir)
+    return parser
 
 
 def _operator(
@@ -140,6 +156,33 @@ def _mirror(registry: Registry, args: argparse.Namespace) -> str:
     if summary.failed:
         raise MirrorIncompleteError("\n".join(lines))
     return lines[0]
+
+
+def _export(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox export DIR`: progress on stderr, the summary printed."""
+    from pathlib import Path
+
+    from chalicelib.backup.export import export_registry
+
+    summary = export_registry(registry, Path(args.directory), _say)
+    lines = [f"exported to {args.directory}: {summary.line()}"]
+    lines += [f"  {what}: its tarball was already gone here" for what in summary.missing]
+    return "\n".join(lines)
+
+
+def _import(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox import DIR`: progress on stderr, the summary printed; exit 1 when some records
+    were left out (each named)."""
+    from pathlib import Path
+
+    from chalicelib.backup.restore import import_registry
+
+    summary = import_registry(registry, Path(args.directory), _say)
+    return f"imported {args.directory}: {summary.line()}"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def _reindex(registry: Registry, args: argparse.Namespace) -> str:

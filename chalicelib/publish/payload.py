@@ -129,6 +129,21 @@ def sha512_integrity(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
+def verify_tarball(what: str, dist: dict[str, Any], data: bytes) -> None:
+    """Bytes from elsewhere (a mirror's source, an export) checked against their manifest's
+    `dist`, by ssri's rule: the strongest hash named must match. npm's integrity is sha512; very old
+    versions have only a sha1 `shasum`."""
+    integrity = str(dist.get("integrity") or "")
+    sha512 = [part for part in integrity.split() if part.startswith("sha512-")]
+    if sha512:
+        if sha512_integrity(data) not in sha512:
+            raise IntegrityMismatchError(f"{what}: the tarball does not match dist.integrity")
+        return
+    shasum = str(dist.get("shasum") or "")
+    if not shasum or hashlib.sha1(data, usedforsecurity=False).hexdigest() != shasum:
+        raise IntegrityMismatchError(f"{what}: the tarball does not match dist.shasum")
+
+
 def _check_dist(manifest: dict[str, Any], tarball: bytes) -> tuple[str, str]:
     dist = manifest.get("dist")
     if not isinstance(dist, dict):

@@ -19,12 +19,12 @@ from typing import Any
 
 from chalicelib.changes.events import events_of, published
 from chalicelib.clock import now_iso
-from chalicelib.errors import ConflictError, IntegrityMismatchError, InvalidPayloadError
+from chalicelib.errors import ConflictError, InvalidPayloadError
 from chalicelib.packuments.meta import MAX_README_CHARS, hoisted_meta
 from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.versions import clean, sort_versions
-from chalicelib.publish.payload import sha512_integrity
+from chalicelib.publish.payload import verify_tarball
 from chalicelib.registry import Registry
 from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
@@ -172,22 +172,8 @@ def _fetched(name: str, manifest: JSON, fetch: Fetch) -> bytes:
     if not isinstance(url, str):
         raise InvalidPayloadError(f"{name}@{manifest['version']} has no dist.tarball")
     data = fetch(url)
-    _verify(f"{name}@{manifest['version']}", dist, data)
+    verify_tarball(f"{name}@{manifest['version']}", dist, data)
     return data
-
-
-def _verify(what: str, dist: JSON, data: bytes) -> None:
-    """ssri's rule: the strongest hash named must match. npm's integrity is sha512; very old
-    versions have only a sha1 `shasum`."""
-    integrity = str(dist.get("integrity") or "")
-    sha512 = [part for part in integrity.split() if part.startswith("sha512-")]
-    if sha512:
-        if sha512_integrity(data) not in sha512:
-            raise IntegrityMismatchError(f"{what}: the tarball does not match dist.integrity")
-        return
-    shasum = str(dist.get("shasum") or "")
-    if not shasum or hashlib.sha1(data, usedforsecurity=False).hexdigest() != shasum:
-        raise IntegrityMismatchError(f"{what}: the tarball does not match dist.shasum")
 
 
 def _version_record(name: str, packument: JSON, manifest: JSON, data: bytes) -> VersionRecord:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from chalicelib.changes.log import package_names
 from chalicelib.downloads.api import last_month
 from chalicelib.registry import Registry
 from chalicelib.search.document import entry_for
 from chalicelib.storage.ports import PackageRecord, SearchEntry, VersionRecord
 
-_PAGE = 1000
 _BATCH = 100
 
 
@@ -39,12 +39,7 @@ def _entry(
 
 def reindex(registry: Registry, progress: Callable[[int], None] | None = None) -> int:
     """Index every package the change log names; returns how many were indexed."""
-    names: dict[str, None] = {}
-    seq = 0
-    while page := registry.packages.changes_since(seq, _PAGE):
-        names.update(dict.fromkeys(change.name for change in page))
-        seq = page[-1].seq
-    ordered = list(names)
+    ordered = package_names(registry.packages)
     done = 0
     for start in range(0, len(ordered), _BATCH):
         packages = registry.packages.get_packages(ordered[start : start + _BATCH])

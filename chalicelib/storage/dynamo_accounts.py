@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from chalicelib.errors import ConcurrentModificationError, ScopeClaimedError, UserExistsError
 from chalicelib.settings import Settings
 from chalicelib.storage.dynamo_models import (
@@ -14,6 +16,7 @@ from chalicelib.storage.dynamo_models import (
     get,
     put,
     query_prefix,
+    scan_prefix,
     table_for,
 )
 from chalicelib.storage.ports import ScopeRecord, TokenRecord, UserRecord
@@ -185,3 +188,6 @@ class DynamoAccountStore:
     def starred_by(self, user: str) -> list[str]:
         items = query_prefix(self._t.star, _user_pk(user), STAR_PREFIX)
         return sorted(item.package for item in items)
+
+    def all_users(self) -> Iterator[UserRecord]:
+        return (_user_record(item) for item in scan_prefix(self._t.user, "USER#", USER_SK))

@@ -10,11 +10,13 @@ Every write is a conditional put: the item must not exist (version 1) or must st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
-from chalicelib.storage.dynamo_models import Item, get, model_for, put
+from chalicelib.storage.dynamo_models import Item, get, model_for, put, scan_prefix
 from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
 from chalicelib.storage.records import (
     check_next_version,
@@ -53,6 +55,15 @@ class DynamoBillingStore:
     def put_subscription(self, subscription: SubscriptionRecord) -> None:
         doc = subscription_to_json(subscription)
         self._put(f"STRIPESUB#{subscription.id}", SUBSCRIPTION_SK, doc, subscription.version)
+
+    def all_plans(self) -> Iterator[PlanRecord]:
+        for item in scan_prefix(self._model, "PLAN#", PLAN_SK):
+            yield plan_from_json(item.pk.removeprefix("PLAN#"), int(item.version), item.doc)
+
+    def all_subscriptions(self) -> Iterator[SubscriptionRecord]:
+        for item in scan_prefix(self._model, "STRIPESUB#", SUBSCRIPTION_SK):
+            key = item.pk.removeprefix("STRIPESUB#")
+            yield subscription_from_json(key, int(item.version), item.doc)
 
     def _put(self, pk: str, sk: str, doc: str, version: int) -> None:
         check_next_version(version)

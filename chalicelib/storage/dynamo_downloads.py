@@ -11,13 +11,13 @@ A period is one Query per package over its days.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from pynamodb.attributes import NumberAttribute
 
 from chalicelib.settings import Settings
-from chalicelib.storage.dynamo_models import Item, model_for, translated
+from chalicelib.storage.dynamo_models import Item, model_for, scan_prefix, translated
 
 _THREADS = 8
 
@@ -54,3 +54,17 @@ class DynamoDownloadStore:
         with translated():
             items = m.query(f"DL#{package}", condition)
             return {item.sk: int(item.downloads) for item in items if "#" not in item.sk}
+
+    def all_counts(self) -> Iterator[tuple[str, str, str, int]]:
+        # A day's item holds the versions' counts too: what is left over goes out as version "".
+        days: dict[tuple[str, str], int] = {}
+        for item in scan_prefix(self._model, "DL#"):
+            package = item.pk.removeprefix("DL#")
+            day, _, version = item.sk.partition("#")
+            n = int(item.downloads)
+            if version:
+                yield package, version, day, n
+            days[package, day] = days.get((package, day), 0) + (-n if version else n)
+        for (package, day), rest in days.items():
+            if rest:
+                yield package, "", day, rest

@@ -14,6 +14,7 @@ The copies are written in the hook's (or the delivery's) own transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -28,6 +29,7 @@ from chalicelib.storage.dynamo_models import (
     model_for,
     put,
     query_prefix,
+    scan_prefix,
     table_for,
 )
 from chalicelib.storage.ports import DeliveryRecord, HookRecord
@@ -93,6 +95,9 @@ class DynamoHookStore:
     def watching(self, kind: str, name: str) -> list[HookRecord]:
         items = query_prefix(self._m, f"WATCH#{kind}#{name}")
         return [HookRecord(**json.loads(item.doc)) for item in items]
+
+    def all_hooks(self) -> Iterator[HookRecord]:
+        return (HookRecord(**json.loads(i.doc)) for i in scan_prefix(self._m, "HOOK#", "HOOK"))
 
     def add_delivery(self, delivery: DeliveryRecord) -> bool:
         m = self._m

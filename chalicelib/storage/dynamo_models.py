@@ -365,3 +365,14 @@ def query_prefix(model: type[ItemT], pk: str, sk_prefix: str = "") -> list[ItemT
     condition = model.sk.startswith(sk_prefix) if sk_prefix else None
     with translated():  # pages are fetched while iterating, so errors surface here
         return list(model.query(pk, condition, consistent_read=True))
+
+
+def scan_prefix(model: type[ItemT], pk_prefix: str, sk: str | None = None) -> Iterator[ItemT]:
+    """Every item of the table whose partition key starts with the prefix (and whose sort key
+    is `sk`, when given), page by page. A whole-table Scan: only `tarbox export` reads this way;
+    the registry's own paths always know their partition."""
+    condition = model.pk.startswith(pk_prefix)
+    if sk is not None:
+        condition &= model.sk == sk
+    with translated():
+        yield from model.scan(condition, consistent_read=True)

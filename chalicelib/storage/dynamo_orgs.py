@@ -17,6 +17,8 @@ in `dynamo_models`, bound to the same table and connection by `_grant_model`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError, ScopeClaimedError, TeamExistsError
@@ -33,11 +35,13 @@ from chalicelib.storage.dynamo_models import (
     model_for,
     put,
     query_prefix,
+    scan_prefix,
     table_for,
     translated,
 )
 from chalicelib.storage.ports import OrgRecord, ScopeRecord
 
+ORG_PREFIX = "ORG#"
 ORG_SK = "ORG"
 MEMBER_PREFIX = "MEMBER#"
 TEAM_PREFIX = "TEAM#"
@@ -56,7 +60,7 @@ class TeamGrantItem(Item):
 
 
 def _org_pk(org: str) -> str:
-    return f"ORG#{org}"
+    return ORG_PREFIX + org
 
 
 def _user_pk(user: str) -> str:
@@ -126,6 +130,10 @@ class DynamoOrgStore:
     def get_org(self, name: str) -> OrgRecord | None:
         item = get(self._t.org, _org_pk(name), ORG_SK)
         return None if item is None else OrgRecord(name=item.name, created=item.created)
+
+    def all_orgs(self) -> Iterator[OrgRecord]:
+        items = scan_prefix(self._t.org, ORG_PREFIX, ORG_SK)
+        return (OrgRecord(name=item.name, created=item.created) for item in items)
 
     def members(self, org: str) -> dict[str, str]:
         items = query_prefix(self._t.org_member, _org_pk(org), MEMBER_PREFIX)

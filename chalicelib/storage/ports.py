@@ -7,7 +7,7 @@ Concurrency is part of the contract: creates are conditional, package updates co
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -187,6 +187,9 @@ class OrgStore(Protocol):
     def package_grants(self, package: str) -> dict[str, str]:
         """ "org:team" -> permission, for every team granted this package."""
 
+    def all_orgs(self) -> Iterator[OrgRecord]:
+        """Every org, in no order: for `tarbox export` (a table scan on DynamoDB)."""
+
 
 class PackageStore(Protocol):
     """Every write (create_package, add_version, update_package) appends one Change to the
@@ -303,6 +306,11 @@ class DownloadStore(Protocol):
     def daily(self, package: str, start: str, end: str) -> dict[str, int]:
         """day -> downloads, for the days from `start` to `end` (inclusive) that have any."""
 
+    def all_counts(self) -> Iterator[tuple[str, str, str, int]]:
+        """Every stored count as (package, version, day, n), in no order, such that
+        `add_counts` of them all into an empty store stores the same counts: a version's count
+        of a day, and (version "") the rest of the day's count. For `tarbox export`."""
+
 
 @dataclass(frozen=True)
 class HookRecord:
@@ -373,6 +381,9 @@ class HookStore(Protocol):
     def move_hook_cursor(self, old: int, new: int) -> bool:
         """Compare-and-swap; False when another worker moved it first."""
 
+    def all_hooks(self) -> Iterator[HookRecord]:
+        """Every hook, in no order: for `tarbox export`."""
+
 
 class AccountStore(Protocol):
     def create_user(self, user: UserRecord) -> None:
@@ -402,6 +413,10 @@ class AccountStore(Protocol):
         """The index behind `npm stars`; the package item's `users` is the source of truth."""
 
     def starred_by(self, user: str) -> list[str]: ...
+
+    def all_users(self) -> Iterator[UserRecord]:
+        """Every account, in no order: for `tarbox export` (a table scan on DynamoDB). A
+        user's scope, tokens and stars are read with the methods above."""
 
 
 @dataclass(frozen=True)
@@ -442,6 +457,12 @@ class BillingStore(Protocol):
     def get_subscription(self, subscription: str) -> SubscriptionRecord | None: ...
 
     def put_subscription(self, subscription: SubscriptionRecord) -> None: ...
+
+    def all_plans(self) -> Iterator[PlanRecord]:
+        """Every plan, in no order: for `tarbox export`."""
+
+    def all_subscriptions(self) -> Iterator[SubscriptionRecord]:
+        """Every subscription, in no order: for `tarbox export`."""
 
 
 class SecretStore(Protocol):

@@ -452,3 +452,7 @@ class SqliteAccountStore:
     def starred_by(self, user: str) -> list[str]:
         rows = self._db.read("SELECT package FROM stars WHERE user = ?", (user,))
         return sorted(str(row[0]) for row in rows)
+
+    def all_users(self) -> Iterator[UserRecord]:
+        rows = self._db.read("SELECT name, doc FROM users ORDER BY name")
+        return (user_from_json(str(name), str(doc)) for name, doc in rows)

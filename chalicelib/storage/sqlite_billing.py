@@ -3,6 +3,8 @@ a JSON doc with a `version` that every write compares and swaps in one transacti
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
 from chalicelib.storage.records import (
@@ -48,6 +50,14 @@ class SqliteBillingStore:
             subscription_to_json(subscription),
             subscription.version,
         )
+
+    def all_plans(self) -> Iterator[PlanRecord]:
+        rows = self._db.read("SELECT scope, version, doc FROM plans ORDER BY scope")
+        return (plan_from_json(str(k), int(str(v)), str(doc)) for k, v, doc in rows)
+
+    def all_subscriptions(self) -> Iterator[SubscriptionRecord]:
+        rows = self._db.read("SELECT id, version, doc FROM subscriptions ORDER BY id")
+        return (subscription_from_json(str(k), int(str(v)), str(doc)) for k, v, doc in rows)
 
     def _get(self, table: str, key: str) -> tuple[int, str] | None:
         column = _TABLES[table]

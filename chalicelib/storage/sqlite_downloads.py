@@ -3,7 +3,7 @@ upsert in one transaction per batch."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from chalicelib.storage.sqlite import SqliteDatabase
 
@@ -35,3 +35,8 @@ class SqliteDownloadStore:
             (package, start, end),
         )
         return {str(day): int(str(total)) for day, total in rows}
+
+    def all_counts(self) -> Iterator[tuple[str, str, str, int]]:
+        # The rows are already in add_counts' terms: a version's own, and "" for the rest.
+        rows = self._db.read("SELECT package, version, day, count FROM downloads")
+        return ((str(p), str(v), str(d), int(str(n))) for p, v, d, n in rows)

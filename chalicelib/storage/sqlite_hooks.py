@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict
 
 from chalicelib.errors import ConcurrentModificationError
@@ -72,6 +73,9 @@ class SqliteHookStore:
     def watching(self, kind: str, name: str) -> list[HookRecord]:
         rows = self._db.read("SELECT doc FROM hooks WHERE type = ? AND name = ?", (kind, name))
         return sorted((_hook(str(r[0])) for r in rows), key=lambda h: h.id)
+
+    def all_hooks(self) -> Iterator[HookRecord]:
+        return (_hook(str(row[0])) for row in self._db.read("SELECT doc FROM hooks ORDER BY id"))
 
     def add_delivery(self, delivery: DeliveryRecord) -> bool:
         with self._db.transaction() as conn:

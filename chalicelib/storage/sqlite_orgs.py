@@ -9,6 +9,7 @@ one name. Every write is one `BEGIN IMMEDIATE` transaction.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 
 from chalicelib.errors import ScopeClaimedError, TeamExistsError
 from chalicelib.storage.ports import OrgRecord
@@ -59,6 +60,10 @@ class SqliteOrgStore:
     def get_org(self, name: str) -> OrgRecord | None:
         rows = self._db.read("SELECT created FROM orgs WHERE name = ?", (name,))
         return OrgRecord(name=name, created=str(rows[0][0])) if rows else None
+
+    def all_orgs(self) -> Iterator[OrgRecord]:
+        rows = self._db.read("SELECT name, created FROM orgs ORDER BY name")
+        return (OrgRecord(name=str(name), created=str(created)) for name, created in rows)
 
     def members(self, org: str) -> dict[str, str]:
         rows = self._db.read("SELECT user, role FROM org_members WHERE org = ?", (org,))

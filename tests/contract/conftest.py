@@ -18,10 +18,12 @@ import pytest
 from chalicelib.settings import Settings
 from chalicelib.storage.ports import (
     AccountStore,
+    BillingStore,
     BlobStore,
     DownloadStore,
     EphemeralStore,
     HookStore,
+    OrgStore,
     PackageStore,
     SearchStore,
 )
@@ -163,6 +165,29 @@ def account_store(backend: str, request: pytest.FixtureRequest) -> AccountStore:
     from chalicelib.storage.sqlite import SqliteAccountStore
 
     return SqliteAccountStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def org_store(backend: str, request: pytest.FixtureRequest) -> OrgStore:
+    """Shares its database (or table) with this test's `account_store`."""
+    if backend == "aws":
+        from chalicelib.storage.dynamo import DynamoOrgStore
+
+        return DynamoOrgStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite_orgs import SqliteOrgStore
+
+    return SqliteOrgStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def billing_store(backend: str, request: pytest.FixtureRequest) -> BillingStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo import DynamoBillingStore
+
+        return DynamoBillingStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite_billing import SqliteBillingStore
+
+    return SqliteBillingStore(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture

@@ -26,17 +26,6 @@ SUBSCRIPTION = SubscriptionRecord(
 )
 
 
-@pytest.fixture
-def billing_store(backend: str, request: pytest.FixtureRequest) -> BillingStore:
-    if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoBillingStore
-
-        return DynamoBillingStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_billing import SqliteBillingStore
-
-    return SqliteBillingStore(request.getfixturevalue("sqlite_db"))
-
-
 def test_a_plan_reads_back_with_every_field(billing_store: BillingStore) -> None:
     billing_store.put_plan(PLAN)
     assert billing_store.get_plan("acme") == PLAN

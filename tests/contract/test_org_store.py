@@ -17,18 +17,6 @@ T0 = "2024-01-02T03:04:05.678Z"
 ACME = OrgRecord(name="acme", created=T0)
 
 
-@pytest.fixture
-def org_store(backend: str, request: pytest.FixtureRequest) -> OrgStore:
-    """Shares its database (or table) with this test's `account_store`."""
-    if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoOrgStore
-
-        return DynamoOrgStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_orgs import SqliteOrgStore
-
-    return SqliteOrgStore(request.getfixturevalue("sqlite_db"))
-
-
 # --- orgs and their scopes --------------------------------------------------------------------
 
 

@@ -1,0 +1,135 @@
+"""One exported package written into this registry as it was: its versions (each tarball checked
+against its manifest's `dist` first), then the package item (dist-tags, maintainers, access,
+stars, deprecations, unpublishes, tombstone, `mfa`), then the indexes a publish would write.
+
+Writes go through the PackageStore like any other, one change each, but carry no events: no hook
+hears of a restored past (as with the change log's backfill). A package here that the export
+does not explain (other versions, other bytes) is left as it is: ImportConflictError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+from chalicelib.backup.layout import ExportFormatError, ExportReader
+from chalicelib.errors import ConflictError
+from chalicelib.packuments.names import require_valid_name
+from chalicelib.packuments.relations import dependency_names
+from chalicelib.publish.payload import verify_tarball
+from chalicelib.registry import Registry
+from chalicelib.search.indexing import index_package
+from chalicelib.storage.ports import PackageRecord, VersionRecord
+
+TARBALL_PREFIX = "tarballs/"
+
+
+class ImportConflictError(ConflictError):
+    """This registry holds something the export would overwrite: it is left as it is."""
+
+
+def restore_package(
+    registry: Registry,
+    reader: ExportReader,
+    target: PackageRecord,
+    versions: list[VersionRecord],
+    missing: Collection[str],
+) -> int:
+    """Returns how many versions were written now (0 when an earlier run wrote them all)."""
+    name = target.name
+    require_valid_name(name, new=False)
+    exported = _by_number(name, versions)
+    stored = registry.packages.get_package(name)
+    have = {v.version: v for v in registry.packages.list_versions(name)}
+    _check_here(name, exported, have)
+    fresh = sorted((v for n, v in exported.items() if n not in have), key=lambda v: v.published)
+    tarballs = {v.version: _tarball(reader, target, v, missing) for v in fresh}
+    for version in fresh:  # every tarball checked before anything is written
+        data = tarballs[version.version]
+        if data is not None:
+            registry.blobs.put(version.tarball_key, data, "application/gzip")
+    current = _write(registry, stored, target, fresh)
+    for version in fresh:
+        if _live(target, version):
+            deps = dependency_names(version.manifest)
+            registry.packages.index_dependencies(name, version.version, deps, present=True)
+    for maintainer in current.maintainers:
+        registry.packages.index_maintainer(maintainer.name, name, present=True)
+    for user, starred in current.users.items():
+        if starred:
+            registry.accounts.set_star(user, name, starred=True)
+    index_package(registry, current)
+    return len(fresh)
+
+
+def _by_number(name: str, versions: list[VersionRecord]) -> dict[str, VersionRecord]:
+    if not versions:
+        raise ExportFormatError(f"{name} has no versions in the export")
+    for version in versions:
+        if version.name != name:
+            raise ExportFormatError(f"{name}'s versions in the export include {version.name}")
+        if not version.tarball_key.startswith(TARBALL_PREFIX):
+            raise ExportFormatError(f"{name}@{version.version} names no tarball key of ours")
+    return {v.version: v for v in versions}
+
+
+def _check_here(
+    name: str, exported: dict[str, VersionRecord], have: dict[str, VersionRecord]
+) -> None:
+    own = sorted(set(have) - set(exported))
+    if own:
+        raise ImportConflictError(
+            f"{name} here has versions the export does not ({', '.join(own)}): left as it is"
+        )
+    for number, version in have.items():
+        if version != exported[number]:
+            raise ImportConflictError(f"{name}@{number} here is not the export's: left as it is")
+
+
+def _live(package: PackageRecord, version: VersionRecord) -> bool:
+    return package.tombstone is None and version.version not in package.unpublished
+
+
+def _tarball(
+    reader: ExportReader, target: PackageRecord, version: VersionRecord, missing: Collection[str]
+) -> bytes | None:
+    """The version's bytes from the export, checked; None for a version that was unpublished
+    (its bytes went with it) or whose tarball the source had lost (listed in the manifest)."""
+    what = f"{version.name}@{version.version}"
+    data = reader.blob(version.tarball_key)
+    if data is None:
+        if _live(target, version) and what not in missing:
+            raise ExportFormatError(f"{what}: its tarball is not in the export")
+        return None
+    verify_tarball(what, version.manifest.get("dist") or {}, data)
+    return data
+
+
+def _write(
+    registry: Registry,
+    stored: PackageRecord | None,
+    target: PackageRecord,
+    records: list[VersionRecord],
+) -> PackageRecord:
+    """Each version with the package item, in the order they were published, then the item as
+    exported, at its exported rev when that is higher than this registry's (else one more): the
+    rules of a rev hold, and a `_rev` a client read from the old registry mostly stays current."""
+    store = registry.packages
+    current = stored
+    for record in records:
+        tags = {"latest": record.version} if current is None else current.dist_tags
+        step = replace(target, dist_tags=tags, tombstone=None)
+        if current is None:
+            current = replace(step, rev=1)
+            store.create_package(current, record)
+        else:
+            nxt = replace(step, rev=current.rev + 1)
+            store.add_version(nxt, record, current.rev, revived=current.tombstone is not None)
+            current = nxt
+    if current is None:
+        raise ExportFormatError(f"{target.name} has no versions to write")
+    if replace(current, rev=target.rev) == target:  # written by an earlier run of the import
+        return current
+    final = replace(target, rev=max(target.rev, current.rev + 1))
+    store.update_package(final, current.rev)
+    return final

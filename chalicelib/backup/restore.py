@@ -1,0 +1,304 @@
+"""`tarbox import DIR`: a `tarbox export` written into this registry, through its ports, so an
+export of either backend imports into either (the embedded registry's way to AWS).
+
+Into a new registry only: one with no packages, users or orgs, or one that an earlier run of
+this same import left unfinished. Such a run is picked up where it stopped: its progress is a
+blob (`import/state.json`), every record is created only where it is missing, and one that is
+already here is skipped when it is the export's and reported when it is not (never overwritten).
+Password hashes, token hashes and two-factor secrets come along, so every login and token of
+the old registry works on the new one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from chalicelib.backup.layout import ExportFormatError, ExportReader, decode
+from chalicelib.backup.package import ImportConflictError, restore_package
+from chalicelib.clock import now_iso
+from chalicelib.errors import ConflictError, InvalidPayloadError, RegistryError
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import (
+    JSON,
+    AccountStore,
+    HookRecord,
+    OrgRecord,
+    OrgStore,
+    PackageRecord,
+    PlanRecord,
+    SubscriptionRecord,
+    TokenRecord,
+    UserRecord,
+    VersionRecord,
+)
+
+Progress = Callable[[str], None]
+STATE_KEY = "import/state.json"
+_DOWNLOAD_BATCH = 500
+R = TypeVar("R")
+
+
+class ImportIncompleteError(RegistryError):
+    """Some records were not imported (listed); the rest were."""
+
+
+@dataclass
+class ImportSummary:
+    imported: dict[str, int] = field(default_factory=dict)
+    versions: int = 0
+    already: int = 0  # records an earlier run of this import wrote
+    failed: list[str] = field(default_factory=list)
+
+    def count(self, kind: str) -> None:
+        self.imported[kind] = self.imported.get(kind, 0) + 1
+
+    def line(self) -> str:
+        n = self.imported.get
+        return (
+            f"{n('packages', 0)} packages ({self.versions} versions), {n('users', 0)} users "
+            f"({n('tokens', 0)} tokens), {n('orgs', 0)} orgs, {n('plans', 0)} plans, "
+            f"{n('subscriptions', 0)} subscriptions, {n('hooks', 0)} hooks, "
+            f"{n('downloads', 0)} download counts; {self.already} were here already"
+        )
+
+
+@dataclass
+class _Run:
+    registry: Registry
+    reader: ExportReader
+    state: JSON
+    summary: ImportSummary
+
+    def save(self) -> None:
+        body = json.dumps(self.state).encode()
+        self.registry.blobs.put(STATE_KEY, body, "application/json")
+
+    def create(
+        self,
+        kind: str,
+        what: str,
+        record: R,
+        write: Callable[[R], None],
+        stored: Callable[[R], object],
+    ) -> bool:
+        """`write` a new record. One that is here already is the export's when `stored(record)`
+        equals it (an earlier run wrote it), else it is reported and left. True: the export's
+        record is here now."""
+        try:
+            write(record)
+        except ConflictError:
+            if stored(record) != record:
+                self.summary.failed.append(f"{what}: another one is here: left as it is")
+                return False
+            self.summary.already += 1
+            return True
+        self.summary.count(kind)
+        return True
+
+
+def import_registry(registry: Registry, root: Path, progress: Progress) -> ImportSummary:
+    reader = ExportReader(root)
+    run = _Run(registry, reader, _claim(registry, reader), ImportSummary())
+    phases: dict[str, Callable[[_Run], None]] = {
+        "users": _users,
+        "orgs": _orgs,
+        "plans": _billing,
+        "downloads": _downloads,
+        "packages": _packages,
+        "hooks": _hooks,
+    }
+    for kind, phase in phases.items():
+        if kind not in run.state["done"]:
+            phase(run)
+            run.state["done"].append(kind)
+            run.save()
+        progress(f"{kind}: done")
+    _skip_hook_cursor(registry)
+    run.state["finished"] = now_iso()
+    run.save()
+    if run.summary.failed:
+        lines = [f"imported {root}: {run.summary.line()}"]
+        lines += [f"  not imported: {why}" for why in run.summary.failed]
+        raise ImportIncompleteError("\n".join(lines))
+    return run.summary
+
+
+def _claim(registry: Registry, reader: ExportReader) -> JSON:
+    """This import's state: new in an empty registry, or the one an earlier run left."""
+    raw = registry.blobs.get(STATE_KEY)
+    if raw is not None:
+        state: JSON = json.loads(raw)
+        if state.get("export") == reader.id:
+            return state
+        raise ImportConflictError(
+            f"this registry was filled from another export ({state.get('export')}): "
+            "tarbox import fills a new registry"
+        )
+    if not _empty(registry):
+        raise ImportConflictError(
+            "this registry is not empty (it has packages, users or orgs): tarbox import fills a "
+            "new registry"
+        )
+    state = {"export": reader.id, "started": now_iso(), "done": [], "downloads": 0}
+    registry.blobs.put(STATE_KEY, json.dumps(state).encode(), "application/json")
+    return state
+
+
+def _empty(registry: Registry) -> bool:
+    if registry.packages.log_head().seq:
+        return False
+    no_user = next(iter(registry.accounts.all_users()), None) is None
+    return no_user and next(iter(registry.orgs.all_orgs()), None) is None
+
+
+def _users(run: _Run) -> None:
+    accounts = run.registry.accounts
+    for line in run.reader.lines("users"):
+        user = decode(UserRecord, line.get("user"))
+        stored = run.create(
+            "users", f"user {user.name}", user, accounts.create_user, _stored_user(accounts)
+        )
+        if not stored:
+            continue  # someone else's account: the export's tokens are not theirs
+        for raw in line.get("tokens") or []:
+            _token(run, decode(TokenRecord, raw))
+
+
+def _token(run: _Run, token: TokenRecord) -> None:
+    accounts = run.registry.accounts
+    stored = accounts.get_token(token.key)
+    if stored is None:
+        accounts.put_token(token)
+        run.summary.count("tokens")
+    elif stored == token:
+        run.summary.already += 1
+    else:
+        run.summary.failed.append(f"a token of {token.user}: another one is here: left as it is")
+
+
+def _orgs(run: _Run) -> None:
+    orgs = run.registry.orgs
+    for line in run.reader.lines("orgs"):
+        org = decode(OrgRecord, line.get("org"))
+        members = {str(u): str(r) for u, r in dict(line.get("members") or {}).items()}
+        owner = next((user for user, role in members.items() if role == "owner"), None)
+        if owner is None:
+            run.summary.failed.append(f"org {org.name}: it has no owner in the export")
+            continue
+        write = partial(_create_org, orgs, owner)
+        if not run.create("orgs", f"org {org.name}", org, write, lambda o: orgs.get_org(o.name)):
+            continue
+        for user, role in members.items():
+            orgs.set_member(org.name, user, role)
+        _teams(run, org.name, dict(line.get("teams") or {}))
+
+
+def _teams(run: _Run, org: str, teams: JSON) -> None:
+    orgs = run.registry.orgs
+    here = orgs.teams(org)
+    for team, doc in teams.items():
+        if team not in here:
+            orgs.create_team(org, team, str(doc.get("description") or ""))
+        for user in doc.get("members") or []:
+            orgs.add_team_member(org, team, str(user))
+        for package, permission in dict(doc.get("packages") or {}).items():
+            orgs.grant(org, team, package, str(permission))
+
+
+def _billing(run: _Run) -> None:
+    """Plans and subscriptions, each written at version 1: its compare-and-swap count starts
+    again here."""
+    billing = run.registry.billing
+    for line in run.reader.lines("plans"):
+        plan = replace(decode(PlanRecord, line), version=1)
+        stored_plan = lambda p: _at_version_1(billing.get_plan(p.scope))  # noqa: E731
+        run.create("plans", f"the plan of @{plan.scope}", plan, billing.put_plan, stored_plan)
+    for line in run.reader.lines("subscriptions"):
+        sub = replace(decode(SubscriptionRecord, line), version=1)
+        stored_sub = lambda s: _at_version_1(billing.get_subscription(s.id))  # noqa: E731
+        what = f"subscription {sub.id}"
+        run.create("subscriptions", what, sub, billing.put_subscription, stored_sub)
+
+
+def _at_version_1(record: R | None) -> R | None:
+    return None if record is None else replace(record, version=1)  # type: ignore[type-var]
+
+
+def _stored_user(accounts: AccountStore) -> Callable[[UserRecord], UserRecord | None]:
+    return lambda user: accounts.get_user(user.name)
+
+
+def _create_org(orgs: OrgStore, owner: str, org: OrgRecord) -> None:
+    orgs.create_org(org, owner)
+
+
+def _downloads(run: _Run) -> None:
+    """Counts add up, so a batch must not be added twice: the state says how many lines are in.
+    (A run stopped between a batch and its note adds that batch again when resumed.)"""
+    done = int(run.state.get("downloads") or 0)
+    batch: dict[tuple[str, str, str], int] = {}
+    number = done
+    for number, line in enumerate(run.reader.lines("downloads"), 1):
+        if number <= done:
+            continue
+        key, count = _count_line(line)
+        batch[key] = batch.get(key, 0) + count
+        if len(batch) >= _DOWNLOAD_BATCH:
+            _add_counts(run, batch, number)
+            batch = {}
+    if batch:
+        _add_counts(run, batch, number)
+
+
+def _count_line(line: JSON) -> tuple[tuple[str, str, str], int]:
+    try:
+        key = (str(line["package"]), str(line["version"]), str(line["day"]))
+        return key, int(line["count"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ExportFormatError(f"a download count in the export is malformed: {line}") from exc
+
+
+def _add_counts(run: _Run, batch: dict[tuple[str, str, str], int], through: int) -> None:
+    run.registry.downloads.add_counts(batch)
+    run.state["downloads"] = through
+    run.save()
+    run.summary.imported["downloads"] = run.summary.imported.get("downloads", 0) + len(batch)
+
+
+def _packages(run: _Run) -> None:
+    missing = set(run.reader.manifest.get("missing_tarballs") or [])
+    for line in run.reader.lines("packages"):
+        package = decode(PackageRecord, line.get("package"))
+        versions = [decode(VersionRecord, v) for v in line.get("versions") or []]
+        try:
+            written = restore_package(run.registry, run.reader, package, versions, missing)
+        except (ConflictError, InvalidPayloadError) as exc:
+            run.summary.failed.append(f"{package.name}: {exc.message}")
+            continue
+        if written:
+            run.summary.count("packages")
+            run.summary.versions += written
+        else:
+            run.summary.already += 1
+
+
+def _hooks(run: _Run) -> None:
+    hooks = run.registry.hooks
+    for line in run.reader.lines("hooks"):
+        hook = decode(HookRecord, line)
+        run.create(
+            "hooks", f"hook {hook.id}", hook, hooks.create_hook, lambda h: hooks.get_hook(h.id)
+        )
+
+
+def _skip_hook_cursor(registry: Registry) -> None:
+    """The imported writes carry no events; the dispatcher need not read them at all."""
+    cursor = registry.hooks.hook_cursor()
+    head = registry.packages.log_head().seq
+    if head > cursor:
+        registry.hooks.move_hook_cursor(cursor, head)

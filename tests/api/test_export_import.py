@@ -1,0 +1,337 @@
+"""`tarbox export` and `tarbox import` (chalicelib/backup/): a registry filled through npm's
+routes on one backend, exported, and imported into a new registry on the other backend, answers
+the same there: packuments, tarballs, logins, tokens, stars, orgs and teams, private packages,
+plans, hooks, download counts and search. The real npm against both ends is
+tests/e2e/test_export_import.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from chalicelib import wiring
+from chalicelib.backup.export import export_registry
+from chalicelib.backup.layout import MANIFEST, ExportFormatError, ExportReader, blob_path
+from chalicelib.backup.package import ImportConflictError
+from chalicelib.backup.restore import ImportIncompleteError, import_registry
+from chalicelib.errors import ConflictError
+from chalicelib.orgs.service import create_org
+from chalicelib.storage.dynamo import ensure_table
+from chalicelib.storage.s3 import ensure_bucket
+from tests.api.conftest import Api, basic, body_of, subscribe
+from tests.builders import a_publish_body, encoded
+
+HOOKS = "/-/npm/v1/hooks"
+# What each registry answers from its own state rather than the export's.
+PER_REGISTRY = ("_rev",)
+
+
+def quiet(message: str) -> None:
+    """Progress lines are for a terminal."""
+
+
+def ok(answer: Any) -> Any:
+    assert 200 <= answer.status_code < 300, answer.body
+    return body_of(answer)
+
+
+@contextmanager
+def other_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """From here on, the app's registry is a new, empty one on the other backend."""
+    source = wiring.settings().backend
+    wiring.reset()
+    if source == "embedded":
+        with mock_aws():
+            monkeypatch.setenv("TARBOX_BACKEND", "aws")
+            monkeypatch.setenv("TARBOX_TABLE_NAME", "tarbox-imported")
+            monkeypatch.setenv("TARBOX_BUCKET_NAME", "tarbox-imported-blobs")
+            monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
+            ensure_table(wiring.settings())
+            ensure_bucket(wiring.settings())
+            wiring.registry()
+            yield "aws"
+        return
+    monkeypatch.setenv("TARBOX_BACKEND", "embedded")
+    monkeypatch.setenv("TARBOX_DATA_DIR", str(tmp_path / "imported"))
+    wiring.registry()
+    yield "embedded"
+
+
+def publish(api: Api, token: str, name: str, version: str, **extra: Any) -> None:
+    ok(api.call("PUT", f"/{encoded(name)}", a_publish_body(name, version, **extra), token=token))
+
+
+def fill(api: Api) -> dict[str, str]:
+    """A registry with one of everything the export carries; returns the users' tokens."""
+    alice, bob = api.add_user("alice"), api.add_user("bob")
+    publish(api, alice, "left-pad", "1.0.0", manifest={"keywords": ["padding"]})
+    publish(api, alice, "left-pad", "1.1.0", manifest={"dependencies": {"right-pad": "^1"}})
+    publish(api, bob, "right-pad", "1.0.0")
+    ok(api.call("PUT", "/-/package/left-pad/dist-tags/stable", "1.0.0", token=alice))
+    doc = ok(api.call("GET", "/left-pad"))
+    doc["versions"]["1.0.0"]["deprecated"] = "use 1.1.0"
+    ok(api.call("PUT", "/left-pad", doc, token=alice))
+    rev = ok(api.call("GET", "/right-pad"))["_rev"]
+    star = {"_id": "right-pad", "_rev": rev, "users": {"alice": True}}
+    ok(api.call("PUT", "/right-pad", star, token=alice))
+    publish(api, bob, "gone", "1.0.0")
+    gone_rev = ok(api.call("GET", "/gone"))["_rev"]
+    ok(api.call("DELETE", f"/gone/-rev/{gone_rev}", token=bob))
+    subscribe(api, "alice")
+    publish(api, alice, "@alice/secret", "1.0.0", access="restricted")
+    create_org(wiring.registry(), "acme", "alice")
+    ok(api.call("PUT", "/-/org/acme/user", {"user": "bob", "role": "developer"}, token=alice))
+    ok(api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice))
+    ok(api.call("PUT", "/-/team/acme/core/user", {"user": "bob"}, token=alice))
+    publish(api, alice, "@acme/tool", "1.0.0")
+    grant = {"package": "@acme/tool", "permissions": "read-write"}
+    ok(api.call("PUT", "/-/team/acme/core/package", grant, token=alice))
+    created = ok(api.call("POST", "/-/npm/v1/tokens", {"password": "correct horse"}, token=bob))
+    hook = {
+        "type": "package",
+        "name": "left-pad",
+        "endpoint": "https://hooks.example/",
+        "secret": "s",
+    }
+    ok(api.call("POST", f"{HOOKS}/hook", hook, token=alice))
+    for _ in range(3):
+        assert api.call("GET", "/left-pad/-/left-pad-1.1.0.tgz").status_code in (200, 302)
+    wiring.download_counter().flush()
+    return {"alice": alice, "bob": bob, "bob-created": str(created["token"])}
+
+
+def views(api: Api, tokens: dict[str, str]) -> dict[str, Any]:
+    """What npm users see of everything `fill` made."""
+    alice, bob = tokens["alice"], tokens["bob"]
+
+    def get(path: str, token: str | None = None) -> Any:
+        answer = api.call("GET", path, token=token)
+        return {"status": answer.status_code, "body": body_of(answer) if answer.body else None}
+
+    packuments = {
+        name: get(f"/{encoded(name)}", alice)
+        for name in ("left-pad", "right-pad", "gone", "@alice/secret", "@acme/tool")
+    }
+    for seen in packuments.values():
+        for field in PER_REGISTRY:
+            (seen["body"] or {}).pop(field, None)
+    return {
+        "packuments": packuments,
+        "anonymous secret": get("/@alice%2fsecret")["status"],
+        "whoami": [get("/-/whoami", t) for t in tokens.values()],
+        "login": api.call(
+            "GET", "/-/whoami", headers={"authorization": basic("bob", "correct horse")}
+        ).status_code,
+        "stars": get('/-/_view/starredByUser?key="alice"'),
+        "members": get("/-/org/acme/user", alice),
+        "teams": get("/-/org/acme/team", alice),
+        "team packages": get("/-/team/acme/core/package", alice),
+        "team tool for bob": get("/@acme%2ftool", bob)["status"],
+        "hooks": get(f"{HOOKS}?package=left-pad", alice)["body"]["objects"],
+        "downloads": get("/downloads/point/last-week/left-pad")["body"]["downloads"],
+        "search": [o["package"]["name"] for o in get("/-/v1/search?text=pad")["body"]["objects"]],
+        "dependents": get("/-/v1/dependents/right-pad")["body"]["dependents"],
+        "plan": get("/-/whoami", alice)["status"],
+    }
+
+
+def test_a_registry_moves_to_the_other_backend_whole(
+    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = fill(any_api)
+    before = views(any_api, tokens)
+    exported = export_registry(wiring.registry(), tmp_path / "export", quiet)
+    assert exported.counts == {
+        "users": 2,
+        "orgs": 1,
+        "plans": 1,
+        "subscriptions": 1,
+        "downloads": 2,  # left-pad's version and the registry's total
+        "packages": 5,
+        "hooks": 1,
+    }
+    assert exported.missing == []
+
+    with other_backend(tmp_path, monkeypatch):
+        summary = import_registry(wiring.registry(), tmp_path / "export", quiet)
+        after = views(any_api, tokens)
+        assert summary.versions == 6
+        assert summary.failed == []
+        again = export_registry(wiring.registry(), tmp_path / "again", quiet)
+
+    assert after == before
+    assert before["downloads"] == 3 and sorted(before["search"]) == ["left-pad", "right-pad"]
+    assert before["packuments"]["@alice/secret"]["status"] == 200
+    assert before["anonymous secret"] == 404
+    assert before["team tool for bob"] == 200
+    assert again.counts == exported.counts
+    assert _records(tmp_path / "again") == _records(tmp_path / "export")
+
+
+def _records(root: Path) -> dict[str, list[str]]:
+    """Every line of every file, in a stable order, without the compare-and-swap counters each
+    registry keeps for itself."""
+    found = {}
+    for path in sorted(root.glob("*.jsonl")):
+        lines = []
+        for raw in path.read_text().splitlines():
+            line = json.loads(raw)
+            line.pop("version", None) if path.stem in ("plans", "subscriptions") else None
+            if path.stem == "packages":
+                line["package"].pop("rev")
+            if path.stem == "users":
+                line["tokens"].sort(key=lambda t: t["key"])
+            lines.append(json.dumps(line, sort_keys=True))
+        found[path.stem] = sorted(lines)
+    return found
+
+
+def test_an_import_stopped_part_way_is_picked_up_where_it_stopped(
+    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = fill(any_api)
+    before = views(any_api, tokens)
+    export_registry(wiring.registry(), tmp_path / "export", quiet)
+
+    class StoppedError(Exception):
+        pass
+
+    def stop_after_downloads(message: str) -> None:
+        if message.startswith("downloads"):
+            raise StoppedError
+
+    with other_backend(tmp_path, monkeypatch):
+        registry = wiring.registry()
+        with pytest.raises(StoppedError):
+            import_registry(registry, tmp_path / "export", stop_after_downloads)
+        resumed = import_registry(registry, tmp_path / "export", quiet)
+        assert resumed.imported.get("users") is None and resumed.imported["packages"] == 5
+        assert resumed.already == 0  # the phases done were not read again
+        third = import_registry(registry, tmp_path / "export", quiet)
+        assert (third.imported, third.failed) == ({}, [])
+        after = views(any_api, tokens)
+
+    assert after == before  # download counts were added once, not three times
+
+
+def test_an_import_fills_only_a_new_registry(any_api: Api, tmp_path: Path) -> None:
+    fill(any_api)
+    registry = wiring.registry()
+    export_registry(registry, tmp_path / "export", quiet)
+    head = registry.packages.log_head()
+
+    with pytest.raises(ImportConflictError, match="this registry is not empty"):
+        import_registry(registry, tmp_path / "export", quiet)
+
+    assert registry.packages.log_head() == head
+
+
+def test_a_record_someone_else_wrote_meanwhile_is_left_and_named(
+    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(any_api)
+    export_registry(wiring.registry(), tmp_path / "export", quiet)
+
+    def stop_after_users(message: str) -> None:
+        if message.startswith("users"):
+            raise KeyboardInterrupt
+
+    with other_backend(tmp_path, monkeypatch):
+        with pytest.raises(KeyboardInterrupt):
+            import_registry(wiring.registry(), tmp_path / "export", stop_after_users)
+        # between the runs, a user of the new registry publishes a name the export has
+        carol = any_api.add_user("carol")
+        publish(any_api, carol, "right-pad", "9.0.0")
+        with pytest.raises(ImportIncompleteError) as stopped:
+            import_registry(wiring.registry(), tmp_path / "export", quiet)
+        kept = ok(any_api.call("GET", "/right-pad"))
+        tool = any_api.call("GET", "/left-pad")
+
+    assert "right-pad: right-pad here has versions the export does not (9.0.0)" in str(
+        stopped.value.message
+    )
+    assert list(kept["versions"]) == ["9.0.0"]
+    assert tool.status_code == 200  # the rest came in
+
+
+def test_a_tarball_that_does_not_match_its_integrity_is_not_imported(
+    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(any_api)
+    registry = wiring.registry()
+    export_registry(registry, tmp_path / "export", quiet)
+    version = registry.packages.get_version("right-pad", "1.0.0")
+    assert version is not None
+    blob_path(tmp_path / "export", version.tarball_key).write_bytes(b"not the tarball")
+
+    with other_backend(tmp_path, monkeypatch):
+        with pytest.raises(ImportIncompleteError) as stopped:
+            import_registry(wiring.registry(), tmp_path / "export", quiet)
+        missing = any_api.call("GET", "/right-pad").status_code
+        imported = any_api.call("GET", "/left-pad").status_code
+
+    assert "right-pad@1.0.0: the tarball does not match dist.integrity" in stopped.value.message
+    assert (missing, imported) == (404, 200)
+
+
+def test_an_unfinished_or_changed_export_is_refused(any_api: Api, tmp_path: Path) -> None:
+    fill(any_api)
+    registry = wiring.registry()
+    export_registry(registry, tmp_path / "export", quiet)
+    (tmp_path / "export" / MANIFEST).rename(tmp_path / "manifest")
+
+    with pytest.raises(ExportFormatError, match="holds no finished export"):
+        ExportReader(tmp_path / "export")
+
+    (tmp_path / "manifest").rename(tmp_path / "export" / MANIFEST)
+    with (tmp_path / "export" / "users.jsonl").open("a") as users:
+        users.write('{"user": {"name": "mallory"}}\n')
+    with pytest.raises(ExportFormatError, match=r"users\.jsonl is missing or was changed"):
+        ExportReader(tmp_path / "export")
+
+
+def test_an_export_goes_only_into_a_new_directory(any_api: Api, tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
+
+    with pytest.raises(ConflictError, match="is not an empty directory"):
+        export_registry(wiring.registry(), tmp_path / "full", quiet)
+
+    export_registry(wiring.registry(), tmp_path / "new", quiet)
+    assert (tmp_path / "new").stat().st_mode & 0o077 == 0  # secrets inside: the owner's only
+    assert (tmp_path / "full" / "notes.txt").read_text() == "mine"
+
+
+def test_blob_keys_stay_inside_the_export() -> None:
+    root = Path("/exports/one")
+    assert blob_path(root, "tarballs/@s/n/abc.tgz") == root / "blobs/tarballs/@s/n/abc.tgz"
+    for key in ("../etc/passwd", "/etc/passwd", "tarballs/../../x", "tarballs//x", ""):
+        with pytest.raises(ExportFormatError, match="outside its directory"):
+            blob_path(root, key)
+
+
+def test_a_record_with_a_field_this_tarbox_does_not_know_is_refused() -> None:
+    from chalicelib.backup.layout import decode, encode
+    from chalicelib.storage.ports import TokenRecord
+
+    token = TokenRecord(
+        "k" * 128,
+        "alice",
+        False,
+        "2026-12-01T00:00:00.000Z",
+        "npm_ab",
+        cidr_whitelist=("10.0.0.0/8",),
+    )
+    assert decode(TokenRecord, encode(token)) == token
+    assert decode(TokenRecord, {k: v for k, v in encode(token).items() if k != "kind"}) == replace(
+        token, kind="session"
+    )
+    with pytest.raises(ExportFormatError, match="does not know: scopes"):
+        decode(TokenRecord, {**encode(token), "scopes": []})
