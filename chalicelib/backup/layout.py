@@ -87,6 +87,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _private(path: Path) -> IO[bytes]:
+    """A new file only its owner may read: a copy of the directory keeps the secrets private."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
 class ExportWriter:
     """Writes an export into a new (or empty) directory; `finish` makes it one."""
 
@@ -96,7 +101,7 @@ class ExportWriter:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         root.chmod(0o700)
         self.root = root
-        self._files: dict[str, IO[bytes]] = {k: (root / f"{k}.jsonl").open("wb") for k in KINDS}
+        self._files = {kind: _private(root / f"{kind}.jsonl") for kind in KINDS}
         self._hashes = {kind: hashlib.sha256() for kind in KINDS}
         self.counts = dict.fromkeys(KINDS, 0)
 
@@ -108,8 +113,10 @@ class ExportWriter:
 
     def put_blob(self, key: str, data: bytes) -> None:
         path = blob_path(self.root, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        for directory in reversed(path.relative_to(self.root).parents[:-1]):
+            (self.root / directory).mkdir(mode=0o700, exist_ok=True)
+        with _private(path) as file:
+            file.write(data)
 
     def finish(self, manifest: JSON) -> JSON:
         for file in self._files.values():
@@ -120,7 +127,8 @@ class ExportWriter:
         }
         document = {"format": FORMAT, "version": FORMAT_VERSION, **manifest, "files": files}
         partial = self.root / f"{MANIFEST}.partial"
-        partial.write_text(json.dumps(document, indent=2) + "\n")
+        with _private(partial) as file:
+            file.write((json.dumps(document, indent=2) + "\n").encode())
         os.replace(partial, self.root / MANIFEST)  # the export exists once this name does
         return document
 

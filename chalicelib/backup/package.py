@@ -9,6 +9,7 @@ does not explain (other versions, other bytes) is left as it is: ImportConflictE
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import replace
 
@@ -16,6 +17,7 @@ from chalicelib.backup.layout import ExportFormatError, ExportReader
 from chalicelib.errors import ConflictError
 from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.relations import dependency_names
+from chalicelib.packuments.versions import clean
 from chalicelib.publish.payload import verify_tarball
 from chalicelib.registry import Registry
 from chalicelib.search.indexing import index_package
@@ -42,6 +44,7 @@ def restore_package(
     stored = registry.packages.get_package(name)
     have = {v.version: v for v in registry.packages.list_versions(name)}
     _check_here(name, exported, have)
+    _check_item(stored, target)
     fresh = sorted((v for n, v in exported.items() if n not in have), key=lambda v: v.published)
     tarballs = {v.version: _tarball(reader, target, v, missing) for v in fresh}
     for version in fresh:  # every tarball checked before anything is written
@@ -49,7 +52,7 @@ def restore_package(
         if data is not None:
             registry.blobs.put(version.tarball_key, data, "application/gzip")
     current = _write(registry, stored, target, fresh)
-    for version in fresh:
+    for version in exported.values():  # all: a stopped run may have written some unindexed
         if _live(target, version):
             deps = dependency_names(version.manifest)
             registry.packages.index_dependencies(name, version.version, deps, present=True)
@@ -66,10 +69,12 @@ def _by_number(name: str, versions: list[VersionRecord]) -> dict[str, VersionRec
     if not versions:
         raise ExportFormatError(f"{name} has no versions in the export")
     for version in versions:
-        if version.name != name:
-            raise ExportFormatError(f"{name}'s versions in the export include {version.name}")
-        if not version.tarball_key.startswith(TARBALL_PREFIX):
-            raise ExportFormatError(f"{name}@{version.version} names no tarball key of ours")
+        number = version.version
+        manifest = (version.manifest.get("name"), version.manifest.get("version"))
+        if version.name != name or manifest != (name, number) or clean(number) != number:
+            raise ExportFormatError(f"{name}'s versions in the export include {number!r}")
+        if not version.tarball_key.startswith(f"{TARBALL_PREFIX}{name}/"):
+            raise ExportFormatError(f"{name}@{number} names a tarball key not of {name}")
     return {v.version: v for v in versions}
 
 
@@ -84,6 +89,18 @@ def _check_here(
     for number, version in have.items():
         if version != exported[number]:
             raise ImportConflictError(f"{name}@{number} here is not the export's: left as it is")
+
+
+def _check_item(stored: PackageRecord | None, target: PackageRecord) -> None:
+    """A package item here must be the export's, or one an earlier run wrote on the way to it
+    (the export's, before its dist-tags and tombstone): else someone changed it since."""
+    if stored is None or replace(stored, rev=target.rev) == target:
+        return
+    between = replace(target, rev=0, dist_tags={}, tombstone=None)
+    if replace(stored, rev=0, dist_tags={}) != between:
+        raise ImportConflictError(
+            f"{target.name} here is not the export's (it changed since): left as it is"
+        )
 
 
 def _live(package: PackageRecord, version: VersionRecord) -> bool:
@@ -102,6 +119,11 @@ def _tarball(
             raise ExportFormatError(f"{what}: its tarball is not in the export")
         return None
     verify_tarball(what, version.manifest.get("dist") or {}, data)
+    # Keys are made from the bytes (publish's rule): a key that is not would let one version's
+    # bytes land on another's tarball.
+    shasum = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    if version.tarball_key != f"{TARBALL_PREFIX}{version.name}/{shasum}.tgz":
+        raise ExportFormatError(f"{what}: its tarball key is not made from its bytes")
     return data
 
 

@@ -12,7 +12,7 @@ the old registry works on the new one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -78,6 +78,20 @@ class _Run:
         body = json.dumps(self.state).encode()
         self.registry.blobs.put(STATE_KEY, body, "application/json")
 
+    def pending(self, kind: str) -> Iterator[JSON]:
+        """The lines of `kind` no run has finished. A line counts as finished once the caller
+        asks for the next one, and the state says so before anything else is written: a run
+        stopped part way redoes at most the line it was on, so what a user of the new registry
+        changed meanwhile (a dist-tag, a member removed, a token revoked) is not put back."""
+        lines: JSON = self.state.setdefault("lines", {})
+        done = int(lines.get(kind) or 0)
+        for number, line in enumerate(self.reader.lines(kind), 1):
+            if number <= done:
+                continue
+            yield line
+            lines[kind] = number
+            self.save()
+
     def create(
         self,
         kind: str,
@@ -103,7 +117,9 @@ class _Run:
 
 def import_registry(registry: Registry, root: Path, progress: Progress) -> ImportSummary:
     reader = ExportReader(root)
-    run = _Run(registry, reader, _claim(registry, reader), ImportSummary())
+    state = _claim(registry, reader)
+    # The records left out stay named on every later run: the import is not whole.
+    run = _Run(registry, reader, state, ImportSummary(failed=state.setdefault("failed", [])))
     phases: dict[str, Callable[[_Run], None]] = {
         "users": _users,
         "orgs": _orgs,
@@ -158,7 +174,7 @@ def _empty(registry: Registry) -> bool:
 
 def _users(run: _Run) -> None:
     accounts = run.registry.accounts
-    for line in run.reader.lines("users"):
+    for line in run.pending("users"):
         user = decode(UserRecord, line.get("user"))
         stored = run.create(
             "users", f"user {user.name}", user, accounts.create_user, _stored_user(accounts)
@@ -183,7 +199,7 @@ def _token(run: _Run, token: TokenRecord) -> None:
 
 def _orgs(run: _Run) -> None:
     orgs = run.registry.orgs
-    for line in run.reader.lines("orgs"):
+    for line in run.pending("orgs"):
         org = decode(OrgRecord, line.get("org"))
         members = {str(u): str(r) for u, r in dict(line.get("members") or {}).items()}
         owner = next((user for user, role in members.items() if role == "owner"), None)
@@ -214,11 +230,11 @@ def _billing(run: _Run) -> None:
     """Plans and subscriptions, each written at version 1: its compare-and-swap count starts
     again here."""
     billing = run.registry.billing
-    for line in run.reader.lines("plans"):
+    for line in run.pending("plans"):
         plan = replace(decode(PlanRecord, line), version=1)
         stored_plan = lambda p: _at_version_1(billing.get_plan(p.scope))  # noqa: E731
         run.create("plans", f"the plan of @{plan.scope}", plan, billing.put_plan, stored_plan)
-    for line in run.reader.lines("subscriptions"):
+    for line in run.pending("subscriptions"):
         sub = replace(decode(SubscriptionRecord, line), version=1)
         stored_sub = lambda s: _at_version_1(billing.get_subscription(s.id))  # noqa: E731
         what = f"subscription {sub.id}"
@@ -238,8 +254,9 @@ def _create_org(orgs: OrgStore, owner: str, org: OrgRecord) -> None:
 
 
 def _downloads(run: _Run) -> None:
-    """Counts add up, so a batch must not be added twice: the state says how many lines are in.
-    (A run stopped between a batch and its note adds that batch again when resumed.)"""
+    """Counts add up, so a batch must not be added twice: the state says how many lines are in,
+    after each batch of 500. (A run stopped inside a batch, or between a batch and its note,
+    adds that batch again when it carries on: up to 500 counts twice.)"""
     done = int(run.state.get("downloads") or 0)
     batch: dict[tuple[str, str, str], int] = {}
     number = done
@@ -272,7 +289,7 @@ def _add_counts(run: _Run, batch: dict[tuple[str, str, str], int], through: int)
 
 def _packages(run: _Run) -> None:
     missing = set(run.reader.manifest.get("missing_tarballs") or [])
-    for line in run.reader.lines("packages"):
+    for line in run.pending("packages"):
         package = decode(PackageRecord, line.get("package"))
         versions = [decode(VersionRecord, v) for v in line.get("versions") or []]
         try:
@@ -289,7 +306,7 @@ def _packages(run: _Run) -> None:
 
 def _hooks(run: _Run) -> None:
     hooks = run.registry.hooks
-    for line in run.reader.lines("hooks"):
+    for line in run.pending("hooks"):
         hook = decode(HookRecord, line)
         run.create(
             "hooks", f"hook {hook.id}", hook, hooks.create_hook, lambda h: hooks.get_hook(h.id)

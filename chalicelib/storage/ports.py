@@ -345,7 +345,8 @@ class DeliveryRecord:
 
 class HookStore(Protocol):
     def create_hook(self, hook: HookRecord) -> None:
-        """With the owner's list and the index `watching` reads, at once."""
+        """With the owner's list and the index `watching` reads, at once.
+        ConcurrentModificationError when a hook with that id exists."""
 
     def get_hook(self, hook_id: str) -> HookRecord | None: ...
 

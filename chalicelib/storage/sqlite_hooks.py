@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict
 
@@ -46,11 +47,14 @@ class SqliteHookStore:
                 conn.execute(statement)
 
     def create_hook(self, hook: HookRecord) -> None:
-        with self._db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO hooks (id, owner, type, name, doc) VALUES (?, ?, ?, ?, ?)",
-                (hook.id, hook.owner, hook.type, hook.name, _dump(hook)),
-            )
+        try:
+            with self._db.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO hooks (id, owner, type, name, doc) VALUES (?, ?, ?, ?, ?)",
+                    (hook.id, hook.owner, hook.type, hook.name, _dump(hook)),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise ConcurrentModificationError(f"hook {hook.id} exists") from exc
 
     def get_hook(self, hook_id: str) -> HookRecord | None:
         rows = self._db.read("SELECT doc FROM hooks WHERE id = ?", (hook_id,))

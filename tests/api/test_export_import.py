@@ -6,6 +6,7 @@ tests/e2e/test_export_import.py."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +40,7 @@ def quiet(message: str) -> None:
 
 def ok(answer: Any) -> Any:
     assert 200 <= answer.status_code < 300, answer.body
-    return body_of(answer)
+    return body_of(answer) if answer.body else None
 
 
 @contextmanager
@@ -277,8 +278,68 @@ def test_a_tarball_that_does_not_match_its_integrity_is_not_imported(
         missing = any_api.call("GET", "/right-pad").status_code
         imported = any_api.call("GET", "/left-pad").status_code
 
+        with pytest.raises(ImportIncompleteError) as again:  # named on every later run too
+            import_registry(wiring.registry(), tmp_path / "export", quiet)
+
     assert "right-pad@1.0.0: the tarball does not match dist.integrity" in stopped.value.message
+    assert "right-pad@1.0.0: the tarball does not match" in again.value.message
     assert (missing, imported) == (404, 200)
+
+
+def test_a_change_made_after_a_stopped_run_is_not_put_back(
+    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = fill(any_api)
+    export_registry(wiring.registry(), tmp_path / "export", quiet)
+
+    def stop_after_packages(message: str) -> None:
+        if message.startswith("packages"):
+            raise KeyboardInterrupt
+
+    with other_backend(tmp_path, monkeypatch):
+        with pytest.raises(KeyboardInterrupt):
+            import_registry(wiring.registry(), tmp_path / "export", stop_after_packages)
+        alice = tokens["alice"]
+        ok(any_api.call("DELETE", "/-/package/left-pad/dist-tags/stable", token=alice))
+        ok(any_api.call("DELETE", "/-/team/acme/core/user", {"user": "bob"}, token=alice))
+        import_registry(wiring.registry(), tmp_path / "export", quiet)
+        tags = ok(any_api.call("GET", "/-/package/left-pad/dist-tags"))
+        core = ok(any_api.call("GET", "/-/team/acme/core/user", token=alice))
+
+    assert tags == {"latest": "1.1.0"}
+    assert "bob" not in core
+
+
+def test_a_tarball_key_not_made_from_its_bytes_is_refused(
+    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(any_api)
+    registry = wiring.registry()
+    export_registry(registry, tmp_path / "export", quiet)
+    root = tmp_path / "export"
+    lines = [json.loads(raw) for raw in (root / "packages.jsonl").read_text().splitlines()]
+    for line in lines:
+        for version in line["versions"]:
+            if version["name"] == "right-pad":
+                old = blob_path(root, version["tarball_key"])
+                version["tarball_key"] = "tarballs/right-pad/" + "0" * 40 + ".tgz"
+                new = blob_path(root, version["tarball_key"])
+                old.rename(new)
+    _rewrite(root, "packages", lines)
+
+    with other_backend(tmp_path, monkeypatch), pytest.raises(ImportIncompleteError) as stopped:
+        import_registry(wiring.registry(), tmp_path / "export", quiet)
+
+    assert "right-pad@1.0.0: its tarball key is not made from its bytes" in stopped.value.message
+
+
+def _rewrite(root: Path, kind: str, lines: list[dict[str, Any]]) -> None:
+    """Edit an export's file and its manifest's sha256, as a crafted export would."""
+    body = "".join(json.dumps(line) + "\n" for line in lines)
+    (root / f"{kind}.jsonl").write_text(body)
+    manifest = json.loads((root / MANIFEST).read_text())
+    manifest["files"][f"{kind}.jsonl"]["sha256"] = hashlib.sha256(body.encode()).hexdigest()
+    (root / MANIFEST).write_text(json.dumps(manifest))
 
 
 def test_an_unfinished_or_changed_export_is_refused(any_api: Api, tmp_path: Path) -> None:
@@ -304,8 +365,11 @@ def test_an_export_goes_only_into_a_new_directory(any_api: Api, tmp_path: Path) 
     with pytest.raises(ConflictError, match="is not an empty directory"):
         export_registry(wiring.registry(), tmp_path / "full", quiet)
 
+    fill(any_api)
     export_registry(wiring.registry(), tmp_path / "new", quiet)
-    assert (tmp_path / "new").stat().st_mode & 0o077 == 0  # secrets inside: the owner's only
+    made = [tmp_path / "new", *(tmp_path / "new").rglob("*")]
+    assert len(made) > 10
+    assert [p for p in made if p.stat().st_mode & 0o077] == []  # secrets inside: owner only
     assert (tmp_path / "full" / "notes.txt").read_text() == "mine"
 
 

@@ -44,6 +44,8 @@ def test_hooks_by_id_owner_and_watch(hook_store: HookStore) -> None:
     hook_store.create_hook(hook("h1"))
     hook_store.create_hook(hook("h2", kind="scope", name="acme"))
     hook_store.create_hook(hook("h3", owner="bob"))
+    with pytest.raises(ConcurrentModificationError):
+        hook_store.create_hook(replace(hook("h1"), endpoint="https://other.example/"))
     assert hook_store.get_hook("h1") == hook("h1")
     assert hook_store.get_hook("nope") is None
     assert [h.id for h in hook_store.hooks_of("alice")] == ["h1", "h2"]
