@@ -2,8 +2,9 @@
 
 The dispatcher follows the change log with a cursor of its own (`HookStore.hook_cursor`). A
 change concerns the hooks on its package, on its scope, and on each of its maintainers
-(`type` package, scope, owner). A hook hears of a package only if its owner may read it now:
-a private package's events reach nobody who could not install it. Deliveries have
+(`type` package, scope, owner). A hook hears of a package only if its owner may read it now,
+and of a change made while it was private only if they may read it as a private package: a
+private package's events reach nobody who could not install it. Deliveries have
 deterministic ids, so two dispatchers racing over the same changes add each delivery once,
 and the cursor moves by compare-and-swap.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 from chalicelib.acl.guard import may_read
 from chalicelib.auth.service import Actor
@@ -54,7 +56,7 @@ def _dispatch_change(
     hooks = [
         h
         for h in _concerned(registry, package)
-        if h.created <= change.time and _may_hear(registry, h, package)
+        if h.created <= change.time and _may_hear(registry, h, package, private=change.private)
     ]
     if not hooks:
         return
@@ -87,11 +89,16 @@ def _concerned(registry: Registry, package: PackageRecord) -> list[HookRecord]:
     return list(found.values())
 
 
-def _may_hear(registry: Registry, hook: HookRecord, package: PackageRecord) -> bool:
-    if package.access == "public":
+def _may_hear(
+    registry: Registry, hook: HookRecord, package: PackageRecord, *, private: bool
+) -> bool:
+    """A change made while the package was private is judged as if it still were: a dispatcher
+    that lags must not tell a stranger what a package did before it went public."""
+    judged = replace(package, access="restricted") if private else package
+    if judged.access == "public":
         return True
     user = registry.accounts.get_user(hook.owner)
-    return user is not None and may_read(registry, Actor(user.name, user.email), package)
+    return user is not None and may_read(registry, Actor(user.name, user.email), judged)
 
 
 def payload(hook: HookRecord, event: JSON, name: str, document: JSON) -> str:

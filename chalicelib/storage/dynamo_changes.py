@@ -63,6 +63,7 @@ class ChangeItem(Item):
     deleted = BooleanAttribute()
     time = UnicodeAttribute()
     events = UnicodeAttribute()
+    private = BooleanAttribute(null=True)  # absent on changes from before it: public
 
 
 def _seq_key(seq: int) -> str:
@@ -109,6 +110,7 @@ class ChangeLog:
             deleted=package.tombstone is not None,
             time=now_iso(),  # when the write commits (a mirrored package keeps its source's times)
             events=dumps(list(events)),
+            private=package.access == "restricted",
         )
         return [(new_head, condition), (change, self._change.pk.does_not_exist())]
 
@@ -143,4 +145,5 @@ def _change(item: ChangeItem) -> Change:
         deleted=bool(item.deleted),
         time=item.time,
         events=tuple(json.loads(item.events)),
+        private=bool(item.private),
     )

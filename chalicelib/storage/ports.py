@@ -114,6 +114,9 @@ class Change:
     time: str  # when the write committed
     # What the write did, in npm hooks' words: {"event": "package:publish", "change": {…}}.
     events: tuple[JSON, ...] = ()
+    # The package was private after the write: its events are only for those who may read it
+    # as a private package, even once it is public (hooks judge access when they dispatch).
+    private: bool = False
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,8 @@ CREATE TABLE IF NOT EXISTS changes (
     rev INTEGER NOT NULL,
     deleted INTEGER NOT NULL,
     time TEXT NOT NULL,
-    events TEXT NOT NULL);
+    events TEXT NOT NULL,
+    private INTEGER NOT NULL DEFAULT 0);
 -- The log's one head row: its epoch and the package counts, kept in each write's transaction.
 CREATE TABLE IF NOT EXISTS change_log (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -117,6 +118,9 @@ class SqliteDatabase:
             scopes = {str(row[1]) for row in conn.execute("PRAGMA table_info(scopes)")}
             if "kind" not in scopes:
                 conn.execute("ALTER TABLE scopes ADD COLUMN kind TEXT NOT NULL DEFAULT 'user'")
+            changes = {str(row[1]) for row in conn.execute("PRAGMA table_info(changes)")}
+            if "private" not in changes:
+                conn.execute("ALTER TABLE changes ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
             # A file from before the change log: each package it holds gets one change (without
             # events, so no hook hears of the past), in the order they last changed, and is
             # counted once, when the head is made. `tarbox reindex` then finds them all.
@@ -264,7 +268,7 @@ class SqlitePackageStore:
 
     def changes_since(self, seq: int, limit: int) -> list[Change]:
         rows = self._db.read(
-            "SELECT seq, name, rev, deleted, time, events FROM changes"
+            "SELECT seq, name, rev, deleted, time, events, private FROM changes"
             " WHERE seq > ? ORDER BY seq LIMIT ?",
             (seq, limit),
         )
@@ -276,6 +280,7 @@ class SqlitePackageStore:
                 deleted=bool(row[3]),
                 time=str(row[4]),
                 events=tuple(json.loads(str(row[5]))),
+                private=bool(row[6]),
             )
             for row in rows
         ]
@@ -354,13 +359,14 @@ def _log_change(
 ) -> None:
     """Append the write's change and move the counts, inside the write's own transaction."""
     conn.execute(
-        "INSERT INTO changes (name, rev, deleted, time, events) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO changes (name, rev, deleted, time, events, private) VALUES (?, ?, ?, ?, ?, ?)",
         (
             package.name,
             package.rev,
             int(package.tombstone is not None),
             now_iso(),  # when the write committed (a mirrored package's `modified` is its source's)
             json.dumps(list(events), separators=(",", ":")),
+            int(package.access == "restricted"),
         ),
     )
     if live or deleted:

@@ -234,6 +234,33 @@ def test_private_events_reach_only_readers(any_api: Api, alice: str) -> None:
     )
 
 
+def test_what_a_package_did_while_private_stays_private_once_it_is_public(
+    any_api: Api, alice: str
+) -> None:
+    """The dispatcher may lag behind the log: by the time it reads a change made while the
+    package was private, the package may be public. Those changes are judged as private."""
+    bob = any_api.add_user("bob")
+    subscribe(any_api, "alice")
+    add(any_api, alice, "@alice", "scope")
+    add(any_api, bob, "alice", "owner")
+    secret = a_publish_body("@alice/secret", "1.0.0-rc.1", access="restricted")
+    any_api.call("PUT", "/@alice%2fsecret", secret, token=alice)
+    opened = {"access": "public"}
+    answer = any_api.call("POST", "/-/package/@alice%2fsecret/access", opened, token=alice)
+    assert answer.status_code == 200, answer.body
+    endpoint = Endpoint()
+    run(any_api, endpoint)  # only now: both changes are read with the package public
+    heard = sorted(
+        (json.loads(b)["hookOwner"]["username"], json.loads(b)["event"])
+        for _, b, _ in endpoint.sent
+    )
+    assert heard == [
+        ("alice", "package:change"),
+        ("alice", "package:publish"),
+        ("bob", "package:change"),  # it went public: bob may hear that, not what came before
+    ]
+
+
 def test_hooks_on_aws_reach_only_public_hosts(any_api: Api, alice: str) -> None:
     """TARBOX_HOOK_PRIVATE_ENDPOINTS=off (the default on AWS): no endpoint on loopback, private
     or link-local addresses (the instance metadata service), when a hook is made or sent."""

@@ -95,3 +95,21 @@ def test_get_packages_reads_the_existing_ones(package_store: PackageStore) -> No
     assert sorted(found) == ["@s/bar", "foo"]
     assert found["foo"] == package_store.get_package("foo")
     assert package_store.get_packages([]) == {}
+
+
+def test_a_change_says_whether_the_package_was_private_after_it(
+    package_store: PackageStore,
+) -> None:
+    private = replace(package("@s/secret"), access="restricted")
+    package_store.create_package(private, version("@s/secret"), [PUBLISH])
+    package_store.create_package(package("open"), version("open"), [PUBLISH])
+    public = replace(private, rev=2, access="public")
+    package_store.update_package(public, 1, [{"event": "package:change"}])
+
+    changes = package_store.changes_since(0, 10)
+
+    assert [(c.name, c.private) for c in changes] == [
+        ("@s/secret", True),
+        ("open", False),
+        ("@s/secret", False),
+    ]

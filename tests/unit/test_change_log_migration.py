@@ -32,3 +32,25 @@ def test_packages_from_before_the_log_are_in_it(tmp_path: Path) -> None:
     assert (head.seq, head.doc_count, head.doc_del_count) == (2, 1, 1)
     again = SqlitePackageStore(SqliteDatabase(path))  # opened again: nothing added twice
     assert again.log_head().seq == 2
+
+
+def test_a_log_from_before_private_changes_gains_the_column(tmp_path: Path) -> None:
+    path = str(tmp_path / "old.sqlite3")
+    store = SqlitePackageStore(SqliteDatabase(path))
+    old = sqlite3.connect(path)
+    old.execute("DROP TABLE changes")  # as a release before `private` made it
+    old.execute(
+        "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
+        " rev INTEGER NOT NULL, deleted INTEGER NOT NULL, time TEXT NOT NULL,"
+        " events TEXT NOT NULL)"
+    )
+    old.execute(
+        "INSERT INTO changes (name, rev, deleted, time, events) VALUES ('a', 1, 0, 't', '[]')"
+    )
+    old.commit()
+    old.close()
+
+    store = SqlitePackageStore(SqliteDatabase(path))
+    SqliteDatabase(path)  # opened again: the column is not added twice
+
+    assert [(c.name, c.private) for c in store.changes_since(0, 10)] == [("a", False)]
