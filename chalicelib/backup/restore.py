@@ -22,6 +22,7 @@ from chalicelib.backup.layout import ExportFormatError, ExportReader, decode
 from chalicelib.backup.package import ImportConflictError, restore_package
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError, RegistryError
+from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import (
     JSON,
@@ -77,6 +78,17 @@ class _Run:
     def save(self) -> None:
         body = json.dumps(self.state).encode()
         self.registry.blobs.put(STATE_KEY, body, "application/json")
+
+    @property
+    def foreign(self) -> list[str]:
+        """The names (users, orgs) the export has and this registry gives to someone else.
+        Nothing of the export's is handed to them: not its members, maintainers, scopes, plans
+        or hooks."""
+        names: list[str] = self.state.setdefault("foreign", [])
+        return names
+
+    def refuse(self, why: str) -> None:
+        self.summary.failed.append(why)
 
     def pending(self, kind: str) -> Iterator[JSON]:
         """The lines of `kind` no run has finished. A line counts as finished once the caller
@@ -180,7 +192,8 @@ def _users(run: _Run) -> None:
             "users", f"user {user.name}", user, accounts.create_user, _stored_user(accounts)
         )
         if not stored:
-            continue  # someone else's account: the export's tokens are not theirs
+            run.foreign.append(user.name)  # someone else's account: nothing of the export's
+            continue
         for raw in line.get("tokens") or []:
             _token(run, decode(TokenRecord, raw))
 
@@ -201,17 +214,26 @@ def _orgs(run: _Run) -> None:
     orgs = run.registry.orgs
     for line in run.pending("orgs"):
         org = decode(OrgRecord, line.get("org"))
-        members = {str(u): str(r) for u, r in dict(line.get("members") or {}).items()}
+        members = _members(run, org.name, dict(line.get("members") or {}))
         owner = next((user for user, role in members.items() if role == "owner"), None)
         if owner is None:
-            run.summary.failed.append(f"org {org.name}: it has no owner in the export")
+            run.foreign.append(org.name)
+            run.refuse(f"org {org.name}: none of its owners in the export is here")
             continue
         write = partial(_create_org, orgs, owner)
         if not run.create("orgs", f"org {org.name}", org, write, lambda o: orgs.get_org(o.name)):
+            run.foreign.append(org.name)
             continue
         for user, role in members.items():
             orgs.set_member(org.name, user, role)
         _teams(run, org.name, dict(line.get("teams") or {}))
+
+
+def _members(run: _Run, org: str, members: JSON) -> dict[str, str]:
+    kept = {str(user): str(role) for user, role in members.items() if user not in run.foreign}
+    for user in sorted(members.keys() - kept.keys()):
+        run.refuse(f"org {org}: member {user} left out: the {user} here is not the export's")
+    return kept
 
 
 def _teams(run: _Run, org: str, teams: JSON) -> None:
@@ -221,7 +243,8 @@ def _teams(run: _Run, org: str, teams: JSON) -> None:
         if team not in here:
             orgs.create_team(org, team, str(doc.get("description") or ""))
         for user in doc.get("members") or []:
-            orgs.add_team_member(org, team, str(user))
+            if user not in run.foreign:
+                orgs.add_team_member(org, team, str(user))
         for package, permission in dict(doc.get("packages") or {}).items():
             orgs.grant(org, team, package, str(permission))
 
@@ -232,6 +255,9 @@ def _billing(run: _Run) -> None:
     billing = run.registry.billing
     for line in run.pending("plans"):
         plan = replace(decode(PlanRecord, line), version=1)
+        if plan.scope in run.foreign:
+            run.refuse(f"the plan of @{plan.scope}: @{plan.scope} here is someone else's")
+            continue
         stored_plan = lambda p: _at_version_1(billing.get_plan(p.scope))  # noqa: E731
         run.create("plans", f"the plan of @{plan.scope}", plan, billing.put_plan, stored_plan)
     for line in run.pending("subscriptions"):
@@ -292,6 +318,10 @@ def _packages(run: _Run) -> None:
     for line in run.pending("packages"):
         package = decode(PackageRecord, line.get("package"))
         versions = [decode(VersionRecord, v) for v in line.get("versions") or []]
+        strangers = _strangers(run, package)
+        if strangers:
+            run.refuse(f"{package.name}: {strangers} here is not the export's: left out")
+            continue
         try:
             written = restore_package(run.registry, run.reader, package, versions, missing)
         except (ConflictError, InvalidPayloadError) as exc:
@@ -304,10 +334,20 @@ def _packages(run: _Run) -> None:
             run.summary.already += 1
 
 
+def _strangers(run: _Run, package: PackageRecord) -> str:
+    """Who here would hold the package without being who held it in the export."""
+    scope = scope_of(package.name)
+    names = [m.name for m in package.maintainers] + ([scope] if scope else [])
+    return ", ".join(sorted({name for name in names if name in run.foreign}))
+
+
 def _hooks(run: _Run) -> None:
     hooks = run.registry.hooks
     for line in run.pending("hooks"):
         hook = decode(HookRecord, line)
+        if hook.owner in run.foreign:
+            run.refuse(f"hook {hook.id}: its owner {hook.owner} here is not the export's")
+            continue
         run.create(
             "hooks", f"hook {hook.id}", hook, hooks.create_hook, lambda h: hooks.get_hook(h.id)
         )

@@ -21,7 +21,7 @@ from chalicelib import wiring
 from chalicelib.backup.export import export_registry
 from chalicelib.backup.layout import MANIFEST, ExportFormatError, ExportReader, blob_path
 from chalicelib.backup.package import ImportConflictError
-from chalicelib.backup.restore import ImportIncompleteError, import_registry
+from chalicelib.backup.restore import STATE_KEY, ImportIncompleteError, import_registry
 from chalicelib.errors import ConflictError
 from chalicelib.orgs.service import create_org
 from chalicelib.storage.dynamo import ensure_table
@@ -260,6 +260,37 @@ def test_a_record_someone_else_wrote_meanwhile_is_left_and_named(
     )
     assert list(kept["versions"]) == ["9.0.0"]
     assert tool.status_code == 200  # the rest came in
+
+
+def test_nothing_of_a_user_is_handed_to_someone_else_with_their_name(
+    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import that stopped before its users: meanwhile someone registered `bob` on the new
+    registry. That bob gets none of the export's bob: no token, membership, package or hook."""
+    tokens = fill(any_api)
+    export_registry(wiring.registry(), tmp_path / "export", quiet)
+    started = {"export": ExportReader(tmp_path / "export").id, "done": [], "downloads": 0}
+
+    with other_backend(tmp_path, monkeypatch):
+        registry = wiring.registry()
+        registry.blobs.put(STATE_KEY, json.dumps(started).encode(), "application/json")
+        other_bob = any_api.add_user("bob", "another password")
+        with pytest.raises(ImportIncompleteError) as stopped:
+            import_registry(registry, tmp_path / "export", quiet)
+        old_token = any_api.call("GET", "/-/whoami", token=tokens["bob"]).status_code
+        members = ok(any_api.call("GET", "/-/org/acme/user", token=tokens["alice"]))
+        core = ok(any_api.call("GET", "/-/team/acme/core/user", token=tokens["alice"]))
+        right_pad = any_api.call("GET", "/right-pad").status_code
+        left_pad = any_api.call("GET", "/left-pad").status_code
+        mine = ok(any_api.call("GET", "/-/whoami", token=other_bob))
+
+    assert old_token == 401
+    assert members == {"alice": "owner"} and "bob" not in core
+    assert (right_pad, left_pad) == (404, 200)
+    assert mine == {"username": "bob"}
+    assert "user bob: another one is here" in stopped.value.message
+    assert "org acme: member bob left out" in stopped.value.message
+    assert "right-pad: bob here is not the export's" in stopped.value.message
 
 
 def test_a_tarball_that_does_not_match_its_integrity_is_not_imported(
