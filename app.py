@@ -82,12 +82,13 @@ CHANGE_LOG_STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/tarbox/stream
 
 @app.on_dynamodb_record(stream_arn=CHANGE_LOG_STREAM, batch_size=100)
 def hook_worker(event: object) -> None:
-    """New changes in the log (or the retry schedule): dispatch them to hooks and send what is
-    due. Its own Lambda: a hook endpoint that hangs never holds up a publish."""
-    from chalicelib.hooks.worker import run_hooks_once  # an HTTP client: not for every cold start
+    """New changes in the log (or the one-minute schedule): dispatch them to hooks, send what is
+    due, and refresh a slice of search. Its own Lambda: a hook endpoint that hangs never holds up
+    a publish."""
+    from chalicelib.hooks.worker import run_background_once  # an HTTP client: not every start
 
     registry = wiring.registry()
-    run_hooks_once(registry, registry.settings.public_url or "")
+    run_background_once(registry, registry.settings.public_url or "")
 
 
 # --- monitoring and misc ----------------------------------------------------------------------

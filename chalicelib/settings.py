@@ -63,6 +63,8 @@ class Settings:
     hook_retry_seconds: int = 10
     # Whether hooks may send to loopback and private addresses (hooks/endpoints.py).
     hook_private_endpoints: bool = True
+    # How often the background worker walks the log to refresh search popularity; 0: never.
+    search_refresh_hours: int = 24
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -104,6 +106,7 @@ class Settings:
             commit=env.get("TARBOX_COMMIT") or "unknown",
             download_flush_seconds=_int(env, "TARBOX_DOWNLOAD_FLUSH_SECONDS", 30),
             hook_retry_seconds=_int(env, "TARBOX_HOOK_RETRY_SECONDS", 10),
+            search_refresh_hours=_int(env, "TARBOX_SEARCH_REFRESH_HOURS", 24),
             hook_private_endpoints=env.get("TARBOX_HOOK_PRIVATE_ENDPOINTS", "off" if aws else "on")
             == "on",
         )

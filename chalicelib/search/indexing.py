@@ -42,12 +42,18 @@ def reindex(registry: Registry, progress: Callable[[int], None] | None = None) -
     ordered = package_names(registry.packages)
     done = 0
     for start in range(0, len(ordered), _BATCH):
-        packages = registry.packages.get_packages(ordered[start : start + _BATCH])
-        live = [p for p in packages.values() if p.tombstone is None]
-        for gone in (p for p in packages.values() if p.tombstone is not None):
-            registry.search.remove_entry(gone.name)
-        registry.search.put_entries([_entry(registry, p, None) for p in live])
-        done += len(live)
+        done += index_names(registry, ordered[start : start + _BATCH])
         if progress is not None:
             progress(done)
     return done
+
+
+def index_names(registry: Registry, names: list[str]) -> int:
+    """Index these packages again as they are now (up to 100: one batch read); returns how
+    many are live."""
+    packages = registry.packages.get_packages(names)
+    live = [p for p in packages.values() if p.tombstone is None]
+    for gone in (p for p in packages.values() if p.tombstone is not None):
+        registry.search.remove_entry(gone.name)
+    registry.search.put_entries([_entry(registry, p, None) for p in live])
+    return len(live)

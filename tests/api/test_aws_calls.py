@@ -279,7 +279,7 @@ def test_the_policy_allows_every_call_and_nothing_more(
 def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
     api: Api, calls: list[Call]
 ) -> None:
-    from chalicelib.hooks.worker import run_hooks_once
+    from chalicelib.hooks.worker import run_background_once
 
     alice = api.add_user("alice")
     ok(api.call("PUT", "/lib", a_publish_body("lib"), token=alice))
@@ -288,13 +288,13 @@ def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
     ok(api.call("PUT", "/lib", a_publish_body("lib", "1.1.0"), token=alice))
     calls.clear()
     statuses = iter([500, 200])
-    run_hooks_once(wiring.registry(), "", send=lambda *_: next(statuses))  # fails: retried
+    run_background_once(wiring.registry(), "", send=lambda *_: next(statuses))  # fails: retried
     registry = wiring.registry()
     for pending in registry.hooks.due_deliveries(float("inf"), 10):
         registry.hooks.update_delivery(
             replace(pending, next_attempt=0, version=pending.version + 1)
         )
-    run_hooks_once(registry, "", send=lambda *_: next(statuses))
+    run_background_once(registry, "", send=lambda *_: next(statuses))
     assert registry.hooks.due_deliveries(float("inf"), 10) == []
     called = {a for service, op, params in calls for a in iam_actions(service, op, params)}
     template = json.loads((ROOT / "infra" / "template.json").read_text())

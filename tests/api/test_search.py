@@ -3,6 +3,7 @@ description, the qualifiers, paging, and private packages only for those who may
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.api.conftest import Api, body_of, subscribe
@@ -151,6 +152,35 @@ def test_reindex_rebuilds_the_index_from_the_change_log(any_api: Api, alice: str
     assert reindex(registry) == 4
     assert set(found(any_api, "pad")) == {"left-pad", "pad-start", "@alice/util", "zero-pad"}
     assert found(any_api, "nothing") == []
+
+
+def test_popularity_is_refreshed_once_a_day_off_the_request_path(any_api: Api, alice: str) -> None:
+    """Downloads after a package was indexed reach its popularity only when it is indexed
+    again: the background worker's daily pass does that, a slice per round."""
+    from chalicelib import wiring
+    from chalicelib.search import refresh
+
+    library(any_api, alice)
+    for _ in range(5):
+        assert any_api.call("GET", "/zero-pad/-/zero-pad-0.1.0.tgz").status_code in (200, 302)
+    wiring.download_counter().flush()
+    registry = wiring.registry()
+    now = [time.time()]  # the store's own clock judges expiry: stay near it
+
+    def downloads() -> int:
+        """What the entry's popularity is computed from (0 below 100 a month)."""
+        return int(registry.search.entries(["zero-pad"])["zero-pad"].doc["_downloads"])
+
+    stale = downloads()
+    assert refresh.refresh_slice(registry, lambda: now[0]) == 5  # the whole log: one slice
+    fresh = downloads()
+    assert refresh.refresh_slice(registry, lambda: now[0]) == 0  # the pass is done
+    now[0] += 24 * 3600 - 1
+    assert refresh.refresh_slice(registry, lambda: now[0]) == 0  # not a day yet
+    now[0] += 2
+    assert refresh.refresh_slice(registry, lambda: now[0]) == 5  # the next day's pass
+
+    assert (stale, fresh) == (0, 5)
 
 
 def test_a_lagging_index_never_shows_a_private_package(any_api: Api, alice: str) -> None:
