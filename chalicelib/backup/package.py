@@ -17,6 +17,7 @@ from chalicelib.backup.layout import ExportFormatError, ExportReader
 from chalicelib.errors import ConflictError
 from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.relations import dependency_names
+from chalicelib.packuments.replay import replay_versions
 from chalicelib.packuments.versions import clean
 from chalicelib.publish.payload import verify_tarball
 from chalicelib.registry import Registry
@@ -45,7 +46,7 @@ def restore_package(
     have = {v.version: v for v in registry.packages.list_versions(name)}
     _check_here(name, exported, have)
     _check_item(stored, target)
-    fresh = sorted((v for n, v in exported.items() if n not in have), key=lambda v: v.published)
+    fresh = [v for number, v in exported.items() if number not in have]
     tarballs = {v.version: _tarball(reader, target, v, missing) for v in fresh}
     for version in fresh:  # every tarball checked before anything is written
         data = tarballs[version.version]
@@ -133,21 +134,11 @@ def _write(
     target: PackageRecord,
     records: list[VersionRecord],
 ) -> PackageRecord:
-    """Each version with the package item, in the order they were published, then the item as
-    exported, at its exported rev when that is higher than this registry's (else one more): the
-    rules of a rev hold, and a `_rev` a client read from the old registry mostly stays current."""
+    """The versions (`replay_versions`, without events), then the item as exported, at its
+    exported rev when that is higher than this registry's (else one more): a `_rev` a client
+    read from the old registry mostly stays current."""
     store = registry.packages
-    current = stored
-    for record in records:
-        tags = {"latest": record.version} if current is None else current.dist_tags
-        step = replace(target, dist_tags=tags, tombstone=None)
-        if current is None:
-            current = replace(step, rev=1)
-            store.create_package(current, record)
-        else:
-            nxt = replace(step, rev=current.rev + 1)
-            store.add_version(nxt, record, current.rev, revived=current.tombstone is not None)
-            current = nxt
+    current = replay_versions(store, stored, target, records, announce=False)
     if current is None:
         raise ExportFormatError(f"{target.name} has no versions to write")
     if replace(current, rev=target.rev) == target:  # written by an earlier run of the import

@@ -113,13 +113,13 @@ class _Run:
         stored: Callable[[R], object],
     ) -> bool:
         """`write` a new record. One that is here already is the export's when `stored(record)`
-        equals it (an earlier run wrote it), else it is reported and left. True: the export's
-        record is here now."""
+        equals it (an earlier run wrote it, as written: plans at version 1), else it is
+        reported and left. True: the export's record is here now."""
         try:
             write(record)
         except ConflictError:
             if stored(record) != record:
-                self.summary.failed.append(f"{what}: another one is here: left as it is")
+                self.refuse(f"{what}: another one is here: left as it is")
                 return False
             self.summary.already += 1
             return True
@@ -132,6 +132,7 @@ def import_registry(registry: Registry, root: Path, progress: Progress) -> Impor
     state = _claim(registry, reader)
     # The records left out stay named on every later run: the import is not whole.
     run = _Run(registry, reader, state, ImportSummary(failed=state.setdefault("failed", [])))
+    run.save()
     phases: dict[str, Callable[[_Run], None]] = {
         "users": _users,
         "orgs": _orgs,
@@ -172,9 +173,7 @@ def _claim(registry: Registry, reader: ExportReader) -> JSON:
             "this registry is not empty (it has packages, users or orgs): tarbox import fills a "
             "new registry"
         )
-    state = {"export": reader.id, "started": now_iso(), "done": [], "downloads": 0}
-    registry.blobs.put(STATE_KEY, json.dumps(state).encode(), "application/json")
-    return state
+    return {"export": reader.id, "started": now_iso(), "done": [], "downloads": 0}
 
 
 def _empty(registry: Registry) -> bool:
@@ -207,7 +206,7 @@ def _token(run: _Run, token: TokenRecord) -> None:
     elif stored == token:
         run.summary.already += 1
     else:
-        run.summary.failed.append(f"a token of {token.user}: another one is here: left as it is")
+        run.refuse(f"a token of {token.user}: another one is here: left as it is")
 
 
 def _orgs(run: _Run) -> None:
@@ -255,20 +254,20 @@ def _billing(run: _Run) -> None:
     billing = run.registry.billing
     for line in run.pending("plans"):
         plan = replace(decode(PlanRecord, line), version=1)
+        what = f"the plan of @{plan.scope}"
         if plan.scope in run.foreign:
-            run.refuse(f"the plan of @{plan.scope}: @{plan.scope} here is someone else's")
+            run.refuse(f"{what}: @{plan.scope} here is someone else's")
             continue
-        stored_plan = lambda p: _at_version_1(billing.get_plan(p.scope))  # noqa: E731
-        run.create("plans", f"the plan of @{plan.scope}", plan, billing.put_plan, stored_plan)
+        run.create("plans", what, plan, billing.put_plan, lambda p: billing.get_plan(p.scope))
     for line in run.pending("subscriptions"):
         sub = replace(decode(SubscriptionRecord, line), version=1)
-        stored_sub = lambda s: _at_version_1(billing.get_subscription(s.id))  # noqa: E731
-        what = f"subscription {sub.id}"
-        run.create("subscriptions", what, sub, billing.put_subscription, stored_sub)
-
-
-def _at_version_1(record: R | None) -> R | None:
-    return None if record is None else replace(record, version=1)  # type: ignore[type-var]
+        run.create(
+            "subscriptions",
+            f"subscription {sub.id}",
+            sub,
+            billing.put_subscription,
+            lambda s: billing.get_subscription(s.id),
+        )
 
 
 def _stored_user(accounts: AccountStore) -> Callable[[UserRecord], UserRecord | None]:
@@ -325,7 +324,7 @@ def _packages(run: _Run) -> None:
         try:
             written = restore_package(run.registry, run.reader, package, versions, missing)
         except (ConflictError, InvalidPayloadError) as exc:
-            run.summary.failed.append(f"{package.name}: {exc.message}")
+            run.refuse(f"{package.name}: {exc.message}")
             continue
         if written:
             run.summary.count("packages")

@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.changes.events import events_of, published
+from chalicelib.changes.events import events_of
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError
 from chalicelib.packuments.meta import MAX_README_CHARS, hoisted_meta
 from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.packuments.relations import dependency_names
+from chalicelib.packuments.replay import replay_versions
 from chalicelib.packuments.versions import clean, sort_versions
 from chalicelib.publish.payload import verify_tarball
 from chalicelib.registry import Registry
@@ -251,22 +252,9 @@ def _write(
     target: PackageRecord,
     records: list[VersionRecord],
 ) -> bool:
-    """Versions in their order, each with the package item, then the item as the source has
-    it: the rules of a rev (one more per write) hold, and each write is one of the store's."""
+    """The versions (`replay_versions`), then the item as the source has it."""
     store = registry.packages
-    current = stored
-    for record in sorted(records, key=lambda r: r.published):
-        tags = {"latest": record.version} if current is None else current.dist_tags
-        step = replace(target, dist_tags=tags, tombstone=None)
-        events = published(record.version, {})
-        if current is None:
-            current = replace(step, rev=1)
-            store.create_package(current, record, events)
-        else:
-            revived = current.tombstone is not None
-            nxt = replace(step, rev=current.rev + 1)
-            store.add_version(nxt, record, current.rev, events, revived=revived)
-            current = nxt
+    current = replay_versions(store, stored, target, records, announce=True)
     if current is None:
         return False
     final = replace(target, rev=current.rev + 1)

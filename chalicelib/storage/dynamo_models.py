@@ -369,8 +369,9 @@ def query_prefix(model: type[ItemT], pk: str, sk_prefix: str = "") -> list[ItemT
 
 def scan_prefix(model: type[ItemT], pk_prefix: str, sk: str | None = None) -> Iterator[ItemT]:
     """Every item of the table whose partition key starts with the prefix (and whose sort key
-    is `sk`, when given), page by page. A whole-table Scan: only `tarbox export` reads this way;
-    the registry's own paths always know their partition."""
+    is `sk`, when given), page by page. A whole-table Scan: only `tarbox export` and the
+    emptiness check of `tarbox import` read this way; the registry's own paths always know their
+    partition."""
     condition = model.pk.startswith(pk_prefix)
     if sk is not None:
         condition &= model.sk == sk
