@@ -17,7 +17,7 @@ from chalicelib.auth import couch, profile, token_api
 from chalicelib.auth import web_login as web
 from chalicelib.auth.service import revoke_token
 from chalicelib.billing import webhooks
-from chalicelib.http import login_page, params, render
+from chalicelib.http import login_page, params, render, routing
 from chalicelib.http.discovery_routes import discovery
 from chalicelib.http.errors import npm_shaped, translated
 from chalicelib.http.hook_routes import hooks
@@ -50,13 +50,14 @@ def current() -> Request:
 
 
 def route(
-    path: str, **options: Any
+    path: str, *, hot: bool = False, **options: Any
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Register a view with the error table wrapped around it (see chalicelib/http/errors.py)."""
+    """Register a view with the error table wrapped around it (see chalicelib/http/errors.py).
+    `hot`: a read every install makes, run inline by the local server (http/routing.py)."""
 
     def register(view: Callable[..., Response]) -> Callable[..., Response]:
         registered: Callable[..., Response] = app.route(path, **options)(translated(view))
-        return registered
+        return routing.hot(registered) if hot else registered
 
     return register
 
@@ -94,7 +95,7 @@ def hook_worker(event: object) -> None:
 # --- monitoring and misc ----------------------------------------------------------------------
 
 
-@route("/-/ping", methods=READ)
+@route("/-/ping", methods=READ, hot=True)
 def ping() -> Response:
     return render.json_response({})
 
@@ -259,12 +260,16 @@ def _packument(name: str) -> Response:
     who = optional_actor(registry, request)  # a bad token answers 401, even on public reads
     query: dict[str, str] = dict(request.query_params or {})
     write = query.get("write") == "true"
+    # Stored compressed copies only where the answer's bytes reach the client as they are: on
+    # Lambda, API Gateway would need them as base64 (CloudFront compresses there instead).
+    local = registry.settings.local_server
     doc = read_document(
         registry,
         who,
         name,
         abbreviated=not write and params.wants_abbreviated(header(request, "accept")),
         base_url=base_url(registry, request),
+        encodings=params.accepted_encodings(header(request, "accept-encoding")) if local else (),
     )
     return render.document(doc, header(request, "if-none-match"), offload_url(registry, doc))
 
@@ -297,7 +302,7 @@ def _version(name: str, spec: str) -> Response:
     return render.json_response(manifest, headers=render.read_headers(seen))
 
 
-@route("/{p1}", methods=READ)
+@route("/{p1}", methods=READ, hot=True)
 def get_package(p1: str) -> Response:
     return _packument(params.package_name(p1))
 
@@ -307,7 +312,7 @@ def put_package(p1: str) -> Response:
     return _put(params.package_name(p1))
 
 
-@route("/{p1}/{p2}", methods=READ)
+@route("/{p1}/{p2}", methods=READ, hot=True)
 def get_package_or_version(p1: str, p2: str) -> Response:
     if params.is_literal_scope(p1):
         return _packument(params.scoped_name(p1, p2))
@@ -339,7 +344,7 @@ def delete_scoped_package(p1: str, p2: str, rev: str) -> Response:
     return _delete(params.scoped_name(p1, p2), rev)
 
 
-@route("/{p1}/{p2}/{p3}", methods=READ)
+@route("/{p1}/{p2}/{p3}", methods=READ, hot=True)
 def get_scoped_version(p1: str, p2: str, p3: str) -> Response:
     return _version(params.scoped_name(p1, p2), p3)
 
@@ -361,12 +366,12 @@ def _tarball(name: str, file: str) -> Response:
     return render.tarball_bytes(found.data or b"", private=found.private)
 
 
-@route("/{p1}/-/{file}", methods=READ)
+@route("/{p1}/-/{file}", methods=READ, hot=True)
 def get_tarball(p1: str, file: str) -> Response:
     return _tarball(params.package_name(p1), file)
 
 
-@route("/{p1}/{p2}/-/{file}", methods=READ)
+@route("/{p1}/{p2}/-/{file}", methods=READ, hot=True)
 def get_scoped_tarball(p1: str, p2: str, file: str) -> Response:
     return _tarball(params.scoped_name(p1, p2), file)
 

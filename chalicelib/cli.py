@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.downloads.counter import DownloadCounter
     from chalicelib.registry import Registry
 
 DEFAULT_HOST = "127.0.0.1"
@@ -42,7 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("HOST") or DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or DEFAULT_PORT))
     serve.add_argument("--data-dir", default=os.environ.get("TARBOX_DATA_DIR") or "./data")
-    serve.add_argument("--threads", type=int, default=16)
+    serve.add_argument(
+        "--workers", type=int, default=0, help="worker processes (default: one per CPU)"
+    )
+    serve.add_argument(
+        "--threads", type=int, default=4, help="threads per worker for writes and slow reads"
+    )
     data_dir = os.environ.get("TARBOX_DATA_DIR") or "./data"
     org = commands.add_parser("org", help="operator commands for orgs")
     org_commands = org.add_subparsers(dest="org_command", required=True)
@@ -195,57 +198,23 @@ def _reindex(registry: Registry, args: argparse.Namespace) -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     # Settings are read from the environment (chalicelib/settings.py is their only reader), so the
-    # command line is turned into environment first.
+    # command line is turned into environment first; granian's workers inherit it.
     os.environ["TARBOX_DATA_DIR"] = args.data_dir
     os.environ["TARBOX_LOCAL_SERVER"] = "1"
-    # Request lines are JSON on stdout, from powertools' Logger, as on Lambda.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     os.environ.setdefault("TARBOX_COMMIT", _git_commit())
-
-    import waitress
-
-    from app import app
     from chalicelib import wiring
-    from chalicelib.server.wsgi import RegistryWSGI
+    from chalicelib.server.serve import ServeOptions, default_workers, serve
 
-    wiring.reset()
     settings = wiring.settings()
-    wiring.registry()  # fail fast: open the database or reach the backend before listening
-    _count_downloads_until_stopped(wiring.download_counter())
-    from chalicelib.hooks.worker import start_worker
-
-    # Hooks are delivered from this thread, never from a request (a hanging endpoint must not
-    # slow a publish); their payloads' tarball URLs use the public URL, or this server's.
-    start_worker(wiring.registry, settings.public_url or f"http://{args.host}:{args.port}")
-    max_tarball = settings.max_tarball_bytes
-    # The publish body carries the tarball base64'd (x4/3) plus the manifest and readme.
-    max_body = max_tarball * 4 // 3 + 16 * 1024 * 1024
-    wsgi = RegistryWSGI(app, max_body_bytes=max_body, max_tarball_bytes=max_tarball)
     where = settings.table_name if settings.backend == "aws" else os.path.abspath(settings.data_dir)
-    print(f"tarbox ({settings.backend}: {where}) on http://{args.host}:{args.port}", flush=True)
-    waitress.serve(
-        wsgi,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-        # waitress spools bodies to disk and refuses far larger ones itself; between our limit and
-        # this one the adapter answers npm's JSON 413 naming the limit.
-        max_request_body_size=max_body * 4 + 64 * 1024 * 1024,
-        ident="tarbox",
-        clear_untrusted_proxy_headers=True,
+    workers = args.workers or default_workers()
+    print(
+        f"tarbox ({settings.backend}: {where}) on http://{args.host}:{args.port}"
+        f" ({workers} workers)",
+        flush=True,
     )
+    serve(ServeOptions(args.host, args.port, workers, args.threads))
     return 0
-
-
-def _count_downloads_until_stopped(counter: DownloadCounter) -> None:
-    """Flush download counts every few seconds, and once more when the server stops (SIGTERM
-    too: Python would otherwise die without running atexit)."""
-    import atexit
-    import signal
-
-    counter.start()
-    atexit.register(counter.flush)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 def _git_commit() -> str:

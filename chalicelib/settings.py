@@ -15,6 +15,9 @@ EMBEDDED_MAX_TARBALL_BYTES = 100 * MB
 AWS_MAX_RESPONSE_BYTES = int(5.5 * MB)
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
 class SettingsError(RuntimeError):
     """A required setting is missing or malformed."""
 
@@ -65,6 +68,21 @@ class Settings:
     hook_private_endpoints: bool = True
     # How often the background worker walks the log to refresh search popularity; 0: never.
     search_refresh_hours: int = 24
+    # `tarbox serve`: the address it is bound to, as a URL (the default public URL when none is
+    # configured), and the threads per worker that run everything but the hot reads.
+    bound_url: str | None = None
+    serve_threads: int = 4
+
+    def local_base_urls(self) -> frozenset[str]:
+        """The base URLs `tarbox serve` answers with (each has its own stored documents, so the
+        set is bounded): its bound URL, and when that is a loopback address, the other names of
+        loopback on the same port (npm users write `localhost`)."""
+        if not self.bound_url:
+            return frozenset()
+        host, _, port = self.bound_url.removeprefix("http://").rpartition(":")
+        if host not in LOOPBACK_NAMES:
+            return frozenset({self.bound_url})
+        return frozenset(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +125,8 @@ class Settings:
             download_flush_seconds=_int(env, "TARBOX_DOWNLOAD_FLUSH_SECONDS", 30),
             hook_retry_seconds=_int(env, "TARBOX_HOOK_RETRY_SECONDS", 10),
             search_refresh_hours=_int(env, "TARBOX_SEARCH_REFRESH_HOURS", 24),
+            bound_url=(env.get("TARBOX_BOUND_URL") or "").rstrip("/") or None,
+            serve_threads=max(1, _int(env, "TARBOX_SERVE_THREADS", 4)),
             hook_private_endpoints=env.get("TARBOX_HOOK_PRIVATE_ENDPOINTS", "off" if aws else "on")
             == "on",
         )

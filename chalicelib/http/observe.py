@@ -11,10 +11,13 @@ Routes and helpers add what only they know (`note(actor=…, operation=…)`).
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -138,7 +141,24 @@ def adapter_record(
 
 
 def log(record: dict[str, Any]) -> None:
-    logger().info("request", extra={k: v for k, v in record.items() if v is not None})
+    fields = {k: v for k, v in record.items() if v is not None}
+    if wiring.settings().local_server:
+        write_line(fields)
+    else:
+        logger().info("request", extra=fields)
+
+
+def write_line(fields: dict[str, Any]) -> None:
+    """The local server's request line: powertools' keys, written straight to stdout. Its
+    formatter costs ~36 µs a line, a tenth of a small read; this costs ~6 µs."""
+    line = {
+        "level": "INFO",
+        "message": "request",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "service": "tarbox",
+        **fields,
+    }
+    sys.stdout.write(json.dumps(line, separators=(",", ":"), default=str) + "\n")
 
 
 def count(record: dict[str, Any]) -> None:

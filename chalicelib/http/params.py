@@ -57,6 +57,18 @@ def wants_abbreviated(accept: str | None) -> bool:
     return CORGI_CONTENT_TYPE in (accept or "")
 
 
+def accepted_encodings(accept_encoding: str | None) -> tuple[str, ...]:
+    """The content codings an Accept-Encoding names with a non-zero q (npm sends `gzip,deflate`;
+    pnpm and yarn add `br`)."""
+    taken: list[str] = []
+    for part in (accept_encoding or "").split(","):
+        coding, _, parameters = part.strip().partition(";")
+        q = parameters.strip().removeprefix("q=").strip() if parameters else "1"
+        if coding and q not in ("0", "0.0", "0.00", "0.000"):
+            taken.append(coding.strip().lower())
+    return tuple(taken)
+
+
 def tarball_file(segment: str) -> str:
     name = unquote(segment)
     if not name.endswith(".tgz") or "/" in name:

@@ -17,7 +17,7 @@ PRIVATE_PACKUMENT_CACHE = "private, max-age=0, must-revalidate"
 # A tarball's bytes never change for its URL.
 TARBALL_CACHE = "public, max-age=31536000, immutable"
 PRIVATE_TARBALL_CACHE = "private, max-age=31536000, immutable"
-# The local server swaps this for the file's bytes, streamed (see chalicelib/server/wsgi.py).
+# The local server swaps this for the file's bytes, sent by granian (chalicelib/server/rsgi.py).
 SENDFILE_HEADER = "X-Tarbox-Sendfile"
 SENDFILE_CONTENT_TYPE = "application/x-tarbox-sendfile"
 
@@ -49,22 +49,35 @@ def read_headers(seen: Seen) -> dict[str, str]:
     cache = PRIVATE_PACKUMENT_CACHE if seen.private else PACKUMENT_CACHE
     if seen.notice is not None:
         cache = NOTICE_CACHE
-    return {"Cache-Control": cache, "Vary": "Accept, Authorization", **notice(seen.notice)}
+    # Accept-Encoding: the local server answers stored gzip and brotli copies.
+    vary = "Accept, Accept-Encoding, Authorization"
+    return {"Cache-Control": cache, "Vary": vary, **notice(seen.notice)}
+
+
+class StoredBytes(Response):
+    """A body of stored bytes. The local server sends them as they are; a Lambda response is a
+    JSON document, so there (and only there) they become text."""
+
+    def to_dict(self, binary_types: list[str] | None = None) -> dict[str, Any]:
+        if isinstance(self.body, bytes):
+            self.body = self.body.decode()
+        answer: dict[str, Any] = super().to_dict(binary_types)
+        return answer
 
 
 def document(doc: Document, if_none_match: str | None, elsewhere: str | None = None) -> Response:
     """The stored bytes, a 304 when the client has them, or (`elsewhere`) a redirect to them."""
     headers: dict[str, str | list[str]] = {"ETag": doc.etag, **read_headers(doc.seen)}
+    if doc.encoding is not None:
+        headers["Content-Encoding"] = doc.encoding
     if if_none_match and doc.etag in {t.strip() for t in if_none_match.split(",")}:
         return Response(body="", status_code=304, headers=headers)
     if elsewhere is not None:
         return redirect(elsewhere)
-    # A str body: Chalice would treat bytes as binary and base64 them through API Gateway.
-    return Response(
-        body=doc.body.decode(),
-        status_code=200,
-        headers={**headers, "Content-Type": doc.content_type},
-    )
+    headers["Content-Type"] = doc.content_type
+    if doc.path is not None:
+        headers[SENDFILE_HEADER] = doc.path
+    return StoredBytes(body=doc.body, status_code=200, headers=headers)
 
 
 def redirect(location: str) -> Response:

@@ -60,14 +60,21 @@ def base_url(registry: Registry, request: Request) -> str:
 
     It ends up in every `dist.tarball`, so a Host that is not a plain host[:port] is not used.
     On API Gateway's own domain the stage is part of the path (`…/api/`): npm's tarball and
-    unpublish URLs must keep it (npm-protocol.md §1.1).
+    unpublish URLs must keep it (npm-protocol.md §1.1). Behind `tarbox serve` the Host must name
+    the bound address (or, bound to loopback, another name of it): each base URL is a stored
+    copy of every document read through it, so an unknown Host gets the bound URL, never a copy
+    of its own.
     """
-    if registry.settings.public_url:
-        return registry.settings.public_url
+    settings = registry.settings
+    if settings.public_url:
+        return settings.public_url
     proto = header(request, "x-forwarded-proto") or "http"
     host = header(request, "host") or "127.0.0.1"
     if proto not in _PROTOS or not _HOST.match(host):
         raise InvalidPayloadError("The Host header is not a valid host name")
+    if settings.local_server and settings.bound_url:
+        asked = f"{proto}://{host.lower()}"
+        return asked if asked in settings.local_base_urls() else settings.bound_url
     stage = (request.context or {}).get("stage")
     if host.endswith(".amazonaws.com") and stage:
         return f"{proto}://{host}/{stage}"

@@ -1,5 +1,5 @@
 """Registering views on a Blueprint with the error table around them (see `errors.translated`),
-the way app.py's `route` does for the app's own."""
+the way app.py's `route` does for the app's own; and which views are hot reads."""
 
 from __future__ import annotations
 
@@ -11,6 +11,21 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.http.errors import translated
 
 View = Callable[..., Response]
+
+# Views the local server runs on its event loop, never in its thread pool: the reads every
+# install makes, each a fraction of a millisecond (chalicelib/server/rsgi.py says why).
+_HOT: set[Callable[..., Any]] = set()
+
+
+def hot(view: View) -> View:
+    """Mark a registered view as a hot read. It must not block: no password hashing, no
+    outbound calls, no rendering except a missing stored copy."""
+    _HOT.add(view)
+    return view
+
+
+def is_hot(view: Callable[..., Any]) -> bool:
+    return view in _HOT
 
 
 def router(blueprint: Blueprint) -> Callable[..., Callable[[View], View]]:

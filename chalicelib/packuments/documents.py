@@ -3,10 +3,15 @@
 A rendered document is a cache keyed by the package's rev and the public base URL, so it can
 always be rebuilt from the table, and a render of an old rev can never overwrite a newer one: they
 live under different keys (old ones are swept by the bucket's lifecycle rule).
+
+Behind `tarbox serve` each document is also stored gzipped and brotli-compressed, made once at
+write time (or at the first read that wants them): an install of a big package then costs the
+server a file send, not a compression. On AWS, CloudFront compresses at the edge instead.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass, replace
@@ -28,6 +33,9 @@ JSON_CONTENT_TYPE = "application/json"
 RENDER_VERSION = "1"
 FULL = "full"
 CORGI = "corgi"
+# Content-Encoding -> the stored copy's suffix. Levels chosen for write-time cost: brotli 5 and
+# gzip 6 take tens of milliseconds on a 2,000-version document and keep ~90% of the best ratio.
+ENCODINGS = {"br": ".br", "gzip": ".gz"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,16 @@ class Document:
     package: PackageRecord
     seen: Seen
     key: str  # where the stored copy is, for a redirect when it is too large to answer inline
+    encoding: str | None = None  # the Content-Encoding of `body` (None: as rendered)
+    path: str | None = None  # a local file holding `body`, to send instead of it
+
+
+def compress(body: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        import brotli
+
+        return bytes(brotli.compress(body, quality=5))
+    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 def _stamp(package: PackageRecord, base_url: str) -> str:
@@ -47,8 +65,13 @@ def _stamp(package: PackageRecord, base_url: str) -> str:
     ).hexdigest()[:20]
 
 
-def _key(package: PackageRecord, base_url: str, variant: str) -> str:
-    return f"packuments/{package.name}/{_stamp(package, base_url)}/{variant}.json"
+def _key(package: PackageRecord, base_url: str, variant: str, encoding: str | None = None) -> str:
+    return _stamped_key(package.name, _stamp(package, base_url), variant, encoding)
+
+
+def _stamped_key(name: str, stamp: str, variant: str, encoding: str | None) -> str:
+    suffix = ENCODINGS[encoding] if encoding else ""
+    return f"packuments/{name}/{stamp}/{variant}.json{suffix}"
 
 
 def _encode(document: object) -> bytes:
@@ -69,35 +92,74 @@ def render_documents(
         FULL: _encode(full_packument(package, versions, base_url)),
         CORGI: _encode(abbreviated_packument(package, versions, base_url)),
     }
+    encodings: list[str] = list(ENCODINGS) if registry.settings.local_server else []
     for variant, body in rendered.items():
         registry.blobs.put(_key(package, base_url, variant), body, JSON_CONTENT_TYPE)
-    # The previous rev's render is garbage now (renders for other hosts age out by lifecycle).
-    previous = replace(package, rev=package.rev - 1)
-    for variant in rendered:
-        registry.blobs.delete(_key(previous, base_url, variant))
+        for encoding in encodings:
+            key = _key(package, base_url, variant, encoding)
+            registry.blobs.put(key, compress(body, encoding), JSON_CONTENT_TYPE)
+    # The render before the previous one is garbage now. The previous one is kept: a read that
+    # loaded the package just before this write may be about to send its file. On AWS renders
+    # for other hosts age out by the bucket's lifecycle; behind `tarbox serve` the hosts are few.
+    older = replace(package, rev=package.rev - 2)
+    for base in {base_url, *registry.settings.local_base_urls()}:
+        for variant in rendered:
+            for stored in [None, *encodings]:
+                registry.blobs.delete(_key(older, base, variant, stored))
     return rendered
 
 
 def read_document(
-    registry: Registry, actor: Actor | None, name: str, *, abbreviated: bool, base_url: str
+    registry: Registry,
+    actor: Actor | None,
+    name: str,
+    *,
+    abbreviated: bool,
+    base_url: str,
+    encodings: tuple[str, ...] = (),
 ) -> Document:
+    """The stored document, in the first of `encodings` (Content-Encodings the client takes, in
+    the server's order of preference) that is stored or can be made, else as rendered."""
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
     seen = require_seen(registry, actor, package)
     variant = CORGI if abbreviated else FULL
-    key = _key(package, base_url, variant)
-    body = registry.blobs.get(key)
+    encoding = next((e for e in ENCODINGS if e in encodings), None)
+    stamp = _stamp(package, base_url)
+    key = _stamped_key(package.name, stamp, variant, encoding)
+    # A file is sent by the local server itself (zero-copy); anywhere else the bytes are read.
+    path = registry.blobs.local_path(key) if registry.settings.local_server else None
+    body = b"" if path is not None else registry.blobs.get(key)
     if body is None:
-        body = render_documents(registry, package, base_url)[variant]
+        body = _stored_copy(registry, package, base_url, variant, encoding)
+    suffix = f"-{encoding}" if encoding else ""
     return Document(
         body=body,
-        etag=f'"{_stamp(package, base_url)}-{variant}"',
+        etag=f'"{stamp}-{variant}{suffix}"',
         content_type=CORGI_CONTENT_TYPE if abbreviated else JSON_CONTENT_TYPE,
         package=package,
         seen=seen,
         key=key,
+        encoding=encoding,
+        path=path,
     )
+
+
+def _stored_copy(
+    registry: Registry, package: PackageRecord, base_url: str, variant: str, encoding: str | None
+) -> bytes:
+    """A missing stored copy, made and kept: rendered (a base URL read for the first time, or a
+    render version bumped), or compressed from the rendered one (a document stored before
+    compressed copies were, or written by a command rather than the server)."""
+    plain = registry.blobs.get(_key(package, base_url, variant))
+    if plain is None:
+        plain = render_documents(registry, package, base_url)[variant]
+    if encoding is None:
+        return plain
+    body = compress(plain, encoding)
+    registry.blobs.put(_key(package, base_url, variant, encoding), body, JSON_CONTENT_TYPE)
+    return body
 
 
 def offload_url(registry: Registry, document: Document) -> str | None:

@@ -1,1 +1,1 @@
-"""The local server: the same Chalice app behind a threaded WSGI server (waitress)."""
+"""The local server: the same Chalice app under granian, in worker processes (`tarbox serve`)."""

@@ -15,17 +15,21 @@ class FileBlobStore:
     def __init__(self, root: str) -> None:
         self._root = Path(root).resolve()
         self._root.mkdir(parents=True, exist_ok=True)
+        self._prefix = str(self._root) + os.sep
 
-    def _path(self, key: str) -> Path:
-        path = (self._root / key).resolve()
-        if not path.is_relative_to(self._root):
+    def _path(self, key: str) -> str:
+        # normpath, not resolve(): the same confinement without an lstat per path component on
+        # every read (keys never hold symlinks; the registry makes them).
+        path = os.path.normpath(os.path.join(self._prefix, key))
+        if not path.startswith(self._prefix):
             raise ValueError(f"blob key escapes the store: {key!r}")
         return path
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -36,16 +40,17 @@ class FileBlobStore:
 
     def get(self, key: str) -> bytes | None:
         try:
-            return self._path(key).read_bytes()
+            with open(self._path(key), "rb") as handle:
+                return handle.read()
         except FileNotFoundError:
             return None
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        Path(self._path(key)).unlink(missing_ok=True)
 
     def download_url(self, key: str, expires_in: int) -> str | None:
         return None
 
     def local_path(self, key: str) -> str | None:
         path = self._path(key)
-        return str(path) if path.is_file() else None
+        return path if os.path.isfile(path) else None

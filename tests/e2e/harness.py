@@ -108,6 +108,7 @@ class Registry:
     url: str  # with a trailing slash, as npm config wants it
     backend: str
     log: Path
+    pid: int | None = None  # the server's supervisor process, when the test started it
 
     @property
     def host_key(self) -> str:
@@ -129,6 +130,7 @@ def tarbox_server(workdir: Path, env: Mapping[str, str]) -> Iterator[Registry]:
             f"http://127.0.0.1:{port}/",
             env.get("TARBOX_BACKEND", "embedded"),
             workdir / "tarbox.log",
+            process.pid,
         )
     finally:
         process.terminate()

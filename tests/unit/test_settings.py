@@ -29,3 +29,15 @@ def test_bad_values_fail_fast() -> None:
     with pytest.raises(SettingsError):
         Settings.from_env({"TARBOX_MAX_TARBALL_BYTES": "lots"})
     assert Settings.from_env({"TARBOX_SCOPE_CLAIMING": "off"}).scope_claiming is False
+
+
+def test_a_local_server_answers_with_a_bounded_set_of_base_urls() -> None:
+    loopback = Settings.from_env({"TARBOX_BOUND_URL": "http://127.0.0.1:4873"})
+    assert loopback.local_base_urls() == {
+        "http://127.0.0.1:4873",
+        "http://localhost:4873",
+        "http://[::1]:4873",
+    }
+    lan = Settings.from_env({"TARBOX_BOUND_URL": "http://10.1.2.3:4873/"})
+    assert lan.local_base_urls() == {"http://10.1.2.3:4873"}
+    assert Settings.from_env({}).local_base_urls() == frozenset()

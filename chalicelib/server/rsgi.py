@@ -1,0 +1,176 @@
+"""`tarbox serve`'s application: the Chalice app under granian, over RSGI.
+
+granian (Rust, hyper and tokio) owns the sockets: it reads headers with a deadline, keeps idle
+and slow connections without a Python thread, and runs one of these per worker process. Python
+sees a request only once its headers are in, and its body is read here asynchronously, counted
+against the limit as it arrives: a body over the limit is refused with npm's 413 before more of
+it is read, and nothing is ever spooled to disk.
+
+Hot reads (packuments, version documents, tarballs, ping) run on the worker's event loop thread,
+one at a time: a small read is a fraction of a millisecond of Python, and handing it to a
+thread costs more than running it (GIL hand-offs: docs/performance.md). Everything else
+(publishes hash passwords and render documents) runs in a small thread pool, so a slow write
+never holds up the reads behind it. Which views are hot is said where they are declared
+(`chalicelib.http.routing.hot`). On the AWS backend every read is a network call, so nothing
+runs on the loop.
+
+Why RSGI and not granian's WSGI: a WSGI body is read by a blocking `wsgi.input.read()`, so a
+client trickling its body would hold a thread; WSGI has no zero-copy file answer either
+(`response_file` sends tarballs and big documents from Rust). docs/performance.md has the numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from chalice.app import Chalice, Response
+
+from chalicelib.http.observe import adapter_record, log
+from chalicelib.http.render import SENDFILE_CONTENT_TYPE, SENDFILE_HEADER
+from chalicelib.http.request import CLIENT_IP_HEADER
+from chalicelib.http.routing import is_hot
+from chalicelib.server.dispatch import Call, Dispatcher, body_bytes, header_list
+
+TOO_LARGE = "Tarball too large for this registry (max {mb:.1f} MB)"
+BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Smaller files are read here and sent as bytes: granian opens and reads a file on a thread of
+# its own, and for a small one that hand-off costs more than the read (measured: a 1 kB
+# document at 1 connection, 2,100 req/s as a file and 3,000 as bytes).
+FILE_RESPONSE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int  # a request body over this is refused before more is read
+    max_tarball_bytes: int  # named in the refusal, as npm users know the limit
+    threads: int  # per worker, for everything but the hot reads
+    inline_hot_reads: bool = True  # run hot reads on the event loop (local reads only)
+
+
+class RegistryServer:
+    """The RSGI application (`__rsgi__`), with granian's per-worker start and stop hooks."""
+
+    def __init__(
+        self,
+        app: Chalice,
+        limits: Limits,
+        on_start: Callable[[], None] = lambda: None,
+        on_stop: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._dispatch = Dispatcher(app)
+        self._max_body = limits.max_body_bytes
+        self._max_tarball = limits.max_tarball_bytes
+        self._pool = ThreadPoolExecutor(limits.threads, thread_name_prefix="tarbox")
+        self._inline = limits.inline_hot_reads
+        self._on_start = on_start
+        self._on_stop = on_stop
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._on_start()
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._pool.shutdown(wait=True)
+        self._on_stop()
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        if scope.proto != "http":  # no websockets here
+            return
+        started = time.perf_counter()
+        headers = dict(scope.headers.items())
+        call = Call(
+            method=scope.method,
+            path=scope.path,
+            query=scope.query_string,
+            headers=headers,
+            body=None,
+            client_ip=_address(scope.client),
+        )
+        # Whatever a client sent under this name is replaced: token CIDR lists need the real peer.
+        headers[CLIENT_IP_HEADER] = call.client_ip
+        found = self._dispatch.table.match(call.path)
+        if found is None:
+            # No route (API Gateway: 403 "Missing Authentication Token"): npm's 404.
+            return self._refuse(proto, call, 404, "Not found", started)
+        if call.method not in BODYLESS:
+            body = await self._body(proto, headers)
+            if body is None:
+                message = TOO_LARGE.format(mb=self._max_tarball / 1024 / 1024)
+                return self._refuse(proto, call, 413, message, started)
+            call = Call(call.method, call.path, call.query, headers, body, call.client_ip)
+        route, captured = found
+        entry = self._dispatch.table.routes[route].get(call.method)
+        # Basic credentials cost a password hash: never on the loop, whatever the route.
+        basic = headers.get("authorization", "")[:6].lower() == "basic "
+        if self._inline and entry is not None and is_hot(entry.view_function) and not basic:
+            response = self._dispatch(call, route, captured)
+        else:
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(self._pool, self._dispatch, call, route, captured)
+        _send(proto, call.method, response)
+
+    async def _body(self, proto: Any, headers: dict[str, str]) -> bytes | None:
+        """The whole body, or None as soon as it is known to be over the limit."""
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self._max_body:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in proto:
+            size += len(chunk)
+            if size > self._max_body:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _refuse(self, proto: Any, call: Call, status: int, message: str, started: float) -> None:
+        body = json.dumps({"error": message, "message": message}).encode()
+        proto.response_bytes(status, [("content-type", "application/json")], body)
+        # The app never saw it: its line is logged here instead.
+        log(adapter_record(call.method, call.path, status, call.headers, started))
+
+
+def _send(proto: Any, method: str, response: Response) -> None:
+    headers = header_list(response)
+    status = response.status_code
+    sendfile = response.headers.get(SENDFILE_HEADER)
+    if sendfile is not None:
+        headers = [_file_header(k, v) for k, v in headers if k != SENDFILE_HEADER]
+        path = str(sendfile)
+        length = os.path.getsize(path)
+        if method != "HEAD":
+            if length >= FILE_RESPONSE_BYTES:
+                proto.response_file(status, headers, path)
+            else:
+                with open(path, "rb") as handle:
+                    proto.response_bytes(status, headers, handle.read())
+            return
+    else:
+        body = body_bytes(response)
+        if method != "HEAD" and status != 304:
+            proto.response_bytes(status, headers, body)
+            return
+        length = len(body)
+    # A HEAD says how long the GET's body is; a 304 has no body at all.
+    if method == "HEAD":
+        headers.append(("content-length", str(length)))
+    proto.response_empty(status, headers)
+
+
+def _file_header(name: str, value: str) -> tuple[str, str]:
+    # A tarball's stand-in type kept Chalice from judging the empty body as binary.
+    if value == SENDFILE_CONTENT_TYPE:
+        return name, "application/octet-stream"
+    return name, value
+
+
+def _address(client: str) -> str:
+    """`127.0.0.1:5123` or `[::1]:5123` -> the address alone."""
+    host = client.rsplit(":", 1)[0] if ":" in client else client
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
