@@ -10,7 +10,7 @@ STAGE ?= dev
 NPM_REGISTRY ?= https://registry.npmjs.org/
 
 .DEFAULT_GOAL := help
-.PHONY: help install clients browser sam run test lint typecheck unit e2e package deploy bench bench-search coldstart clean
+.PHONY: help install clients browser sam run test lint typecheck unit e2e package deploy bench bench-compare bench-search coldstart clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -82,6 +82,9 @@ deploy: package ## package, precompile and deploy STAGE with CloudFormation (doc
 
 bench: install ## load packages into a local server and measure reads (numbers only)
 	$(BIN)/python bench/reads.py
+
+bench-compare: install ## the same reads side by side: tarbox, Verdaccio 6.8.0, nginx (numbers only)
+	$(BIN)/python bench/compare.py
 
 bench-search: install ## load the 227,000-package catalog into the search index and time queries
 	$(BIN)/python bench/search.py

@@ -340,6 +340,7 @@ class Target:
     accept: str
     size: int = 0  # response body bytes, measured before the run
     token: str = ""  # sent as npm sends it when logged in (Authorization: Bearer)
+    headers: tuple[tuple[str, str], ...] = ()  # more request headers (bench/compare.py)
 
 
 @dataclass(frozen=True)
@@ -392,16 +393,45 @@ end
 
 
 def server_cpu_seconds(pid: int) -> float:
-    """utime + stime of the server process, from /proc/<pid>/stat (fields 14 and 15)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """utime + stime of the server's processes (its supervisor and the worker processes that
+    answer), from /proc/<pid>/stat (fields 14 and 15)."""
+    ticks = 0
+    for member in process_tree(pid):
+        try:
+            stat = Path(f"/proc/{member}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and all its descendants (from /proc/*/stat)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
 
 
 def run_wrk(wrk: str, port: int, target: Target, run: WrkRun, script: Path) -> dict[str, float]:
     lua = LUA.format(accept=target.accept, user_agent=NPM_USER_AGENT)
     if target.token:
         lua = f'wrk.headers["Authorization"] = "Bearer {target.token}"\n' + lua
+    for name, value in target.headers:
+        lua = f'wrk.headers["{name}"] = "{value}"\n' + lua
     script.write_text(lua)
     command = [
         wrk,
@@ -560,12 +590,17 @@ def tarbox_server(workdir: Path) -> Iterator[Server]:
         wait_until_up(Client(port), process, log)
         yield Server(port, process.pid, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process)
+
+
+def terminate(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # --------------------------------------------------------------------------------------------

@@ -44,7 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=0, help="worker processes (default: one per CPU)"
     )
     serve.add_argument(
-        "--threads", type=int, default=4, help="threads per worker for writes and slow reads"
+        "--threads",
+        type=int,
+        default=int(os.environ.get("TARBOX_SERVE_THREADS") or 2),
+        help="threads per worker for writes and slow reads",
     )
     data_dir = os.environ.get("TARBOX_DATA_DIR") or "./data"
     org = commands.add_parser("org", help="operator commands for orgs")

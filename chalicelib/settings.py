@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 MB = 1024 * 1024
 # API Gateway -> Lambda carries at most 6 MB; npm's publish body is ~1.35x the tarball
@@ -71,18 +72,15 @@ class Settings:
     # `tarbox serve`: the address it is bound to, as a URL (the default public URL when none is
     # configured), and the threads per worker that run everything but the hot reads.
     bound_url: str | None = None
-    serve_threads: int = 4
+    serve_threads: int = 2
+    # The lock file whose holder, among `tarbox serve`'s workers, runs the background work.
+    leader_lock: str | None = None
 
     def local_base_urls(self) -> frozenset[str]:
         """The base URLs `tarbox serve` answers with (each has its own stored documents, so the
         set is bounded): its bound URL, and when that is a loopback address, the other names of
         loopback on the same port (npm users write `localhost`)."""
-        if not self.bound_url:
-            return frozenset()
-        host, _, port = self.bound_url.removeprefix("http://").rpartition(":")
-        if host not in LOOPBACK_NAMES:
-            return frozenset({self.bound_url})
-        return frozenset(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
+        return _local_base_urls(self.bound_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -126,10 +124,21 @@ class Settings:
             hook_retry_seconds=_int(env, "TARBOX_HOOK_RETRY_SECONDS", 10),
             search_refresh_hours=_int(env, "TARBOX_SEARCH_REFRESH_HOURS", 24),
             bound_url=(env.get("TARBOX_BOUND_URL") or "").rstrip("/") or None,
-            serve_threads=max(1, _int(env, "TARBOX_SERVE_THREADS", 4)),
+            serve_threads=max(1, _int(env, "TARBOX_SERVE_THREADS", 2)),
+            leader_lock=env.get("TARBOX_LEADER_LOCK") or None,
             hook_private_endpoints=env.get("TARBOX_HOOK_PRIVATE_ENDPOINTS", "off" if aws else "on")
             == "on",
         )
+
+
+@cache
+def _local_base_urls(bound_url: str | None) -> frozenset[str]:
+    if not bound_url:
+        return frozenset()
+    host, _, port = bound_url.removeprefix("http://").rpartition(":")
+    if host not in LOOPBACK_NAMES:
+        return frozenset({bound_url})
+    return frozenset(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
 
 
 def _required(env: Mapping[str, str], key: str) -> str:

@@ -1,20 +1,14 @@
-"""The local server's background worker: a daemon thread that dispatches new changes to hooks,
-sends due deliveries and refreshes a slice of search every second. On AWS the same round runs in
-its own Lambda invocations (app.py's `hook_worker`), never in a request."""
+"""The registry's background round: dispatch new changes to hooks, send due deliveries, refresh
+a slice of search. `tarbox serve` runs it every second in one worker process
+(`chalicelib/server/leader.py`); on AWS it runs in its own Lambda invocations (app.py's
+`hook_worker`), never in a request."""
 
 from __future__ import annotations
-
-import logging
-import threading
-import time
-from collections.abc import Callable
 
 from chalicelib.hooks.deliver import Send, deliver_due, send_http
 from chalicelib.hooks.dispatch import DISPATCH_PAGE, dispatch
 from chalicelib.registry import Registry
 from chalicelib.search.refresh import refresh_slice
-
-logger = logging.getLogger(__name__)
 
 
 def run_hooks_once(registry: Registry, base_url: str, send: Send = send_http) -> None:
@@ -28,15 +22,3 @@ def run_background_once(registry: Registry, base_url: str, send: Send = send_htt
     daily search refresh (`search/refresh.py`)."""
     run_hooks_once(registry, base_url, send)
     refresh_slice(registry)
-
-
-def start_worker(registry: Callable[[], Registry], base_url: str, every: float = 1.0) -> None:
-    def run() -> None:
-        while True:
-            try:
-                run_background_once(registry(), base_url)
-            except Exception:  # the thread must outlive any one round: try again next second
-                logger.exception("background: a round failed")
-            time.sleep(every)
-
-    threading.Thread(target=run, name="hooks", daemon=True).start()

@@ -3,10 +3,10 @@
 Chalice's LocalGateway (what `chalice local` runs) turns every request into a Lambda event, loops
 over every route to find the one that matches, walks a config chain and serialises the answer
 back to a Lambda response dict, bodies as text (measured: a third to a half of a small read's
-time, docs/performance.md). Here the same `app.routes` table is compiled
-once into a tree of path segments, the request object Chalice's views read is built from what the
-server parsed, the same middleware chain runs (logging, npm-shaped errors), and the view's
-`Response` comes back as it is: stored bytes stay bytes.
+time, docs/performance.md). Here the same `app.routes` table is compiled once into a tree of
+path segments, the request object Chalice's views read is built from what the server parsed, the
+same middleware chain runs (logging, npm-shaped errors), and the view's `Response` comes back as
+it is: stored bytes stay bytes.
 
 Matching follows LocalGateway's RouteMatcher, which is API Gateway's rule: a literal segment wins
 over a variable one (`/-/ping` before `/{p1}/{p2}`), and a trailing slash is dropped.
@@ -151,14 +151,6 @@ class Dispatcher:
         self._app = app
         self.table = RouteTable(app.routes)
         self._middleware: list[Callable[..., Any]] = list(app._get_middleware_handlers("http"))
-
-    def view_of(self, method: str, path: str) -> Callable[..., Any] | None:
-        """The view a request would run, or None: for the server to decide where to run it."""
-        found = self.table.match(path)
-        if found is None:
-            return None
-        entry = self.table.routes[found[0]].get(method)
-        return None if entry is None else entry.view_function
 
     def __call__(self, call: Call, route: str, captured: Captured) -> Response:
         event = _event(call, route, captured)

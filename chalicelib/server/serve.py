@@ -1,18 +1,21 @@
-"""`tarbox serve`: granian in front, worker processes behind, background work in the supervisor.
+"""`tarbox serve`: granian in front, worker processes behind.
 
-granian's supervisor (this process) binds the socket and starts `workers` processes, each running
-`chalicelib.server.worker:application`. Workers are started with `spawn`, not `fork`: the
-supervisor runs the hooks thread and has opened the database to check it, and neither a thread
-nor an open SQLite connection may be copied into a child. SIGINT or SIGTERM stops the workers
-gracefully (requests in flight finish, download counts are flushed), then the supervisor.
+granian's supervisor (this process) binds the socket and forks `workers` processes, each
+running `chalicelib.server.worker:application`. The supervisor stays lean: it checks that the
+backend opens, closes it again, and runs nothing else (no thread and no open connection may be
+copied into a forked child); the background work runs in one worker (`leader.py`). SIGINT or
+SIGTERM stops the workers gracefully (requests in flight finish, download counts are flushed),
+then the supervisor.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
-import multiprocessing
 import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 # An idle or slow client that has not sent its headers by then is dropped: npm sends them at once.
 HEADER_READ_TIMEOUT_MS = 10_000
@@ -43,28 +46,28 @@ def bound_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def check_backend() -> None:
+    """Fail fast: open the database or reach the backend before listening, then let go of it
+    (the workers are forked from this process and open their own)."""
+    from chalicelib import wiring
+
+    wiring.reset()
+    wiring.registry().packages.get_package("-")
+    wiring.reset()
+    gc.collect()
+
+
 def serve(options: ServeOptions) -> None:
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
-    from chalicelib import wiring
-    from chalicelib.hooks.worker import start_worker
-
     os.environ["TARBOX_BOUND_URL"] = bound_url(options.host, options.port)
     os.environ["TARBOX_SERVE_THREADS"] = str(options.threads)
-    wiring.reset()
-    settings = wiring.settings()
-    wiring.registry()  # fail fast: open the database or reach the backend before listening
-    # Hooks are delivered from this thread, never from a request (a hanging endpoint must not
-    # slow a publish); their payloads' tarball URLs use the public URL, or the bound one.
-    start_worker(wiring.registry, settings.public_url or os.environ["TARBOX_BOUND_URL"])
-    # glibc gives each thread that allocates its own malloc arena (~14 MB each once touched);
-    # two per worker keep the writes' threads from multiplying RSS (docs/performance.md:
-    # 158 -> 99 MB after the same reads, no change in throughput). Read when a worker starts.
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    multiprocessing.set_start_method("spawn", force=True)
+    lock = Path(tempfile.gettempdir()) / f"tarbox-{os.getpid()}.leader"
+    os.environ["TARBOX_LEADER_LOCK"] = str(lock)
+    check_backend()
     logging.getLogger("_granian").setLevel(logging.WARNING)
     server = Granian(
         "chalicelib.server.worker:application",
@@ -79,4 +82,7 @@ def serve(options: ServeOptions) -> None:
         workers_kill_timeout=STOP_GRACE_SECONDS,
         respawn_failed_workers=True,
     )
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        lock.unlink(missing_ok=True)

@@ -3,24 +3,37 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import sys
+from collections.abc import Callable
 
 from chalicelib import wiring
 from chalicelib.server.rsgi import Limits, RegistryServer
 
 MB = 1024 * 1024
+# glibc's mallopt parameters (malloc.h).
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
 
 
 def application() -> RegistryServer:
     from app import app
 
+    release = tune_malloc()
     # One JSON line per request on stdout (http/observe.py), each whole and in order even when
     # stdout is a pipe or a file.
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-
     settings = wiring.settings()
     max_tarball = settings.max_tarball_bytes
     counter = wiring.download_counter()
+
+    def start() -> None:
+        # Each worker counts its own downloads and flushes them every few seconds from a
+        # thread, and once more when granian stops it (SIGINT or SIGTERM to the server).
+        counter.start()
+        if settings.leader_lock:
+            lead_background_work(settings.leader_lock)
+
     return RegistryServer(
         app,
         Limits(
@@ -31,8 +44,39 @@ def application() -> RegistryServer:
             # Embedded reads are local files and SQLite; the AWS backend's go over the network.
             inline_hot_reads=settings.backend == "embedded",
         ),
-        # Each worker counts its own downloads, flushes them every few seconds from a thread,
-        # and once more when granian stops it (SIGINT or SIGTERM to the server).
-        on_start=counter.start,
+        on_start=start,
         on_stop=counter.flush,
+        # A publish renders documents of megabytes; what it freed goes back to the system.
+        after_pooled=release,
     )
+
+
+def lead_background_work(lock_path: str) -> None:
+    """Hooks and the search refresh, every second, in whichever worker holds the lock."""
+    from chalicelib.hooks.worker import run_background_once
+    from chalicelib.server.leader import lead
+
+    settings = wiring.settings()
+    # Hook payloads' tarball URLs use the public URL, or the bound one.
+    base_url = settings.public_url or settings.bound_url or ""
+    lead(lock_path, lambda: run_background_once(wiring.registry(), base_url), every=1.0)
+
+
+def tune_malloc() -> Callable[[], None]:
+    """Keep a worker's memory near what it uses (measured in docs/performance.md):
+    - two malloc arenas, not one per thread that allocates (~14 MB each once touched);
+    - buffers of 64 kB and more (rendered documents, request bodies) mapped on their own and
+      given back when freed, instead of glibc raising that threshold after the first big free;
+    - the top of the heap given back once 128 kB of it is free.
+    Returns what gives free memory back to the system (malloc_trim), to call after the big
+    requests (a write: ~1 ms; not after every read)."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    mallopt = getattr(libc, "mallopt", None)
+    trim = getattr(libc, "malloc_trim", None)
+    if mallopt is None or trim is None:  # not glibc: nothing to tune
+        return lambda: None
+    mallopt(M_ARENA_MAX, 2)
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024)
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024)
+    return lambda: trim(0)

@@ -63,14 +63,18 @@ def package_state(package: PackageRecord) -> JSON:
 
 
 def with_package_state(package: PackageRecord, state: Mapping[str, Any]) -> PackageRecord:
-    return replace(
-        package,
-        users=dict(state.get("users") or {}),
-        deprecated=dict(state.get("deprecated") or {}),
-        unpublished=dict(state.get("unpublished") or {}),
-        tombstone=state.get("tombstone"),
-        mfa=str(state.get("mfa") or "none"),
-    )
+    return replace(package, **package_state_fields(state))
+
+
+def package_state_fields(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The state fields of a package record, as `PackageRecord(**…)` takes them."""
+    return {
+        "users": dict(state.get("users") or {}),
+        "deprecated": dict(state.get("deprecated") or {}),
+        "unpublished": dict(state.get("unpublished") or {}),
+        "tombstone": state.get("tombstone"),
+        "mfa": str(state.get("mfa") or "none"),
+    }
 
 
 def package_to_json(package: PackageRecord) -> str:
@@ -89,7 +93,7 @@ def package_to_json(package: PackageRecord) -> str:
 
 def package_from_json(name: str, rev: int, text: str) -> PackageRecord:
     data: JSON = json.loads(text)
-    record = PackageRecord(
+    return PackageRecord(
         name=name,
         rev=rev,
         dist_tags=data["dist_tags"],
@@ -98,8 +102,9 @@ def package_from_json(name: str, rev: int, text: str) -> PackageRecord:
         created=data["created"],
         modified=data["modified"],
         meta=data.get("meta", {}),
+        # Built whole, not replaced field by field: every packument read makes one.
+        **package_state_fields(data),
     )
-    return with_package_state(record, data)
 
 
 # --- users ------------------------------------------------------------------------------------
