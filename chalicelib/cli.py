@@ -206,8 +206,9 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ["TARBOX_LOCAL_SERVER"] = "1"
     os.environ.setdefault("TARBOX_COMMIT", _git_commit())
     from chalicelib import wiring
-    from chalicelib.server.serve import ServeOptions, default_workers, serve
+    from chalicelib.server.serve import ServeOptions, check_port, default_workers, serve
 
+    check_port(args.host, args.port)
     settings = wiring.settings()
     where = settings.table_name if settings.backend == "aws" else os.path.abspath(settings.data_dir)
     workers = args.workers or default_workers()

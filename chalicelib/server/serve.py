@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,23 @@ def bound_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+class PortInUseError(SystemExit):
+    pass
+
+
+def check_port(host: str, port: int) -> None:
+    """granian binds with SO_REUSEPORT (its workers share the socket), so a second server on a
+    taken port would start without a word and the kernel would split connections between two
+    registries. A plain bind first fails as any server's would."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUseError(f"tarbox: cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
 def check_backend() -> None:
     """Fail fast: open the database or reach the backend before listening, then let go of it
     (the workers are forked from this process and open their own)."""
@@ -67,6 +85,7 @@ def serve(options: ServeOptions) -> None:
     os.environ["TARBOX_SERVE_THREADS"] = str(options.threads)
     lock = Path(tempfile.gettempdir()) / f"tarbox-{os.getpid()}.leader"
     os.environ["TARBOX_LEADER_LOCK"] = str(lock)
+    check_port(options.host, options.port)
     check_backend()
     logging.getLogger("_granian").setLevel(logging.WARNING)
     server = Granian(

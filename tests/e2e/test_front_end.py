@@ -204,3 +204,32 @@ def test_documents_are_served_in_each_stored_representation(tmp_path: Path) -> N
         identity = {**corgi, "accept-encoding": "identity"}
         head = requests.head(server.url + name, headers=identity, timeout=10)
         assert int(head.headers["content-length"]) == len(plain.content)
+
+
+def test_a_second_server_on_a_taken_port_refuses_to_start(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # granian's workers share their socket (SO_REUSEPORT): without a check, a second registry
+    # would start too and the kernel would split connections between the two.
+    with tarbox_server(tmp_path, {}) as server:
+        port = str(_address(server)[1])
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "chalicelib.cli",
+                "serve",
+                "--port",
+                port,
+                "--data-dir",
+                str(tmp_path / "second"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert second.returncode != 0
+        assert "Address already in use" in second.stderr
+        assert requests.get(server.url + "-/ping", timeout=5).ok
