@@ -33,8 +33,9 @@ JSON_CONTENT_TYPE = "application/json"
 RENDER_VERSION = "1"
 FULL = "full"
 CORGI = "corgi"
-# Content-Encoding -> the stored copy's suffix. Levels chosen for write-time cost: brotli 5 and
-# gzip 6 take tens of milliseconds on a 2,000-version document and keep ~90% of the best ratio.
+# Content-Encoding -> the stored copy's suffix. Levels chosen for write-time cost, measured on a
+# 1.7 MB 2,000-version document: gzip 6 in 14 ms (1% larger than level 9), brotli 5 in 23 ms
+# (16% larger than level 11, which takes 3 s).
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
 
 
