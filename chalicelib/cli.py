@@ -46,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--threads",
         type=int,
-        default=int(os.environ.get("TARBOX_SERVE_THREADS") or 2),
-        help="threads per worker for writes and slow reads",
+        default=int(os.environ.get("TARBOX_SERVE_THREADS") or 0),
+        help="threads per worker for writes and slow reads (default: 2 embedded, 16 on aws)",
     )
     data_dir = os.environ.get("TARBOX_DATA_DIR") or "./data"
     org = commands.add_parser("org", help="operator commands for orgs")
@@ -217,6 +217,13 @@ def _serve(args: argparse.Namespace) -> int:
         f" ({workers} workers)",
         flush=True,
     )
+    if args.host in ("0.0.0.0", "::") and not settings.public_url:  # noqa: S104
+        print(
+            "tarbox: tarball URLs will name 127.0.0.1; set TARBOX_PUBLIC_URL to the URL other"
+            " machines use (http://<this host>:<port>)",
+            file=sys.stderr,
+            flush=True,
+        )
     serve(ServeOptions(args.host, args.port, workers, args.threads))
     return 0
 

@@ -72,7 +72,7 @@ class Settings:
     # `tarbox serve`: the address it is bound to, as a URL (the default public URL when none is
     # configured), and the threads per worker that run everything but the hot reads.
     bound_url: str | None = None
-    serve_threads: int = 2
+    serve_threads: int = 0  # 0: by backend (server/worker.py)
     # The lock file whose holder, among `tarbox serve`'s workers, runs the background work.
     leader_lock: str | None = None
 
@@ -124,7 +124,7 @@ class Settings:
             hook_retry_seconds=_int(env, "TARBOX_HOOK_RETRY_SECONDS", 10),
             search_refresh_hours=_int(env, "TARBOX_SEARCH_REFRESH_HOURS", 24),
             bound_url=(env.get("TARBOX_BOUND_URL") or "").rstrip("/") or None,
-            serve_threads=max(1, _int(env, "TARBOX_SERVE_THREADS", 2)),
+            serve_threads=max(0, _int(env, "TARBOX_SERVE_THREADS", 0)),
             leader_lock=env.get("TARBOX_LEADER_LOCK") or None,
             hook_private_endpoints=env.get("TARBOX_HOOK_PRIVATE_ENDPOINTS", "off" if aws else "on")
             == "on",

@@ -94,6 +94,10 @@ def render_documents(
         CORGI: _encode(abbreviated_packument(package, versions, base_url)),
     }
     encodings: list[str] = list(ENCODINGS) if registry.settings.local_server else []
+    # Compressed copies exist only on the embedded backend's files or behind `tarbox serve`;
+    # a command (mirror, import) rendering there must remove old ones too.
+    local_files = registry.settings.local_server or registry.settings.backend == "embedded"
+    stale = list(ENCODINGS) if local_files else []
     for variant, body in rendered.items():
         registry.blobs.put(_key(package, base_url, variant), body, JSON_CONTENT_TYPE)
         for encoding in encodings:
@@ -105,7 +109,7 @@ def render_documents(
     older = replace(package, rev=package.rev - 2)
     for base in {base_url, *registry.settings.local_base_urls()}:
         for variant in rendered:
-            for stored in [None, *encodings]:
+            for stored in [None, *stale]:
                 registry.blobs.delete(_key(older, base, variant, stored))
     return rendered
 
@@ -168,7 +172,11 @@ def offload_url(registry: Registry, document: Document) -> str | None:
     Lambda answers at most 6 MB); None to answer it inline. Checked after the access check,
     like a tarball's."""
     limit = registry.settings.max_response_bytes
-    if limit is None or envelope_size(document.body, limit) <= limit:
+    # Behind `tarbox serve` (either backend) there is no Lambda envelope to fit into, and a
+    # compressed copy must never be sent as a redirect to bytes without their encoding.
+    if registry.settings.local_server or limit is None:
+        return None
+    if envelope_size(document.body, limit) <= limit:
         return None
     return registry.blobs.download_url(document.key, registry.settings.tarball_url_ttl)
 

@@ -4,7 +4,8 @@ granian (Rust, hyper and tokio) owns the sockets: it reads headers with a deadli
 and slow connections without a Python thread, and runs one of these per worker process. Python
 sees a request only once its headers are in, and its body is read here asynchronously, counted
 against the limit as it arrives: a body over the limit is refused with npm's 413 before more of
-it is read, and nothing is ever spooled to disk.
+it is read, and nothing is ever spooled to disk (server/bodies.py: also a body that stalls, one
+cut short, and too many at once).
 
 Hot reads (packuments, version documents, tarballs, ping) run on the worker's event loop thread,
 one at a time: a small read is a fraction of a millisecond of Python, and handing it to a
@@ -36,10 +37,12 @@ from chalicelib.http.observe import adapter_record, log
 from chalicelib.http.render import SENDFILE_CONTENT_TYPE, SENDFILE_HEADER
 from chalicelib.http.request import CLIENT_IP_HEADER
 from chalicelib.http.routing import is_hot
+from chalicelib.server.bodies import BodyReader, BodyRefusedError
 from chalicelib.server.dispatch import Call, Dispatcher, body_bytes, header_list
 from chalicelib.server.files import SmallFiles
 
-TOO_LARGE = "Tarball too large for this registry (max {mb:.1f} MB)"
+# A request body that sends nothing for this long is refused (408; npm retries those).
+BODY_IDLE_SECONDS = 30.0
 BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Small files (tarballs, documents) each worker keeps in memory (server/files.py).
 SMALL_FILES_BUDGET = 16 * 1024 * 1024
@@ -65,8 +68,13 @@ class RegistryServer:
         after_pooled: Callable[[], None] = lambda: None,
     ) -> None:
         self._dispatch = Dispatcher(app)
-        self._max_body = limits.max_body_bytes
-        self._max_tarball = limits.max_tarball_bytes
+        self._bodies = BodyReader(
+            max_body_bytes=limits.max_body_bytes,
+            max_tarball_bytes=limits.max_tarball_bytes,
+            # Two bodies at the limit at once, or 256 MB when the limit is small.
+            budget_bytes=max(2 * limits.max_body_bytes, 256 * 1024 * 1024),
+            idle_seconds=BODY_IDLE_SECONDS,
+        )
         self._pool = ThreadPoolExecutor(limits.threads, thread_name_prefix="tarbox")
         self._inline = limits.inline_hot_reads
         self._files = SmallFiles(SMALL_FILES_BUDGET)
@@ -85,10 +93,13 @@ class RegistryServer:
         if scope.proto != "http":  # no websockets here
             return
         started = time.perf_counter()
-        headers = dict(scope.headers.items())
+        headers = _headers(scope.headers.items())
         call = Call(
             method=scope.method,
-            path=scope.path,
+            # granian hands over the path percent-decoded, and the routes decode their segments
+            # once more (as they must on API Gateway): a literal % is escaped again, so that
+            # `a%2541` stays `a%41` and does not become `aA`.
+            path=scope.path.replace("%", "%25"),
             query=scope.query_string,
             headers=headers,
             body=None,
@@ -101,10 +112,10 @@ class RegistryServer:
             # No route (API Gateway: 403 "Missing Authentication Token"): npm's 404.
             return self._refuse(proto, call, 404, "Not found", started)
         if call.method not in BODYLESS:
-            body = await self._body(proto, headers)
-            if body is None:
-                message = TOO_LARGE.format(mb=self._max_tarball / 1024 / 1024)
-                return self._refuse(proto, call, 413, message, started)
+            try:
+                body = await self._bodies.read(proto, headers)
+            except BodyRefusedError as refused:
+                return self._refuse(proto, call, refused.status, refused.message, started)
             call = Call(call.method, call.path, call.query, headers, body, call.client_ip)
         route, captured = found
         entry = self._dispatch.table.routes[route].get(call.method)
@@ -127,20 +138,6 @@ class RegistryServer:
             return self._dispatch(call, route, captured)
         finally:
             self._after_pooled()
-
-    async def _body(self, proto: Any, headers: dict[str, str]) -> bytes | None:
-        """The whole body, or None as soon as it is known to be over the limit."""
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self._max_body:
-            return None
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in proto:
-            size += len(chunk)
-            if size > self._max_body:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _refuse(self, proto: Any, call: Call, status: int, message: str, started: float) -> None:
         _error(proto, status, message)
@@ -178,6 +175,15 @@ def _send(proto: Any, method: str, response: Response, files: SmallFiles) -> Non
     if method == "HEAD":
         headers.append(("content-length", str(length)))
     proto.response_empty(status, headers)
+
+
+def _headers(items: list[tuple[str, str]]) -> dict[str, str]:
+    """Lower-case names; a header sent more than once is joined with ", ", as WSGI servers do
+    (and as HTTP allows for list-valued headers)."""
+    headers: dict[str, str] = {}
+    for name, value in items:
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
 
 
 def _file_header(name: str, value: str) -> tuple[str, str]:

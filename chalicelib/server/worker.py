@@ -40,7 +40,9 @@ def application() -> RegistryServer:
             # The publish body carries the tarball base64'd (x4/3) plus the manifest and readme.
             max_body_bytes=max_tarball * 4 // 3 + 16 * MB,
             max_tarball_bytes=max_tarball,
-            threads=settings.serve_threads,
+            # Embedded: SQLite takes one writer at a time, so a few threads do. AWS: every
+            # request waits on the network, in a thread.
+            threads=settings.serve_threads or (2 if settings.backend == "embedded" else 16),
             # Embedded reads are local files and SQLite; the AWS backend's go over the network.
             inline_hot_reads=settings.backend == "embedded",
         ),

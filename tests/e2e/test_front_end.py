@@ -233,3 +233,22 @@ def test_a_second_server_on_a_taken_port_refuses_to_start(tmp_path: Path) -> Non
         assert second.returncode != 0
         assert "Address already in use" in second.stderr
         assert requests.get(server.url + "-/ping", timeout=5).ok
+
+
+def test_a_body_cut_short_never_reaches_the_app(tmp_path: Path) -> None:
+    import json
+
+    with tarbox_server(tmp_path, {}) as server:
+        body = json.dumps({"name": "cut", "password": "correct horse", "email": "c@x.org"})
+        with socket.create_connection(_address(server), timeout=10) as sock:
+            sock.sendall(
+                b"PUT /-/user/org.couchdb.user:cut HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\n"
+                + f"Content-Length: {len(body) + 500}\r\n\r\n{body}".encode()
+            )
+            sock.shutdown(socket.SHUT_WR)  # the client goes away mid-body
+            assert sock.recv(4096).startswith(b"HTTP/1.1 400")
+        # No account was made from the part that arrived.
+        assert (
+            requests.get(server.url + "-/user/org.couchdb.user:cut", timeout=5).status_code == 404
+        )
