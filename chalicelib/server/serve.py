@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import socket
 import tempfile
 from dataclasses import dataclass
@@ -75,6 +76,11 @@ def check_backend() -> None:
     gc.collect()
 
 
+def _default_stop_signals() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def serve(options: ServeOptions) -> None:
     from granian import Granian
     from granian.constants import Interfaces
@@ -87,6 +93,11 @@ def serve(options: ServeOptions) -> None:
     os.environ["TARBOX_LEADER_LOCK"] = str(lock)
     check_port(options.host, options.port)
     check_backend()
+    # A forked worker inherits this process's handlers, which only flag the supervisor's copy
+    # of its state: a stop signal arriving while a worker still starts would be swallowed, and
+    # the worker killed only after STOP_GRACE_SECONDS (seen under load). Until granian sets the
+    # worker's own handlers, SIGTERM and SIGINT stop it at once: nothing is in flight yet.
+    os.register_at_fork(after_in_child=_default_stop_signals)
     logging.getLogger("_granian").setLevel(logging.WARNING)
     server = Granian(
         "chalicelib.server.worker:application",

@@ -3,15 +3,20 @@ up by the thousand, bodies far over the limit. Each drives the real server over 
 
 from __future__ import annotations
 
+import gzip
+import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import brotli
 import requests
 
-from tests.e2e.harness import Registry, Workspace, add_user, tarbox_server, unique
+from tests.e2e.harness import Registry, Workspace, add_user, free_port, tarbox_server, unique
 from tests.e2e.test_npm_core import a_library
 
 MB = 1024 * 1024
@@ -126,6 +131,19 @@ def _bytes_written(pid: int) -> int:
     return total
 
 
+def _serve_command(port: str, data_dir: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "chalicelib.cli",
+        "serve",
+        "--port",
+        port,
+        "--data-dir",
+        str(data_dir),
+    ]
+
+
 def _chunks(total: int) -> Iterator[bytes]:
     block = b"x" * MB
     for _ in range(total // MB):
@@ -173,10 +191,6 @@ def _raw_get(server: Registry, path: str, headers: dict[str, str]) -> requests.R
 
 
 def test_documents_are_served_in_each_stored_representation(tmp_path: Path) -> None:
-    import gzip
-
-    import brotli
-
     with tarbox_server(tmp_path, {}) as server:
         name = _publish(tmp_path, server, "encoded")
         corgi = {"accept": "application/vnd.npm.install-v1+json"}
@@ -207,24 +221,12 @@ def test_documents_are_served_in_each_stored_representation(tmp_path: Path) -> N
 
 
 def test_a_second_server_on_a_taken_port_refuses_to_start(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     # granian's workers share their socket (SO_REUSEPORT): without a check, a second registry
     # would start too and the kernel would split connections between the two.
     with tarbox_server(tmp_path, {}) as server:
         port = str(_address(server)[1])
         second = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "chalicelib.cli",
-                "serve",
-                "--port",
-                port,
-                "--data-dir",
-                str(tmp_path / "second"),
-            ],
+            _serve_command(port, tmp_path / "second"),
             capture_output=True,
             text=True,
             timeout=60,
@@ -236,8 +238,6 @@ def test_a_second_server_on_a_taken_port_refuses_to_start(tmp_path: Path) -> Non
 
 
 def test_a_body_cut_short_never_reaches_the_app(tmp_path: Path) -> None:
-    import json
-
     with tarbox_server(tmp_path, {}) as server:
         body = json.dumps({"name": "cut", "password": "correct horse", "email": "c@x.org"})
         with socket.create_connection(_address(server), timeout=10) as sock:
@@ -252,3 +252,25 @@ def test_a_body_cut_short_never_reaches_the_app(tmp_path: Path) -> None:
         assert (
             requests.get(server.url + "-/user/org.couchdb.user:cut", timeout=5).status_code == 404
         )
+
+
+def test_a_server_stopped_while_its_workers_start_exits_at_once(tmp_path: Path) -> None:
+    # A forked worker inherits the supervisor's signal handlers until granian sets its own:
+    # a stop that lands while it imports the app must still stop it (not after 30 s).
+    port = str(free_port())
+    with (tmp_path / "tarbox.log").open("wb") as log:
+        server = subprocess.Popen(
+            _serve_command(port, tmp_path / "data"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while len(_tree(server.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.005)  # until both workers are forked: they are importing the app now
+        assert len(_tree(server.pid)) >= 3
+        server.terminate()
+        server.wait(10)
+    finally:
+        server.kill()
+        server.wait()
