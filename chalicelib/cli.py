@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--threads",
         type=int,
-        default=int(os.environ.get("TARBOX_SERVE_THREADS") or 0),
+        default=None,
         help="threads per worker for writes and slow reads (default: 2 embedded, 16 on aws)",
     )
     data_dir = os.environ.get("TARBOX_DATA_DIR") or "./data"

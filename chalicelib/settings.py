@@ -41,8 +41,8 @@ class Settings:
     unpublish_window_hours: int
     # A fully unpublished name stays blocked this long for everyone but its former owners.
     unpublished_name_block_hours: int
-    # Set by `tarbox serve`: requests come through its WSGI adapter, which puts the real client
-    # address in a header (on API Gateway it is requestContext.identity.sourceIp).
+    # Set by `tarbox serve`: it sends stored files and compressed copies itself, and answers
+    # with a bounded set of base URLs (no Lambda envelope, no API Gateway in front).
     local_server: bool
     # The payment provider's webhook signing secret(s), comma-separated while rotating; on AWS
     # rather the ARN of a Secrets Manager secret holding them (infra/ makes one).

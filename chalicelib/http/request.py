@@ -19,14 +19,10 @@ def header(request: Request, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
-CLIENT_IP_HEADER = "x-tarbox-client-ip"
-
-
-def client_ip(registry: Registry, request: Request) -> str:
-    """The address the request came from: API Gateway's `identity.sourceIp`, or, behind
-    `tarbox serve`, the peer address its adapter recorded (never a header a client chose)."""
-    if registry.settings.local_server:
-        return header(request, CLIENT_IP_HEADER) or ""
+def client_ip(request: Request) -> str:
+    """The address the request came from, never a header a client chose: API Gateway's
+    `identity.sourceIp`, which `tarbox serve` fills with the connection's peer
+    (server/dispatch.py)."""
     identity = (request.context or {}).get("identity") or {}
     return str(identity.get("sourceIp") or "")
 
@@ -35,7 +31,7 @@ def optional_actor(registry: Registry, request: Request) -> Actor | None:
     found = authenticate(
         registry.accounts,
         header(request, "authorization"),
-        client_ip=client_ip(registry, request),
+        client_ip=client_ip(request),
         otp=header(request, "npm-otp"),
         throttle=throttle(registry, request),
     )
@@ -44,7 +40,7 @@ def optional_actor(registry: Registry, request: Request) -> Actor | None:
 
 
 def throttle(registry: Registry, request: Request) -> LoginThrottle:
-    return LoginThrottle(registry.ephemeral, client_ip(registry, request))
+    return LoginThrottle(registry.ephemeral, client_ip(request))
 
 
 def actor(registry: Registry, request: Request) -> Actor:

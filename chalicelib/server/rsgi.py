@@ -28,14 +28,13 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalice.app import Chalice, Response
 
 from chalicelib.http.observe import adapter_record, log
 from chalicelib.http.render import SENDFILE_CONTENT_TYPE, SENDFILE_HEADER
-from chalicelib.http.request import CLIENT_IP_HEADER
 from chalicelib.http.routing import is_hot
 from chalicelib.server.bodies import BodyReader, BodyRefusedError
 from chalicelib.server.dispatch import Call, Dispatcher, body_bytes, header_list
@@ -105,8 +104,6 @@ class RegistryServer:
             body=None,
             client_ip=_address(scope.client),
         )
-        # Whatever a client sent under this name is replaced: token CIDR lists need the real peer.
-        headers[CLIENT_IP_HEADER] = call.client_ip
         found = self._dispatch.table.match(call.path)
         if found is None:
             # No route (API Gateway: 403 "Missing Authentication Token"): npm's 404.
@@ -116,7 +113,7 @@ class RegistryServer:
                 body = await self._bodies.read(proto, headers)
             except BodyRefusedError as refused:
                 return self._refuse(proto, call, refused.status, refused.message, started)
-            call = Call(call.method, call.path, call.query, headers, body, call.client_ip)
+            call = replace(call, body=body)
         route, captured = found
         entry = self._dispatch.table.routes[route].get(call.method)
         # Basic credentials cost a password hash: never on the loop, whatever the route.

@@ -30,7 +30,7 @@ class ServeOptions:
     host: str
     port: int
     workers: int
-    threads: int
+    threads: int | None  # None: TARBOX_SERVE_THREADS, else by backend (server/worker.py)
 
 
 def default_workers() -> int:
@@ -66,14 +66,20 @@ def check_port(host: str, port: int) -> None:
 
 
 def check_backend() -> None:
-    """Fail fast: open the database or reach the backend before listening, then let go of it
+    """Fail fast: /-/status's checks of each backend before listening, then let go of them
     (the workers are forked from this process and open their own)."""
     from chalicelib import wiring
+    from chalicelib.status import status
 
     wiring.reset()
-    wiring.registry().packages.get_package("-")
+    code, body = status(wiring.registry())
     wiring.reset()
     gc.collect()
+    if code != 200:
+        failed = ", ".join(
+            f"{name}: {check['error']}" for name, check in body["checks"].items() if not check["ok"]
+        )
+        raise SystemExit(f"tarbox: the backend does not answer ({failed})")
 
 
 def _default_stop_signals() -> None:
@@ -88,7 +94,8 @@ def serve(options: ServeOptions) -> None:
     from granian.log import LogLevels
 
     os.environ["TARBOX_BOUND_URL"] = bound_url(options.host, options.port)
-    os.environ["TARBOX_SERVE_THREADS"] = str(options.threads)
+    if options.threads:
+        os.environ["TARBOX_SERVE_THREADS"] = str(options.threads)
     lock = Path(tempfile.gettempdir()) / f"tarbox-{os.getpid()}.leader"
     os.environ["TARBOX_LEADER_LOCK"] = str(lock)
     check_port(options.host, options.port)
