@@ -82,9 +82,21 @@ def check_backend() -> None:
         raise SystemExit(f"tarbox: the backend does not answer ({failed})")
 
 
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+def _hold_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def _release_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
 def _default_stop_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _release_stop_signals()
 
 
 def serve(options: ServeOptions) -> None:
@@ -101,10 +113,16 @@ def serve(options: ServeOptions) -> None:
     check_port(options.host, options.port)
     check_backend()
     # A forked worker inherits this process's handlers, which only flag the supervisor's copy
-    # of its state: a stop signal arriving while a worker still starts would be swallowed, and
-    # the worker killed only after STOP_GRACE_SECONDS (seen under load). Until granian sets the
-    # worker's own handlers, SIGTERM and SIGINT stop it at once: nothing is in flight yet.
-    os.register_at_fork(after_in_child=_default_stop_signals)
+    # of its state, and CPython drops any signal a child took before its fork hooks ran: a stop
+    # arriving while a worker still starts would be lost, and the worker killed only after
+    # STOP_GRACE_SECONDS (seen under load). So the stop signals are held across the fork, and
+    # the child lets them in only once they stop it at once (nothing is in flight yet), until
+    # granian sets the worker's own handlers.
+    os.register_at_fork(
+        before=_hold_stop_signals,
+        after_in_parent=_release_stop_signals,
+        after_in_child=_default_stop_signals,
+    )
     logging.getLogger("_granian").setLevel(logging.WARNING)
     server = Granian(
         "chalicelib.server.worker:application",
