@@ -71,12 +71,14 @@ package: install ## build the deployment package for STAGE offline (merged templ
 	$(BIN)/python infra/precompile.py out/$(STAGE)
 
 # make deploy STAGE=prod REGION=eu-west-1 ARTIFACT_BUCKET=my-artifacts CDN_PUBLIC_KEY=cdn.pub.pem \
-#   [PUBLIC_URL=https://registry.example.com] [TRACING=on] [DRY_RUN=1]   (docs/deploy.md)
+#   [PUBLIC_URL=https://registry.example.com CERTIFICATE_ARN=arn:…] [TRACING=on] [DRY_RUN=1]
+#   (docs/deploy.md)
 REGION ?= $(AWS_DEFAULT_REGION)
 deploy: package ## package, precompile and deploy STAGE with CloudFormation (docs/deploy.md)
 	$(BIN)/python infra/deploy.py --stage $(STAGE) --region "$(REGION)" \
 		--artifact-bucket "$(ARTIFACT_BUCKET)" --cdn-public-key "$(CDN_PUBLIC_KEY)" \
-		--public-url "$(PUBLIC_URL)" --tracing "$(or $(TRACING),off)" \
+		--public-url "$(PUBLIC_URL)" --certificate-arn "$(CERTIFICATE_ARN)" \
+		--tracing "$(or $(TRACING),off)" \
 		--table-name-override "$(TABLE_NAME_OVERRIDE)" --cdn-key-version "$(or $(CDN_KEY_VERSION),1)" \
 		$(if $(DRY_RUN),--dry-run)
 

@@ -23,7 +23,14 @@ from chalicelib.http.errors import npm_shaped, translated
 from chalicelib.http.hook_routes import hooks
 from chalicelib.http.observe import note, observed
 from chalicelib.http.org_routes import orgs
-from chalicelib.http.request import actor, base_url, header, optional_actor, throttle
+from chalicelib.http.request import (
+    actor,
+    base_url,
+    configured_url,
+    header,
+    optional_actor,
+    throttle,
+)
 from chalicelib.lifecycle import access, writes
 from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import delete_tarball, unpublish_package
@@ -89,7 +96,7 @@ def hook_worker(event: object) -> None:
     from chalicelib.hooks.worker import run_background_once  # an HTTP client: not every start
 
     registry = wiring.registry()
-    run_background_once(registry, registry.settings.public_url or "")
+    run_background_once(registry, configured_url(registry) or "")
 
 
 # --- monitoring and misc ----------------------------------------------------------------------
@@ -271,7 +278,13 @@ def _packument(name: str) -> Response:
         base_url=base_url(registry, request),
         encodings=params.accepted_encodings(header(request, "accept-encoding")) if local else (),
     )
-    return render.document(doc, header(request, "if-none-match"), offload_url(registry, doc))
+    # The CDN in front (AWS) may keep a public document a while: it is told of every change
+    # (packuments/edge.py). Not one read with a query (`?write=true`): its invalidation covers
+    # the plain path only.
+    edge_age = registry.settings.edge_max_age if registry.edge is not None and not query else 0
+    return render.document(
+        doc, header(request, "if-none-match"), offload_url(registry, doc), edge_age
+    )
 
 
 def _put(name: str, rev: str | None = None) -> Response:

@@ -10,6 +10,7 @@ from chalicelib.storage.ports import (
     BillingStore,
     BlobStore,
     DownloadStore,
+    EdgeStore,
     EphemeralStore,
     HookStore,
     OrgStore,
@@ -32,3 +33,5 @@ class Registry:
     search: SearchStore
     downloads: DownloadStore
     hooks: HookStore
+    # AWS with CloudFront in front (infra/): None on the embedded backend, which has no CDN.
+    edge: EdgeStore | None = None

@@ -75,6 +75,17 @@ class Settings:
     serve_threads: int = 0  # 0: by backend (server/worker.py)
     # The lock file whose holder, among `tarbox serve`'s workers, runs the background work.
     leader_lock: str | None = None
+    # AWS: the CloudFront distribution in front of the API (infra/, docs/cost.md). Its URL and
+    # id are in the named SSM parameter (the stack cannot hand them to the function directly:
+    # the distribution's origin is the API, whose integration is the function). Its access
+    # logs (for download counts) land in the log bucket. The secret is an origin header only
+    # the distribution sends, so the viewer's address it adds can be believed.
+    edge_parameter: str | None = None
+    edge_log_bucket: str | None = None
+    edge_secret: str | None = None
+    # How long the edge may keep a public packument (s-maxage) before it revalidates its ETag;
+    # every change to a package also invalidates the edge's copies.
+    edge_max_age: int = 300
 
     def local_base_urls(self) -> frozenset[str]:
         """The base URLs `tarbox serve` answers with (each has its own stored documents, so the
@@ -128,6 +139,10 @@ class Settings:
             leader_lock=env.get("TARBOX_LEADER_LOCK") or None,
             hook_private_endpoints=env.get("TARBOX_HOOK_PRIVATE_ENDPOINTS", "off" if aws else "on")
             == "on",
+            edge_parameter=env.get("TARBOX_EDGE_PARAMETER") or None,
+            edge_log_bucket=env.get("TARBOX_EDGE_LOG_BUCKET") or None,
+            edge_secret=env.get("TARBOX_EDGE_SECRET") or None,
+            edge_max_age=max(0, _int(env, "TARBOX_EDGE_MAX_AGE", 300)),
         )
 
 

@@ -83,6 +83,11 @@ def _aws(config: Settings) -> Registry:
         from chalicelib.storage.cloudfront import CloudFrontUrls
 
         cdn = CloudFrontUrls(config.cdn_domain, config.cdn_key_id, secrets.cdn_signing_key)
+    edge = None
+    if config.edge_parameter:
+        from chalicelib.storage.edge import CloudFrontEdge
+
+        edge = CloudFrontEdge(config)
     return Registry(
         settings=config,
         packages=DynamoPackageStore(config),
@@ -95,6 +100,7 @@ def _aws(config: Settings) -> Registry:
         search=DynamoSearchStore(config),
         downloads=DynamoDownloadStore(config),
         hooks=DynamoHookStore(config),
+        edge=edge,
     )
 
 

@@ -53,6 +53,7 @@ def plan_for(args: argparse.Namespace) -> tuple[Plan, bytes, bytes]:
     parameters = {
         "CdnPublicKey": public_key,
         "PublicUrl": args.public_url,
+        "CertificateArn": args.certificate_arn,
         "Tracing": args.tracing,
         "Commit": args.commit or commit(),
         "TableNameOverride": args.table_name_override,
@@ -155,6 +156,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--artifact-bucket", required=True, help="an S3 bucket for the upload")
     parser.add_argument("--cdn-public-key", required=True, help="PEM file (docs/deploy.md)")
     parser.add_argument("--public-url", default="", help="e.g. https://registry.example.com")
+    parser.add_argument(
+        "--certificate-arn", default="", help="ACM (us-east-1) certificate for --public-url's host"
+    )
     parser.add_argument("--tracing", choices=("on", "off"), default="off")
     parser.add_argument("--commit", default="")
     parser.add_argument("--table-name-override", default="", help="a restored table's name")

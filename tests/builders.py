@@ -80,3 +80,18 @@ def a_publish_body(
 def encoded(name: str) -> str:
     """How npm puts a package name in a path: `@scope%2fname`."""
     return name.replace("/", "%2f")
+
+
+def a_cdn_log(rows: list[tuple[str, str, str]]) -> bytes:
+    """A CloudFront standard log (its header lines and the fields this reads, in its order)."""
+    fields = (
+        "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+        "cs(Referer) cs(User-Agent) cs-uri-query"
+    )
+    lines = ["#Version: 1.0", f"#Fields: {fields}"]
+    for method, path, status in rows:
+        escaped = path.replace("@", "%40")  # the log escapes the path
+        values: list[Any] = ["2026-12-06", "04:00:01", "FRA56-C1", 1234, "192.0.2.1", method]
+        values += ["d111.cloudfront.net", escaped, status, "-", "npm/11", "-"]
+        lines.append("\t".join(str(v) for v in values))
+    return ("\n".join(lines) + "\n").encode()

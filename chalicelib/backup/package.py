@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from chalicelib.backup.layout import ExportFormatError, ExportReader
 from chalicelib.errors import ConflictError
+from chalicelib.packuments.edge import sync_edge
 from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.replay import replay_versions
@@ -63,6 +64,7 @@ def restore_package(
         if starred:
             registry.accounts.set_star(user, name, starred=True)
     index_package(registry, current)
+    sync_edge(registry, current)
     return len(fresh)
 
 

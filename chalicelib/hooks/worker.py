@@ -1,10 +1,11 @@
 """The registry's background round: dispatch new changes to hooks, send due deliveries, refresh
-a slice of search. `tarbox serve` runs it every second in one worker process
-(`chalicelib/server/leader.py`); on AWS it runs in its own Lambda invocations (app.py's
-`hook_worker`), never in a request."""
+a slice of search, count the downloads in the CDN's new access logs (AWS). `tarbox serve` runs
+it every second in one worker process (`chalicelib/server/leader.py`); on AWS it runs in its own
+Lambda invocations (app.py's `hook_worker`), never in a request."""
 
 from __future__ import annotations
 
+from chalicelib.downloads.edge_logs import count_edge_downloads
 from chalicelib.hooks.deliver import Send, deliver_due, send_http
 from chalicelib.hooks.dispatch import DISPATCH_PAGE, dispatch
 from chalicelib.registry import Registry
@@ -19,6 +20,7 @@ def run_hooks_once(registry: Registry, base_url: str, send: Send = send_http) ->
 
 def run_background_once(registry: Registry, base_url: str, send: Send = send_http) -> None:
     """One round of the registry's work off the request path: hooks, then a slice of the
-    daily search refresh (`search/refresh.py`)."""
+    daily search refresh (`search/refresh.py`), then the CDN's downloads."""
     run_hooks_once(registry, base_url, send)
     refresh_slice(registry)
+    count_edge_downloads(registry)

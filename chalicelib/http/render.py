@@ -45,8 +45,13 @@ def notice(text: str | None) -> dict[str, str]:
 NOTICE_CACHE = "private, no-store"
 
 
-def read_headers(seen: Seen) -> dict[str, str]:
+def read_headers(seen: Seen, shared_max_age: int = 0) -> dict[str, str]:
+    """`shared_max_age`: how long the CDN in front (AWS) may keep a public document before it
+    revalidates; it invalidates its copies on every change (packuments/edge.py), clients still
+    revalidate every time."""
     cache = PRIVATE_PACKUMENT_CACHE if seen.private else PACKUMENT_CACHE
+    if shared_max_age and not seen.private:
+        cache = f"public, max-age=0, s-maxage={shared_max_age}, must-revalidate"
     if seen.notice is not None:
         cache = NOTICE_CACHE
     # Accept-Encoding: the local server answers stored gzip and brotli copies.
@@ -65,9 +70,14 @@ class StoredBytes(Response):
         return answer
 
 
-def document(doc: Document, if_none_match: str | None, elsewhere: str | None = None) -> Response:
+def document(
+    doc: Document, if_none_match: str | None, elsewhere: str | None = None, shared_max_age: int = 0
+) -> Response:
     """The stored bytes, a 304 when the client has them, or (`elsewhere`) a redirect to them."""
-    headers: dict[str, str | list[str]] = {"ETag": doc.etag, **read_headers(doc.seen)}
+    headers: dict[str, str | list[str]] = {
+        "ETag": doc.etag,
+        **read_headers(doc.seen, shared_max_age),
+    }
     if doc.encoding is not None:
         headers["Content-Encoding"] = doc.encoding
     if if_none_match and doc.etag in {t.strip() for t in if_none_match.split(",")}:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 
 from chalice.app import Request
@@ -19,19 +20,39 @@ def header(request: Request, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def client_ip(request: Request) -> str:
+# The origin header the CDN adds to every request it sends the API (infra/template.json).
+EDGE_SECRET_HEADER = "x-tarbox-edge"  # noqa: S105 - the header's name, not its value
+
+
+def client_ip(request: Request, edge_secret: str | None = None) -> str:
     """The address the request came from, never a header a client chose: API Gateway's
     `identity.sourceIp`, which `tarbox serve` fills with the connection's peer
-    (server/dispatch.py)."""
+    (server/dispatch.py).
+
+    Through the CDN (AWS) that peer is a CloudFront server. CloudFront appends the viewer's
+    address to X-Forwarded-For, and whatever stood in front of the API after it (API Gateway's
+    own edge) appends the peer: the entry before the trailing peers is the viewer's. Only a
+    request carrying the origin secret that the distribution alone sends is read that way;
+    anyone else could write any X-Forwarded-For."""
     identity = (request.context or {}).get("identity") or {}
-    return str(identity.get("sourceIp") or "")
+    peer = str(identity.get("sourceIp") or "")
+    if not edge_secret or not hmac.compare_digest(
+        (header(request, EDGE_SECRET_HEADER) or "").encode(), edge_secret.encode()
+    ):
+        return peer
+    hops = [
+        hop.strip() for hop in (header(request, "x-forwarded-for") or "").split(",") if hop.strip()
+    ]
+    while len(hops) > 1 and hops[-1] == peer:
+        hops.pop()
+    return hops[-1] if hops else peer
 
 
 def optional_actor(registry: Registry, request: Request) -> Actor | None:
     found = authenticate(
         registry.accounts,
         header(request, "authorization"),
-        client_ip=client_ip(request),
+        client_ip=client_ip(request, registry.settings.edge_secret),
         otp=header(request, "npm-otp"),
         throttle=throttle(registry, request),
     )
@@ -40,7 +61,7 @@ def optional_actor(registry: Registry, request: Request) -> Actor | None:
 
 
 def throttle(registry: Registry, request: Request) -> LoginThrottle:
-    return LoginThrottle(registry.ephemeral, client_ip(request))
+    return LoginThrottle(registry.ephemeral, client_ip(request, registry.settings.edge_secret))
 
 
 def actor(registry: Registry, request: Request) -> Actor:
@@ -49,6 +70,14 @@ def actor(registry: Registry, request: Request) -> Actor:
 
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:]+\](:[0-9]{1,5})?$")
 _PROTOS = ("http", "https")
+
+
+def configured_url(registry: Registry) -> str | None:
+    """The public URL set by the operator, else on AWS the CDN's in front of the API (whose
+    requests reach the API with the API's own Host), else None."""
+    if registry.settings.public_url:
+        return registry.settings.public_url
+    return registry.edge.url() if registry.edge is not None else None
 
 
 def base_url(registry: Registry, request: Request) -> str:
@@ -62,8 +91,9 @@ def base_url(registry: Registry, request: Request) -> str:
     of its own.
     """
     settings = registry.settings
-    if settings.public_url:
-        return settings.public_url
+    public = configured_url(registry)
+    if public:
+        return public
     proto = header(request, "x-forwarded-proto") or "http"
     host = header(request, "host") or "127.0.0.1"
     if proto not in _PROTOS or not _HOST.match(host):

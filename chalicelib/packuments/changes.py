@@ -18,6 +18,7 @@ from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.changes.events import events_of
 from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
 from chalicelib.packuments.documents import render_documents
+from chalicelib.packuments.edge import sync_edge
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.render import rev_string
 from chalicelib.packuments.updates import with_retries
@@ -64,6 +65,9 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
             registry.packages.update_package(updated, package.rev, events_of(package, updated))
             render_documents(registry, updated, base_url, versions)
             index_package(registry, updated, versions)
+        # Also when unchanged: a client retrying a change that failed after its write (npm
+        # retries on 5xx) finds it done, and this is what may still be missing.
+        sync_edge(registry, updated, versions)
         return updated
 
     # With a client _rev the first conflict is final (its rev is stale now); without, retry.

@@ -21,6 +21,7 @@ from chalicelib.errors import (
 from chalicelib.lifecycle.access import require_publish_mfa
 from chalicelib.orgs.grants import grant_developers
 from chalicelib.packuments.documents import render_documents
+from chalicelib.packuments.edge import sync_edge
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
@@ -84,6 +85,8 @@ def publish_version(
     if published.created:
         render_documents(registry, published.package, base_url, published.versions)
         index_package(registry, published.package, published.versions)
+    # Also on an identical retry, as above: the public copy may be what the first one missed.
+    sync_edge(registry, published.package, published.versions)
     if plan is not None and published.package.access == "restricted":
         published = replace(published, notice=plan.notice())
     return published

@@ -20,6 +20,7 @@ from typing import Any
 from chalicelib.changes.events import events_of
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError
+from chalicelib.packuments.edge import sync_edge
 from chalicelib.packuments.meta import MAX_README_CHARS, hoisted_meta
 from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.packuments.relations import dependency_names
@@ -70,10 +71,11 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
         )
     for maintainer in target.maintainers:
         registry.packages.index_maintainer(maintainer.name, name, present=True)
-    if changed:
-        current = registry.packages.get_package(name)
-        if current is not None:
-            index_package(registry, current)
+    current = registry.packages.get_package(name)
+    if changed and current is not None:
+        index_package(registry, current)
+    if current is not None:  # also unchanged: a copy run again heals what a failed one missed
+        sync_edge(registry, current)
     size = sum(len(data) for data in tarballs.values())
     return Copied(name, versions=len(records), bytes=size, changed=changed)
 
@@ -102,6 +104,7 @@ def copy_deletion(registry: Registry, name: str) -> Copied:
     )
     registry.packages.update_package(gone, stored.rev, events_of(stored, gone))
     index_package(registry, gone)
+    sync_edge(registry, gone)
     return Copied(name, changed=True, deleted=True)
 
 

@@ -510,6 +510,32 @@ class EphemeralStore(Protocol):
         (a new window starts once the old one expired). Atomic."""
 
 
+class EdgeStore(Protocol):
+    """The CDN in front of the registry (AWS: CloudFront): where it is, the public copies of
+    tarballs it serves without calling the registry, its cached answers, its access logs."""
+
+    def url(self) -> str | None:
+        """Its public URL (https://…), or None when it cannot be told now."""
+
+    def shared_files(self, name: str) -> set[str]:
+        """The tarball file names of `name` it serves from public copies."""
+
+    def share(self, name: str, file: str, tarball_key: str) -> None:
+        """Make the public copy of the stored tarball at `tarball_key`."""
+
+    def withdraw(self, name: str, file: str) -> None: ...
+
+    def invalidate(self, paths: Sequence[str]) -> None:
+        """Drop its cached answers for these URL paths (exact, as clients send them)."""
+
+    def access_logs(self, limit: int) -> list[str]:
+        """Up to `limit` access log files not yet counted, oldest first."""
+
+    def read_log(self, log: str) -> bytes | None: ...
+
+    def delete_log(self, log: str) -> None: ...
+
+
 class BlobStore(Protocol):
     """Tarballs and rendered documents, by key."""
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
-def _client(settings: Settings) -> BaseClient:
+def s3_client(settings: Settings) -> BaseClient:
     import boto3
     from botocore.config import Config
 
@@ -56,7 +56,7 @@ def ensure_bucket(settings: Settings) -> None:
     comes from infra/."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = _client(settings)
+    client = s3_client(settings)
     try:
         client.head_bucket(Bucket=settings.bucket_name)
         return
@@ -99,7 +99,7 @@ class S3BlobStore:
         if self._s3 is None:
             with self._lock:
                 if self._s3 is None:
-                    self._s3 = _client(self._settings)
+                    self._s3 = s3_client(self._settings)
         return self._s3
 
     def put(self, key: str, data: bytes, content_type: str) -> None:

@@ -4,6 +4,7 @@ stack's own resources, and nothing the code never calls."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ import pytest
 from chalicelib import wiring
 from tests import cdn_keys, stripe_events
 from tests.api.conftest import WEBHOOK_SECRET, Api, basic, body_of, deliver, subscribe
-from tests.builders import a_publish_body
+from tests.builders import a_cdn_log, a_publish_body
+from tests.edge_stack import a_front_door
 
 ROOT = Path(__file__).resolve().parents[2]
 # docs/cost.md prices these; a change that adds a call to a hot path fails here first.
@@ -36,13 +38,18 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
     "private tarball download (a team member)": {"dynamodb:GetItem": 7, "dynamodb:Query": 1},
     # + the change log's head, which the transaction moves on; + the search entry, read for the
     # postings to replace and written with them, and the month's downloads for its popularity
+    # + the front door's: its public copies of the package listed and the new one made, its
+    # cached documents invalidated (packuments/edge.py)
     "publish (a new version)": {
+        "cloudfront:CreateInvalidation": 1,
         "dynamodb:BatchGetItem": 1,
         "dynamodb:BatchWriteItem": 1,
         "dynamodb:GetItem": 6,
         "dynamodb:Query": 2,
         "dynamodb:TransactWriteItems": 1,
+        "s3:CopyObject": 1,
         "s3:DeleteObject": 2,
+        "s3:ListObjectsV2": 1,
         "s3:PutObject": 3,
     },
     "login (npm login --auth-type=legacy)": {
@@ -60,9 +67,12 @@ TRANSACT_ACTIONS = {
 # The Lambda runtime writes logs (and the EMF metrics in them), X-Ray traces when on: not calls
 # the code makes.
 RUNTIME_STATEMENTS = {"LogsAndMetrics", "Tracing"}
-# Permissions that are no call: without s3:ListBucket, S3 answers a missing key with 403
-# AccessDenied instead of 404 NoSuchKey, and every cache miss would look like an outage.
-NOT_CALLS = {"s3:ListBucket"}
+# The IAM actions of the calls whose names are not theirs (S3's IAM reference). s3:ListBucket also
+# makes S3 answer a missing key with 404 NoSuchKey rather than 403 AccessDenied.
+S3_ACTIONS = {
+    "ListObjectsV2": {"s3:ListBucket"},
+    "CopyObject": {"s3:GetObject", "s3:PutObject"},
+}
 
 Call = tuple[str, str, dict[str, Any]]
 
@@ -98,8 +108,18 @@ def secrets(api: Api, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("TARBOX_CDN_DOMAIN", "d3tarbox.cloudfront.net")
     monkeypatch.setenv("TARBOX_CDN_KEY_ID", "K3TARBOX")
     monkeypatch.setenv("TARBOX_MAX_RESPONSE_BYTES", "4000")
+    monkeypatch.setenv("TARBOX_EDGE_PARAMETER", FRONT_DOOR)
+    door = front_door()
     wiring.reset()
-    return {"webhook": webhook, "cdn": cdn}
+    return {"webhook": webhook, "cdn": cdn, "parameter": FRONT_DOOR, "distribution": door}
+
+
+FRONT_DOOR = "/tarbox-api/front-door"
+
+
+def front_door() -> str:
+    """The front door as infra/ makes it; returns its distribution's id."""
+    return a_front_door(FRONT_DOOR)["distribution"]
 
 
 def ok(answer: Any, *codes: int) -> Any:
@@ -222,6 +242,8 @@ def iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[str
     if service == "dynamodb" and operation == "TransactWriteItems":
         kinds = {kind for item in params["TransactItems"] for kind in item}
         return {f"dynamodb:{TRANSACT_ACTIONS[kind]}" for kind in kinds}
+    if service == "s3" and operation in S3_ACTIONS:
+        return S3_ACTIONS[operation]
     return {f"{service}:{operation}"}
 
 
@@ -232,9 +254,9 @@ def resources_touched(service: str, params: dict[str, Any]) -> set[str]:
         if "RequestItems" in params:
             return set(params["RequestItems"])
         return {params["TableName"]}
-    if service == "s3":
-        return {params["Bucket"]}
-    return {params["SecretId"]}
+    # S3's bucket, SSM's parameter, CloudFront's distribution, Secrets Manager's secret
+    named = {"s3": "Bucket", "ssm": "Name", "cloudfront": "DistributionId"}
+    return {params[named.get(service, "SecretId")]}
 
 
 def template_policy() -> list[dict[str, Any]]:
@@ -250,7 +272,7 @@ def test_the_policy_allows_every_call_and_nothing_more(
     exercise(api)
     called = {a for service, op, params in calls for a in iam_actions(service, op, params)}
     statements = [s for s in template_policy() if s["Sid"] not in RUNTIME_STATEMENTS]
-    allowed = {action for s in statements for action in s["Action"]} - NOT_CALLS
+    allowed = {action for s in statements for action in s["Action"]}
     assert called == allowed, (
         f"called but not allowed: {called - allowed}; allowed but never called: {allowed - called}"
     )
@@ -273,28 +295,53 @@ def test_the_policy_allows_every_call_and_nothing_more(
         "Blobs": {"Fn::Sub": "${BlobBucket.Arn}/*"},
         "BlobsMissingKeysAre404": {"Fn::GetAtt": ["BlobBucket", "Arn"]},
         "Secrets": [{"Ref": "WebhookSecret"}, {"Ref": "CdnSigningKey"}],
+        "FrontDoor": FRONT_DOOR_PARAMETER_ARN,
+        # Not by reference: that would be a cycle (distribution -> API -> function -> role).
+        "FrontDoorInvalidations": {
+            "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*"
+        },
     }
 
 
+FRONT_DOOR_PARAMETER_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+    ":parameter/${AWS::StackName}/front-door"
+}
+
+
 def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
-    api: Api, calls: list[Call]
+    api: Api, calls: list[Call], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import boto3
+
     from chalicelib.hooks.worker import run_background_once
+    from chalicelib.http.request import configured_url
 
     alice = api.add_user("alice")
     ok(api.call("PUT", "/lib", a_publish_body("lib"), token=alice))
     hook = {"type": "package", "name": "lib", "endpoint": "https://hooks.example/", "secret": "s"}
     ok(api.call("POST", "/-/npm/v1/hooks/hook", hook, token=alice))
     ok(api.call("PUT", "/lib", a_publish_body("lib", "1.1.0"), token=alice))
+    # The front door, with no domain of its own, and a log of downloads it served.
+    front_door()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="tarbox-api-edge-logs")
+    log = gzip.compress(a_cdn_log([("GET", "/lib/-/lib-1.0.0.tgz", "200")]))
+    s3.put_object(Bucket="tarbox-api-edge-logs", Key="cdn/E1.2026-12-06-04.a.gz", Body=log)
+    monkeypatch.delenv("TARBOX_PUBLIC_URL")
+    monkeypatch.setenv("TARBOX_EDGE_PARAMETER", FRONT_DOOR)
+    monkeypatch.setenv("TARBOX_EDGE_LOG_BUCKET", "tarbox-api-edge-logs")
+    wiring.reset()
     calls.clear()
     statuses = iter([500, 200])
-    run_background_once(wiring.registry(), "", send=lambda *_: next(statuses))  # fails: retried
     registry = wiring.registry()
+    base = configured_url(registry) or ""  # as app.py's hook_worker does
+    run_background_once(registry, base, send=lambda *_: next(statuses))  # fails: retried
     for pending in registry.hooks.due_deliveries(float("inf"), 10):
         registry.hooks.update_delivery(
             replace(pending, next_attempt=0, version=pending.version + 1)
         )
-    run_background_once(registry, "", send=lambda *_: next(statuses))
+    run_background_once(registry, base, send=lambda *_: next(statuses))
     assert registry.hooks.due_deliveries(float("inf"), 10) == []
     called = {a for service, op, params in calls for a in iam_actions(service, op, params)}
     template = json.loads((ROOT / "infra" / "template.json").read_text())
@@ -309,7 +356,7 @@ def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
         f"called but not allowed: {called - allowed}; allowed but never called: {allowed - called}"
     )
     touched = {r for service, _, params in calls for r in resources_touched(service, params)}
-    assert touched == {wiring.settings().table_name}
+    assert touched == {wiring.settings().table_name, "tarbox-api-edge-logs", FRONT_DOOR}
 
 
 def measure_operations(api: Api, calls: list[Call]) -> dict[str, dict[str, int]]:

@@ -64,6 +64,7 @@ def test_make_deploy_dry_run_plans_the_whole_deploy(public_key: Path) -> None:
     parameters = plan["parameters"]
     assert parameters["CdnPublicKey"].startswith("-----BEGIN PUBLIC KEY-----")
     assert parameters["PublicUrl"] == "https://registry.example.com"
+    assert parameters["CertificateArn"] == ""  # none given: the front door's own name only
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     )

@@ -116,6 +116,59 @@ def test_cloudfront_serves_the_bucket_by_signed_url_only(template: dict[str, Any
         assert "GenerateSecretString" in resources[secret]["Properties"]
 
 
+def test_the_front_door_serves_public_copies_and_asks_the_api_for_the_rest(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    config = resources["RegistryDistribution"]["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    api, copies = origins["api"], origins["public-copies"]
+    assert api["DomainName"] == {
+        "Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
+    assert api["OriginPath"] == "/api"  # Chalice's stage
+    assert copies["OriginPath"] == "/public"  # chalicelib/storage/edge.py's prefix
+    assert copies["OriginAccessControlId"] == {"Fn::GetAtt": ["CdnOriginAccessControl", "Id"]}
+    # A tarball: its public copy, else (403 from S3) the API, which decides who may have it.
+    group = config["OriginGroups"]["Items"][0]
+    assert [m["OriginId"] for m in group["Members"]["Items"]] == ["public-copies", "api"]
+    assert set(group["FailoverCriteria"]["StatusCodes"]["Items"]) == {403, 404}
+    (tarballs,) = config["CacheBehaviors"]
+    assert tarballs["PathPattern"] == "/*/-/*.tgz" and tarballs["TargetOriginId"] == "tarballs"
+    assert tarballs["AllowedMethods"] == ["GET", "HEAD"]
+    # Everything else is the API's; its answers are kept only as long as they say, one copy per
+    # token and per Accept (abbreviated or full).
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "api" and "PUT" in default["AllowedMethods"]
+    key = resources["PackumentCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert key["DefaultTTL"] == 0 and key["MinTTL"] == 0
+    forwarded = key["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert set(forwarded["HeadersConfig"]["Headers"]) == {"Authorization", "Accept"}
+    assert forwarded["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+    tarball_key = resources["TarballCachePolicy"]["Properties"]["CachePolicyConfig"]
+    headers = tarball_key["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]
+    assert headers["Headers"] == ["Authorization"]  # the API needs the token on a failover
+    # It reads the public copies' prefix only.
+    policy = resources["BlobBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    door = next(s for s in policy if s.get("Sid") == "FrontDoorReadsPublicCopies")
+    assert door["Resource"] == {"Fn::Sub": "${BlobBucket.Arn}/public/*"}
+    assert (
+        "${RegistryDistribution}" in door["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    )
+    # The functions find it by the parameter's name, and believe the address it forwards only
+    # with the header it alone sends.
+    parameter = resources["FrontDoorParameter"]["Properties"]
+    (secret_header,) = api["OriginCustomHeaders"]
+    assert secret_header["HeaderName"] == "x-tarbox-edge"
+    for function in ("APIHandler", "HookWorker"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["TARBOX_EDGE_PARAMETER"] == parameter["Name"]
+        assert variables["TARBOX_EDGE_SECRET"] == secret_header["HeaderValue"]
+    hook_variables = resources["HookWorker"]["Properties"]["Environment"]["Variables"]
+    assert hook_variables["TARBOX_EDGE_LOG_BUCKET"] == {"Ref": "EdgeLogBucket"}
+    assert config["Logging"]["Prefix"] == "cdn/"  # chalicelib/storage/edge.py's LOG_PREFIX
+
+
 def test_the_policy_names_only_the_stacks_resources(template: dict[str, Any]) -> None:
     """What each action may touch; that the actions are exactly the code's calls is
     tests/api/test_aws_calls.py."""

@@ -1,0 +1,62 @@
+"""Keeping the CDN (AWS: CloudFront, `registry.edge`) true to the registry after a package
+changes.
+
+The CDN serves a public package's tarballs from public copies with no call to the registry, and
+keeps its public documents for `edge_max_age` seconds. So after every write to a package:
+- the public copies are exactly the live versions' tarballs of a package anyone may read, and
+  none of any other package (made private, unpublished, a tombstone);
+- the CDN's cached answers for the package's documents, and for every tarball withdrawn, are
+  invalidated, so `npm publish` then `npm install` sees the new version at once, and a tarball
+  made private or unpublished stops being served.
+
+A private package is never cached at the edge (its answers say `private`), so while it stays
+private nothing is invalidated. Every step is safe to repeat: a write that failed half-way is
+healed by the client's retry (npm retries on 5xx), which runs this again.
+"""
+
+from __future__ import annotations
+
+from chalicelib.acl.guard import may_read
+from chalicelib.packuments.lookup import is_live
+from chalicelib.packuments.names import tarball_basename
+from chalicelib.registry import Registry
+from chalicelib.storage.ports import PackageRecord, VersionRecord
+
+
+def sync_edge(
+    registry: Registry, package: PackageRecord, versions: list[VersionRecord] | None = None
+) -> None:
+    edge = registry.edge
+    if edge is None:
+        return
+    name = package.name
+    public = package.tombstone is None and may_read(registry, None, package)
+    if versions is None:
+        versions = registry.packages.list_versions(name) if public else []
+    wanted = {
+        tarball_basename(name, v.version): v.tarball_key
+        for v in versions
+        if public and is_live(package, v.version)
+    }
+    shared = edge.shared_files(name)
+    for file in sorted(wanted.keys() - shared):
+        edge.share(name, file, wanted[file])
+    withdrawn = sorted(shared - wanted.keys())
+    for file in withdrawn:
+        edge.withdraw(name, file)
+    if public or withdrawn:
+        edge.invalidate([*document_paths(name), *(tarball_path(name, f) for f in withdrawn)])
+
+
+def document_paths(name: str) -> list[str]:
+    """The paths clients read a package's documents at: npm and yarn escape a scoped name's
+    slash as `%2f`, pnpm as `%2F`, and the slash itself works too (npm-protocol.md §1.1)."""
+    if not name.startswith("@"):
+        return [f"/{name}"]
+    scope, _, bare = name.partition("/")
+    return [f"/{scope}%2f{bare}", f"/{scope}%2F{bare}", f"/{name}"]
+
+
+def tarball_path(name: str, file: str) -> str:
+    """`dist.tarball`'s path (render.tarball_url): the scoped name keeps its slash."""
+    return f"/{name}/-/{file}"
