@@ -277,6 +277,7 @@ def _packument(name: str) -> Response:
         abbreviated=not write and params.wants_abbreviated(header(request, "accept")),
         base_url=base_url(registry, request),
         encodings=params.accepted_encodings(header(request, "accept-encoding")) if local else (),
+        if_none_match=header(request, "if-none-match"),
     )
     # The CDN in front (AWS) may keep a public document a while: it is told of every change
     # (packuments/edge.py). Not one read with a query (`?write=true`): its invalidation covers

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.packuments.documents import Document
+from chalicelib.packuments.documents import Document, matches
 from chalicelib.packuments.visibility import Seen
 
 # Packuments change on every publish: let clients and CDNs keep them but revalidate (ETag -> 304).
@@ -80,7 +80,7 @@ def document(
     }
     if doc.encoding is not None:
         headers["Content-Encoding"] = doc.encoding
-    if if_none_match and doc.etag in {t.strip() for t in if_none_match.split(",")}:
+    if matches(doc.etag, if_none_match):
         return Response(body="", status_code=304, headers=headers)
     if elsewhere is not None:
         return redirect(elsewhere)

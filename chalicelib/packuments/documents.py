@@ -114,7 +114,7 @@ def render_documents(
     return rendered
 
 
-def read_document(
+def read_document(  # noqa: PLR0913 - all but three are keyword-only options
     registry: Registry,
     actor: Actor | None,
     name: str,
@@ -122,9 +122,13 @@ def read_document(
     abbreviated: bool,
     base_url: str,
     encodings: tuple[str, ...] = (),
+    if_none_match: str | None = None,
 ) -> Document:
     """The stored document, in the first of `encodings` (Content-Encodings the client takes, in
-    the server's order of preference) that is stored or can be made, else as rendered."""
+    the server's order of preference) that is stored or can be made, else as rendered.
+
+    When `if_none_match` names its ETag the answer is a 304, and the body is not read: a client's
+    or the CDN's revalidation costs the package item alone (docs/cost.md)."""
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
@@ -133,15 +137,16 @@ def read_document(
     encoding = next((e for e in ENCODINGS if e in encodings), None)
     stamp = _stamp(package, base_url)
     key = _stamped_key(package.name, stamp, variant, encoding)
+    suffix = f"-{encoding}" if encoding else ""
+    etag = f'"{stamp}-{variant}{suffix}"'
     # A file is sent by the local server itself (zero-copy); anywhere else the bytes are read.
     path = registry.blobs.local_path(key) if registry.settings.local_server else None
-    body = b"" if path is not None else registry.blobs.get(key)
+    body = b"" if path is not None or matches(etag, if_none_match) else registry.blobs.get(key)
     if body is None:
         body = _stored_copy(registry, package, base_url, variant, encoding)
-    suffix = f"-{encoding}" if encoding else ""
     return Document(
         body=body,
-        etag=f'"{stamp}-{variant}{suffix}"',
+        etag=etag,
         content_type=CORGI_CONTENT_TYPE if abbreviated else JSON_CONTENT_TYPE,
         package=package,
         seen=seen,
@@ -149,6 +154,11 @@ def read_document(
         encoding=encoding,
         path=path,
     )
+
+
+def matches(etag: str, if_none_match: str | None) -> bool:
+    """Whether an If-None-Match header names `etag` (a comma-separated list of ETags)."""
+    return bool(if_none_match) and etag in {t.strip() for t in (if_none_match or "").split(",")}
 
 
 def _stored_copy(
