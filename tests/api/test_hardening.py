@@ -179,3 +179,51 @@ def test_a_bad_host_header_is_not_put_into_tarball_urls(
     assert json.loads(good.body)["versions"]["1.0.0"]["dist"]["tarball"].startswith(
         "http://registry.local:8080/foo/-/"
     )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda data: data[:-8], lambda data: data + b"garbage", lambda data: data[:-8] + bytes(8)],
+    ids=["cut-short", "trailing-garbage", "bad-crc"],
+)
+def test_a_damaged_gzip_stream_is_400_and_burns_no_version(any_api: Api, damage: Any) -> None:
+    """Such a tarball was accepted, then `npm install` failed on it, and its version number could
+    never be published again."""
+    alice = any_api.add_user("alice")
+    good = a_tarball("foo", "1.0.0")
+    refused = any_api.call("PUT", "/foo", a_publish_body("foo", tarball=damage(good)), token=alice)
+    assert refused.status_code == 400, refused.body
+    assert "gzip" in body_of(refused)["error"]
+    published = any_api.call("PUT", "/foo", a_publish_body("foo", tarball=good), token=alice)
+    assert published.status_code == 201, published.body
+
+
+def test_a_manifest_npm_would_extract_from_another_spelling_is_the_manifest(
+    any_api: Api,
+) -> None:
+    """`package/./package.json` is where npm writes `package.json` too: an install script there
+    must count, and beside `package/package.json` it is a second manifest."""
+    import io
+    import tarfile
+
+    def tarball(*entries: tuple[str, dict[str, Any]]) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for path, manifest in entries:
+                text = json.dumps(manifest).encode()
+                info = tarfile.TarInfo(path)
+                info.size = len(text)
+                archive.addfile(info, io.BytesIO(text))
+        return buffer.getvalue()
+
+    alice = any_api.add_user("alice")
+    plain = {"name": "foo", "version": "1.0.0"}
+    hidden = {**plain, "scripts": {"install": "node evil.js"}}
+    both = tarball(("package/package.json", plain), ("package/./package.json", hidden))
+    refused = any_api.call("PUT", "/foo", a_publish_body("foo", tarball=both), token=alice)
+    assert refused.status_code == 400
+    assert "more than one package.json" in body_of(refused)["error"]
+    alone = tarball(("package//package.json", hidden))
+    published = any_api.call("PUT", "/foo", a_publish_body("foo", tarball=alone), token=alice)
+    assert published.status_code == 201, published.body
+    assert body_of(any_api.call("GET", "/foo/1.0.0"))["hasInstallScript"] is True
