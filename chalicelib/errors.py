@@ -39,11 +39,6 @@ class InvalidTarballError(InvalidPayloadError):
     """The attachment is not a gzip tar with a matching package.json."""
 
 
-class UnknownUserLoginError(InvalidPayloadError):
-    """A couch login for a name with no account: npm turns the 400 into "There is no user with
-    the username" (npm-profile loginCouch)."""
-
-
 class InvalidQueryError(InvalidPayloadError):
     """A query parameter (a feed cursor, a search size, a download period) is malformed."""
 

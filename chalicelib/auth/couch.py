@@ -11,7 +11,6 @@ from chalicelib.errors import (
     IncorrectPasswordError,
     InvalidPayloadError,
     NameUnavailableError,
-    UnknownUserLoginError,
     UserExistsError,
     UserNotFoundError,
 )
@@ -33,9 +32,9 @@ def legacy_login(
     a wrong password answers 409 for adduser, which sends npm down its Basic-auth retry path, and
     401 for login.
     """
-    if accounts.get_user(name) is None:
-        if email is None:
-            raise UnknownUserLoginError(f'There is no user with the username "{name}"')
+    # A login (no email) for a name with no account is answered as a wrong password: npm's 400
+    # would say "There is no user with the username", telling a stranger who has an account.
+    if email is not None and accounts.get_user(name) is None:
         try:
             return add_user(accounts, name, email, password)
         except UserExistsError:

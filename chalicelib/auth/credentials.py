@@ -23,7 +23,6 @@ from chalicelib.auth.tokens import token_key
 from chalicelib.errors import (
     AuthenticationRequiredError,
     IpAddressNotAllowedError,
-    UserNotFoundError,
 )
 from chalicelib.storage.ports import AccountStore
 
@@ -49,9 +48,12 @@ def authenticate(
         return None
     scheme, _, credentials = authorization.strip().partition(" ")
     if scheme.lower() == "bearer":
-        return replace(_bearer(accounts, credentials.strip(), client_ip), otp=otp)
+        return replace(
+            _bearer(accounts, credentials.strip(), client_ip), otp=otp, client_ip=client_ip
+        )
     if scheme.lower() == "basic":
-        return replace(_basic(accounts, credentials.strip(), otp, throttle), otp=otp)
+        found = _basic(accounts, credentials.strip(), otp, throttle)
+        return replace(found, otp=otp, client_ip=client_ip)
     raise AuthenticationRequiredError(f"Unsupported authorization scheme {scheme!r}")
 
 
@@ -103,10 +105,7 @@ def _basic(
         current = accounts.get_user(cached[0].name)
         if current is not None and current.updated == cached[1]:
             return cached[0]
-    try:
-        user = check_password(accounts, name, password, throttle)
-    except UserNotFoundError:
-        raise AuthenticationRequiredError("Incorrect username or password") from None
+    user = check_password(accounts, name, password, throttle)
     # A password alone is not enough for a two-factor account: every Basic request needs a code.
     require_login_otp(accounts, user, otp, throttle)
     actor = Actor(user.name, user.email, via=PASSWORD, tfa_mode=active_mode(user))

@@ -71,10 +71,10 @@ def _new_password(user: UserRecord, change: dict[str, Any], throttle: LoginThrot
 
 def _check_password(user: UserRecord, password: str, throttle: LoginThrottle) -> None:
     """Guesses here count against the same limits as at login."""
-    throttle.before(user.name)
+    throttle.attempt(user.name)
     if not verify_password(user.password_hash, password):
-        throttle.failed(user.name)
         raise IncorrectPasswordError("Your password is not correct")
+    throttle.succeeded(user.name)
 
 
 def _change_tfa(

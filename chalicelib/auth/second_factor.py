@@ -66,10 +66,10 @@ def _check(
         raise OtpRequiredError(
             "This operation requires a one-time password from your authenticator"
         )
-    throttle.before_otp(user.name)
+    throttle.otp_attempt(user.name)
     if not verify(accounts, user, otp):
-        throttle.otp_failed(user.name)
         raise OtpRequiredError("Invalid one-time password: check your authenticator and try again")
+    throttle.otp_succeeded(user.name)
 
 
 def verify(accounts: AccountStore, user: UserRecord, otp: str) -> bool:

@@ -14,7 +14,6 @@ from chalicelib.errors import (
     AuthenticationRequiredError,
     IncorrectPasswordError,
     InvalidPayloadError,
-    UserNotFoundError,
 )
 from chalicelib.packuments.names import check_name
 from chalicelib.storage.ports import AccountStore, TokenRecord, UserRecord
@@ -37,6 +36,7 @@ class Actor:
     grants: dict[str, Any] = field(default_factory=dict)
     tfa_mode: str | None = None  # the user's enforced two-factor mode
     otp: str | None = None  # the `npm-otp` header of this request
+    client_ip: str = ""  # where the request came from: one-time-password guesses are counted by it
 
 
 def validate_new_user(name: str, email: str, password: str) -> None:
@@ -62,17 +62,16 @@ def add_user(accounts: AccountStore, name: str, email: str, password: str) -> st
 def check_password(
     accounts: AccountStore, name: str, password: str, throttle: LoginThrottle | None = None
 ) -> UserRecord:
+    """The user, if `password` is theirs. A name with no account gets the same answer as a wrong
+    password, after the same work, so neither the answer nor its timing tells who has one."""
     if throttle is not None:
-        throttle.before(name)
+        throttle.attempt(name)
     user = accounts.get_user(name)
-    if user is None:
-        # Spend the same time as a real check, so timing does not tell who has an account.
-        verify_password(_dummy_hash(), password)
-        raise UserNotFoundError(f'There is no user with the username "{name}"')
-    if not verify_password(user.password_hash, password):
-        if throttle is not None:
-            throttle.failed(name)
+    stored = user.password_hash if user is not None else _dummy_hash()
+    if not verify_password(stored, password) or user is None:
         raise IncorrectPasswordError("Incorrect username or password")
+    if throttle is not None:
+        throttle.succeeded(name)
     return user
 
 

@@ -1,11 +1,16 @@
-"""Failed password and one-time-password attempts, rate-limited.
+"""Password and one-time-password attempts, rate-limited by where they come from.
 
-After too many failures in a window the registry answers 429 with `Retry-After` (npm retries 429
-itself, a few times, then shows the message) without checking the secret at all, so guessing
-costs the attacker the whole window. The strict limit is per account *and* address, so nobody can
-lock a user out from elsewhere; looser limits per account and per address stop spreading the
-guesses. One-time passwords have their own strict per-account limit: six digits fall to a few
-hundred thousand guesses. Counters live in the ephemeral store and expire on their own.
+Each attempt is counted before its secret is checked, atomically (the store's `increment`), and
+refused with 429 and `Retry-After` once a counter is over its limit: so 60 guesses sent at once
+get 10 checks, not as many as arrive before the first failure is written, and a refused guess
+costs no password hash. npm retries a 429 itself a few times, then shows the message.
+
+The counters are per account *and* address, and per address: a stranger elsewhere can never lock
+an account (its owner's address has counters of its own), and one address guessing at many
+accounts, or at names that have no account, is stopped too. A success clears its account and
+address counter, so an owner who mistyped is not held back later. One-time passwords follow the
+same rule: a token holder guessing the owner's codes locks only their own address. Counters live
+in the ephemeral store and expire on their own.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from chalicelib.errors import RateLimitedError
 from chalicelib.storage.ports import EphemeralStore
 
 WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 10
-MAX_FAILURES_PER_ACCOUNT = 100
-MAX_FAILURES_PER_ADDRESS = 100
-MAX_OTP_FAILURES_PER_ACCOUNT = 10
+MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS = 10
+MAX_ATTEMPTS_PER_ADDRESS = 100
+MAX_OTP_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS = 10
+MAX_OTP_ATTEMPTS_PER_ADDRESS = 100
 
 
 @dataclass(frozen=True)
@@ -29,43 +34,42 @@ class LoginThrottle:
     ephemeral: EphemeralStore
     client_ip: str
 
-    def before(self, name: str) -> None:
-        """Refuse at once while a password counter for this account or address is full."""
-        self._refuse_if_full(self._password_counters(name), "failed logins")
+    def attempt(self, name: str) -> None:
+        """Count a password attempt at `name`; refuse it while a counter is over its limit."""
+        self._count(
+            [
+                ("login-user-ip", self._pair(name), MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS),
+                ("login-ip", self.client_ip, MAX_ATTEMPTS_PER_ADDRESS),
+            ],
+            "failed logins",
+        )
 
-    def failed(self, name: str) -> None:
-        for kind, key, _ in self._password_counters(name):
-            self.ephemeral.increment(kind, key, WINDOW_SECONDS)
+    def succeeded(self, name: str) -> None:
+        self.ephemeral.delete("login-user-ip", self._pair(name))
 
-    def before_otp(self, name: str) -> None:
-        self._refuse_if_full(self._otp_counters(name), "wrong one-time passwords")
+    def otp_attempt(self, name: str) -> None:
+        self._count(
+            [
+                ("otp-user-ip", self._pair(name), MAX_OTP_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS),
+                ("otp-ip", self.client_ip, MAX_OTP_ATTEMPTS_PER_ADDRESS),
+            ],
+            "wrong one-time passwords",
+        )
 
-    def otp_failed(self, name: str) -> None:
-        for kind, key, _ in self._otp_counters(name):
-            self.ephemeral.increment(kind, key, WINDOW_SECONDS)
+    def otp_succeeded(self, name: str) -> None:
+        self.ephemeral.delete("otp-user-ip", self._pair(name))
 
-    def _refuse_if_full(self, counters: list[tuple[str, str, int]], what: str) -> None:
-        for kind, key, limit in counters:
-            counter = self.ephemeral.get(kind, key)
-            if counter is not None and counter.version >= limit:
-                wait = max(1, math.ceil(counter.expires - time.time()))
-                raise RateLimitedError(
-                    f"Too many {what}: try again in {wait} seconds", retry_after=wait
-                )
+    def _pair(self, name: str) -> str:
+        return f"{name}|{self.client_ip}"
 
-    def _password_counters(self, name: str) -> list[tuple[str, str, int]]:
-        counters = [("login-fail-user", name, MAX_FAILURES_PER_ACCOUNT)]
-        if self.client_ip:
-            counters.append(
-                (
-                    "login-fail-user-ip",
-                    f"{name}|{self.client_ip}",
-                    MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
-                )
-            )
-            counters.append(("login-fail-ip", self.client_ip, MAX_FAILURES_PER_ADDRESS))
-        return counters
-
-    @staticmethod
-    def _otp_counters(name: str) -> list[tuple[str, str, int]]:
-        return [("otp-fail-user", name, MAX_OTP_FAILURES_PER_ACCOUNT)]
+    def _count(self, counters: list[tuple[str, str, int]], what: str) -> None:
+        over = [
+            (kind, key)
+            for kind, key, limit in counters
+            if self.ephemeral.increment(kind, key, WINDOW_SECONDS) > limit
+        ]
+        if not over:
+            return
+        counter = self.ephemeral.get(*over[0])
+        wait = max(1, math.ceil(counter.expires - time.time())) if counter else WINDOW_SECONDS
+        raise RateLimitedError(f"Too many {what}: try again in {wait} seconds", retry_after=wait)

@@ -16,11 +16,9 @@ from chalicelib.auth.service import Actor, check_password, issue_token
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.auth.tokens import token_key
 from chalicelib.errors import (
-    AuthenticationRequiredError,
     InvalidPayloadError,
     PermissionDeniedError,
     TokenNotFoundError,
-    UserNotFoundError,
 )
 from chalicelib.storage.ports import AccountStore, TokenRecord
 
@@ -30,6 +28,9 @@ _KEY = re.compile(r"^[0-9a-f]{128}$")
 
 
 def list_tokens(accounts: AccountStore, actor: Actor) -> dict[str, Any]:
+    # The list names every token and where it may be used: the account's business, not that of a
+    # read-only token handed to CI or a granular one limited to a few packages.
+    require_account_manager(actor)
     tokens = accounts.list_tokens(actor.name)
     # npm reads `urls.next` to page (npm-profile paginate): it must exist, even when empty.
     return {"objects": [_listed(t) for t in tokens], "total": len(tokens), "urls": {}}
@@ -41,10 +42,7 @@ def create_token(
     require_account_manager(actor)
     if not isinstance(body, dict) or not isinstance(body.get("password"), str):
         raise InvalidPayloadError("Creating a token needs your password")
-    try:
-        check_password(accounts, actor.name, body["password"], throttle)
-    except UserNotFoundError:
-        raise AuthenticationRequiredError("Incorrect username or password") from None
+    check_password(accounts, actor.name, body["password"], throttle)
     require_account_otp(accounts, actor, throttle)
     grants = _grants(body)
     # npm 10 and older send `readonly: true`; npm 11 sends the permission instead.

@@ -80,6 +80,8 @@ def require_publish_mfa(registry: Registry, package: PackageRecord | None, actor
             "turn it on with `npm profile enable-2fa`"
         )
     try:
-        require_login_otp(registry.accounts, user, actor.otp, LoginThrottle(registry.ephemeral, ""))
+        require_login_otp(
+            registry.accounts, user, actor.otp, LoginThrottle(registry.ephemeral, actor.client_ip)
+        )
     except OtpRequiredError:
         raise OtpRequiredError(f"Publishing {package.name} requires a one-time password") from None

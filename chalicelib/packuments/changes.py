@@ -43,7 +43,9 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
     """`star`: the change is the actor's own star, which anyone who may read may make."""
     require_token_may_write(actor, name)
     if not otp_exempt:
-        require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, ""))
+        require_write_otp(
+            registry.accounts, actor, LoginThrottle(registry.ephemeral, actor.client_ip)
+        )
 
     def attempt() -> PackageRecord:
         package = registry.packages.get_package(name)

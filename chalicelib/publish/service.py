@@ -57,7 +57,7 @@ def publish_version(
     registry: Registry, actor: Actor, request: PublishRequest, base_url: str
 ) -> Published:
     require_token_may_write(actor, request.name)
-    require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, ""))
+    require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, actor.client_ip))
     current = registry.packages.get_package(request.name)
     plan = may_publish(registry, actor, request, current)  # before anything is stored
     # After the permission check: a package's mfa setting is not told to those who cannot see it.

@@ -50,12 +50,14 @@ def test_adduser_of_a_taken_name_answers_409_and_the_basic_retry_logs_in(
     assert refused.status_code == 401
 
 
-def test_login_of_an_unknown_user_is_400_as_npm_expects(api: Api) -> None:
+def test_login_of_an_unknown_user_answers_as_a_wrong_password(api: Api) -> None:
+    # npm would print "There is no user with the username" for a 400: that tells strangers who
+    # has an account.
     response = api.call(
         "PUT", "/-/user/org.couchdb.user:nobody", {"name": "nobody", "password": "x"}
     )
-    assert response.status_code == 400
-    assert "There is no user with the username" in body_of(response)["error"]
+    assert response.status_code == 401
+    assert body_of(response)["error"] == "Incorrect username or password"
 
 
 def test_unknown_user_profile_is_404(api: Api) -> None:

@@ -54,9 +54,14 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
         "s3:ListObjectsV2": 1,
         "s3:PutObject": 3,
     },
+    # the attempt counted before the hash (per account and address, a fresh window as the last
+    # success cleared it; per address), the user, the success clearing its counter, the token
     "login (npm login --auth-type=legacy)": {
-        "dynamodb:GetItem": 5,
+        "dynamodb:DeleteItem": 1,
+        "dynamodb:GetItem": 1,
+        "dynamodb:PutItem": 1,
         "dynamodb:TransactWriteItems": 1,
+        "dynamodb:UpdateItem": 2,
     },
 }
 # TransactWriteItems needs the permission of each operation in it (DynamoDB's IAM reference).

@@ -12,7 +12,6 @@ from chalicelib.http.errors import ERROR_TABLE, status_for, translated
 ROWS = [
     (errors.InvalidPackageNameError, 400),
     (errors.IntegrityMismatchError, 400),
-    (errors.UnknownUserLoginError, 400),
     (errors.AuthenticationRequiredError, 401),
     (errors.IncorrectPasswordError, 401),
     (errors.PaymentRequiredError, 402),
