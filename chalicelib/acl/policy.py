@@ -212,7 +212,7 @@ def token_reaches(actor: Actor, name: str, *, write: bool) -> bool:
 _ORG_ROLES = {
     ORG_READ: ((OWNER, ADMIN, DEVELOPER), ""),
     ORG_MANAGE: ((OWNER, ADMIN), "Only owners and admins of {org} can do that"),
-    ORG_OWN: ((OWNER,), "Only an org's owners can add, change or remove owners"),
+    ORG_OWN: ((OWNER,), "Only an org's owners can add or remove members or change their roles"),
 }
 
 

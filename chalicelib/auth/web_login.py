@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.auth.second_factor import require_login_otp
 from chalicelib.auth.service import add_user, check_password, issue_token
 from chalicelib.auth.throttle import LoginThrottle
-from chalicelib.errors import IncorrectPasswordError, NotFoundError, UserNotFoundError
+from chalicelib.errors import ConcurrentModificationError, NotFoundError
 from chalicelib.storage.ports import AccountStore, EphemeralStore, Expiring
 
 SESSION_SECONDS = 10 * 60
@@ -55,7 +55,7 @@ def page_session(ephemeral: EphemeralStore, login_key: str) -> tuple[str, bool]:
     """(done key, create?) for a login page; LoginSessionNotFoundError once it is gone."""
     pointer = ephemeral.get(LOGIN_PAGE, _digest(login_key))
     session = ephemeral.get(SESSION, _digest(str(pointer.doc["session"]))) if pointer else None
-    if pointer is None or session is None or "token" in session.doc:
+    if pointer is None or session is None or "token" in session.doc or "claimed" in session.doc:
         raise LoginSessionNotFoundError("This login link has expired: run `npm login` again")
     return str(pointer.doc["session"]), bool(session.doc.get("create"))
 
@@ -68,28 +68,52 @@ def complete(
     throttle: LoginThrottle,
 ) -> str:
     """Check the form (sign in, or sign up for adduser), then hand the session its token.
-    Returns the user name."""
+    Returns the user name.
+
+    The page is claimed (compare-and-swap on the session) after the credentials are checked and
+    before a token is made: of two submits of one page only one makes a token; the other is told
+    the login is done, and no token is left behind that nobody collects."""
     done_key, create = page_session(ephemeral, login_key)
     name, password = form.get("username", ""), form.get("password", "")
-    if create and accounts.get_user(name) is None:
-        token = add_user(accounts, name, form.get("email", ""), password)
-    else:
-        try:
-            user = check_password(accounts, name, password, throttle)
-        except UserNotFoundError:
-            # The page says the same for a wrong name as for a wrong password.
-            raise IncorrectPasswordError("Incorrect username or password") from None
+    signing_up = create and accounts.get_user(name) is None
+    if not signing_up:
+        # A wrong name is answered as a wrong password (auth/service.py).
+        user = check_password(accounts, name, password, throttle)
         require_login_otp(accounts, user, form.get("otp") or None, throttle)
-        token = issue_token(accounts, name)
-    session = ephemeral.get(SESSION, _digest(done_key))
-    if session is None:
-        raise LoginSessionNotFoundError("This login link has expired: run `npm login` again")
-    done = Expiring(
-        SESSION, session.key, {**session.doc, "token": token}, session.expires, session.version + 1
-    )
-    ephemeral.replace(done, session.version)
+    claimed = _claim(ephemeral, done_key)
+    try:
+        if signing_up:
+            token = add_user(accounts, name, form.get("email", ""), password)
+        else:
+            token = issue_token(accounts, name)
+    except Exception:
+        # The sign-up was refused (a taken or invalid name): the page stays usable.
+        ephemeral.replace(
+            replace(claimed, doc=_unclaimed(claimed), version=claimed.version + 1), claimed.version
+        )
+        raise
+    done = replace(claimed, doc={**claimed.doc, "token": token}, version=claimed.version + 1)
+    ephemeral.replace(done, claimed.version)
     ephemeral.delete(LOGIN_PAGE, _digest(login_key))
     return name
+
+
+def _claim(ephemeral: EphemeralStore, done_key: str) -> Expiring:
+    session = ephemeral.get(SESSION, _digest(done_key))
+    if session is None or "token" in session.doc or "claimed" in session.doc:
+        raise LoginSessionNotFoundError("This login link was used already: run `npm login` again")
+    claimed = replace(session, doc={**session.doc, "claimed": True}, version=session.version + 1)
+    try:
+        ephemeral.replace(claimed, session.version)
+    except ConcurrentModificationError:
+        raise LoginSessionNotFoundError(
+            "This login link was used already: run `npm login` again"
+        ) from None
+    return claimed
+
+
+def _unclaimed(session: Expiring) -> dict[str, Any]:
+    return {k: v for k, v in session.doc.items() if k != "claimed"}
 
 
 def poll(ephemeral: EphemeralStore, done_key: str) -> Poll:

@@ -9,8 +9,10 @@
 A hook belongs to the user who made it, and only they see or change it (anyone else: 404, as
 for a missing one). Granular tokens, which reach only the packages they name, cannot use the
 hooks API at all (a hook and its delivery log concern any package); read-only tokens can read
-it. A hook on a package or scope its owner may not read is refused with the 404 a missing
-package gets. The secret is never answered back.
+it. Under `auth-and-writes` two-factor auth, adding, changing or removing a hook needs a
+one-time password, as a package write does: a hook sends the package's changes elsewhere. A
+hook on a package or scope its owner may not read is refused with the 404 a missing package
+gets. The secret is never answered back.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from typing import Any
 
 from chalicelib.acl.guard import may_read, not_found, require_token_may_write
 from chalicelib.acl.policy import granular
+from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
     InvalidPayloadError,
@@ -44,17 +48,22 @@ class HookNotFoundError(NotFoundError):
     """No hook with that id, or not the caller's."""
 
 
-def _require_account_token(actor: Actor, *, write: bool = False) -> None:
+def _require_account_token(actor: Actor) -> None:
     if granular(actor):
         raise PermissionDeniedError(
             "A granular token cannot use hooks: use a login or a classic token"
         )
-    if write:  # a classic token: only a read-only one is refused
-        require_token_may_write(actor, "")
+
+
+def _require_writer(registry: Registry, actor: Actor) -> None:
+    _require_account_token(actor)
+    require_token_may_write(actor, "")  # a classic token: only a read-only one is refused
+    throttle = LoginThrottle(registry.ephemeral, actor.client_ip)
+    require_write_otp(registry.accounts, actor, throttle)
 
 
 def add_hook(registry: Registry, actor: Actor, body: Any) -> JSON:
-    _require_account_token(actor, write=True)
+    _require_writer(registry, actor)
     fields = _fields(body, "type", "name", "endpoint", "secret")
     kind, name = fields["type"], fields["name"].strip()
     if kind not in KINDS:
@@ -94,7 +103,7 @@ def get_hook(registry: Registry, actor: Actor, hook_id: str) -> JSON:
 
 
 def update_hook(registry: Registry, actor: Actor, hook_id: str, body: Any) -> JSON:
-    _require_account_token(actor, write=True)
+    _require_writer(registry, actor)
     hook = _own(registry, actor, hook_id)
     fields = _fields(body, "endpoint")
     secret = body.get("secret") if isinstance(body.get("secret"), str) else hook.secret
@@ -109,7 +118,7 @@ def update_hook(registry: Registry, actor: Actor, hook_id: str, body: Any) -> JS
 
 
 def remove_hook(registry: Registry, actor: Actor, hook_id: str) -> JSON:
-    _require_account_token(actor, write=True)
+    _require_writer(registry, actor)
     hook = _own(registry, actor, hook_id)
     registry.hooks.delete_hook(hook.id)
     return {**hook_object(registry, hook), "deleted": True}

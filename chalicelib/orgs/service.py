@@ -1,8 +1,8 @@
 """`npm org set|rm|ls` and `npm team create|destroy|add|rm|ls` (libnpmorg, libnpmteam).
 
-npm's roles: an org's owners manage everything, owners included; admins manage members who are
-not owners, and teams; developers publish and read. Every org has a `developers` team that new
-members join, and leaving the org means leaving its teams.
+npm's roles: an org's owners manage everything: who is a member, and with which role; admins
+manage teams (and who is in them); developers publish and read. Every org has a `developers`
+team that new members join, and leaving the org means leaving its teams.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.acl.guard import require_on_org, require_org
+from chalicelib.acl.guard import require_org
 from chalicelib.acl.policy import ORG_MANAGE, ORG_OWN, ORG_READ
 from chalicelib.auth.service import Actor, validate_new_user
 from chalicelib.clock import now_iso
@@ -47,12 +47,11 @@ def create_org(registry: Registry, name: str, owner: str) -> OrgRecord:
 
 def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, Any]:
     user, role = _user_field(body), _role(body)
-    facts = require_org(registry, actor, org, ORG_MANAGE)
-    members = facts.members
+    # npmjs: only owners add members or change roles (an admin could otherwise add anyone, or
+    # make a friend an admin).
+    members = require_org(registry, actor, org, ORG_OWN).members
     if registry.accounts.get_user(user) is None:
         raise UserNotFoundError(f"There is no user with the username {user!r}")
-    if OWNER in (role, members.get(user)):
-        require_on_org(actor, facts, ORG_OWN)
     if members.get(user) == OWNER and role != OWNER:
         _keep_an_owner(members, user)
     registry.orgs.set_member(org, user, role)
@@ -64,12 +63,10 @@ def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[st
 
 def remove_member(registry: Registry, actor: Actor, org: str, body: Any) -> None:
     user = _user_field(body)
-    facts = require_org(registry, actor, org, ORG_MANAGE)
-    members = facts.members
+    members = require_org(registry, actor, org, ORG_OWN).members  # owners only, as on npmjs
     if user not in members:
         raise NotFoundError(f"{user} is not a member of {org}")
     if members[user] == OWNER:
-        require_on_org(actor, facts, ORG_OWN)
         _keep_an_owner(members, user)
     registry.orgs.remove_member(org, user)
 

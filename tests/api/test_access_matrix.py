@@ -369,13 +369,14 @@ PACKAGE_WRITES: list[tuple[str, Op, tuple[Any, ...] | None, tuple[Any, ...] | No
 ]
 ORG_OPERATIONS: list[tuple[str, Op, tuple[Any, ...]]] = [
     ("org ls", org("GET", "/-/org/acme/user"), MEMBERS),
-    ("org set developer", org("PUT", "/-/org/acme/user", {"user": "helper"}), MANAGERS),
+    # npmjs: only owners manage membership and roles; admins manage teams
+    ("org set developer", org("PUT", "/-/org/acme/user", {"user": "helper"}), OWNERS),
     (
         "org set owner",
         org("PUT", "/-/org/acme/user", {"user": "planless", "role": "owner"}),
         OWNERS,
     ),
-    ("org rm", org_rm, MANAGERS),
+    ("org rm", org_rm, OWNERS),
     ("team ls", org("GET", "/-/org/acme/team?format=cli"), MEMBERS),
     ("team ls members", org("GET", "/-/team/acme/scratch/user?format=cli"), MEMBERS),
     ("team create", team_create, MANAGERS),

@@ -328,3 +328,18 @@ def test_a_huge_package_is_sent_as_a_summary(any_api: Api, alice: str) -> None:
     sent = json.loads(body)["payload"]
     assert sent["dist-tags"] == {"latest": "1.0.399"}
     assert list(sent["versions"]) == ["1.0.399"]
+
+
+def test_hooks_under_auth_and_writes_need_a_one_time_password(any_api: Api, alice: str) -> None:
+    from tests.api.test_profile import enable, otp
+
+    any_api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    totp, _ = enable(any_api, alice)
+    hook = {"type": "package", "name": "foo", "endpoint": "https://hooks.example/in", "secret": "s"}
+    refused = any_api.call("POST", "/-/npm/v1/hooks/hook", hook, token=alice)
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "OTP"
+    made = any_api.call("POST", "/-/npm/v1/hooks/hook", hook, token=alice, headers=otp(totp.now()))
+    assert made.status_code == 201, made.body
+    path = f"/-/npm/v1/hooks/hook/{body_of(made)['id']}"
+    assert any_api.call("DELETE", path, token=alice).status_code == 401
+    assert any_api.call("GET", path, token=alice).status_code == 200  # reading needs no code

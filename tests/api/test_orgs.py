@@ -21,16 +21,20 @@ def test_roles_and_powers(api: Api, alice: str) -> None:
         "user": "bob",
         "role": "admin",
     }
-    # admins manage non-owners, not owners; developers manage nothing
-    assert api.call("PUT", "/-/org/acme/user", {"user": "carol"}, token=bob).status_code == 201
+    # only owners manage members and roles (npmjs): admins manage teams; developers nothing
+    assert api.call("PUT", "/-/org/acme/user", {"user": "carol"}, token=alice).status_code == 201
+    for change in ({"user": "dave"}, {"user": "dave", "role": "owner"}):
+        assert api.call("PUT", "/-/org/acme/user", change, token=bob).status_code == 403
+        assert api.call("PUT", "/-/org/acme/user", change, token=carol).status_code == 403
     assert (
         api.call(
-            "PUT", "/-/org/acme/user", {"user": "dave", "role": "owner"}, token=bob
+            "PUT", "/-/org/acme/user", {"user": "carol", "role": "admin"}, token=bob
         ).status_code
         == 403
     )
-    assert api.call("PUT", "/-/org/acme/user", {"user": "dave"}, token=carol).status_code == 403
+    assert api.call("DELETE", "/-/org/acme/user", {"user": "carol"}, token=bob).status_code == 403
     assert api.call("DELETE", "/-/org/acme/user", {"user": "alice"}, token=bob).status_code == 403
+    assert api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=bob).status_code == 201
     assert body_of(api.call("GET", "/-/org/acme/user", token=carol)) == {
         "alice": "owner",
         "bob": "admin",

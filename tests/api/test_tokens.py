@@ -92,3 +92,15 @@ def test_granular_scopes(api: Api, alice: str) -> None:
     assert (
         api.call("PUT", "/elsewhere", a_publish_body("elsewhere"), token=token).status_code == 403
     )
+
+
+def test_only_a_full_token_lists_the_accounts_tokens(api: Api, alice: str) -> None:
+    """The list names every token of the account and where it may be used."""
+    readonly = str(create(api, alice, readonly=True)["token"])
+    limited = str(
+        create(api, alice, scopes=["@alice"], packages_and_scopes_permission="read-write")["token"]
+    )
+    for token in (readonly, limited):
+        refused = api.call("GET", TOKENS, token=token)
+        assert refused.status_code == 403, refused.body
+    assert api.call("GET", TOKENS, token=alice).status_code == 200

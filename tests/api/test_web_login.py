@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+
+from chalicelib import wiring
+from chalicelib.auth import web_login
+from chalicelib.auth.service import check_password
+from chalicelib.auth.throttle import LoginThrottle
+from chalicelib.auth.web_login import LoginSessionNotFoundError
 from tests.api.conftest import Api, body_of
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -66,3 +75,43 @@ def test_the_page_does_not_tell_who_has_an_account(api: Api, alice: str) -> None
         b"Incorrect username or password" in first.body
         and b"Incorrect username or password" in second.body
     )
+
+
+def test_two_submits_of_one_page_make_one_token(
+    any_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both used to say "Logged in", and the token of the first was left where nobody collects
+    it. Both submits pass the password check together here; one of them gets the login."""
+    any_api.add_user("alice")
+    page, done = start(any_api)
+    login_key = page.rsplit("/", 1)[1]
+    registry = wiring.registry()
+    together = threading.Barrier(2, timeout=30)
+
+    def checked(*args: Any) -> Any:
+        user = check_password(*args)
+        together.wait()  # both are past the check before either goes on
+        return user
+
+    monkeypatch.setattr(web_login, "check_password", checked)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        form = {"username": "alice", "password": "correct horse"}
+        throttle = LoginThrottle(registry.ephemeral, "127.0.0.1")
+        try:
+            web_login.complete(registry.accounts, registry.ephemeral, login_key, form, throttle)
+            outcomes.append("logged in")
+        except LoginSessionNotFoundError:
+            outcomes.append("already used")
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["already used", "logged in"]
+    token = body_of(any_api.call("GET", done))["token"]
+    sessions = registry.accounts.list_tokens("alice")
+    assert len(sessions) == 2  # the one from sign-up and the collected one: nothing orphaned
+    assert body_of(any_api.call("GET", "/-/whoami", token=token)) == {"username": "alice"}

@@ -29,7 +29,9 @@ def test_org_members_and_teams(tmp_path: Path, registry: Registry) -> None:
     b.run("npm", "team", "create", f"@{org}:devs").ok()
     refused = b.run("npm", "team", "add", f"@{org}:devs", carol)  # not a member yet
     assert refused.code != 0
-    b.run("npm", "org", "set", org, carol).ok()  # developer by default
+    # only owners add members (npmjs); admins manage teams
+    assert "403" in b.run("npm", "org", "set", org, carol).out
+    a.run("npm", "org", "set", org, carol).ok()  # developer by default
     b.run("npm", "team", "add", f"@{org}:devs", carol).ok()
     teams = json.loads(c.run("npm", "team", "ls", f"@{org}", "--json").ok().out)
     assert sorted(teams) == [f"{org}:developers", f"{org}:devs"]
