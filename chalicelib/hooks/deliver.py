@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import socket
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError
@@ -30,7 +33,8 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF = 3600.0
 TIMEOUT = 5.0
 USER_AGENT = "tarbox-hooks"
-Send = Callable[[str, bytes, dict[str, str]], int]  # url, body, headers -> HTTP status
+# url, body, headers, the address to connect to (None: resolve the URL's host) -> HTTP status
+Send = Callable[[str, bytes, dict[str, str], str | None], int]
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -48,10 +52,51 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
-def send_http(url: str, body: bytes, headers: dict[str, str]) -> int:
+def _pinned(connection: type[http.client.HTTPConnection], address: str) -> Any:
+    """A connection class that connects to `address`, whatever the URL's host resolves to now;
+    TLS still checks the certificate against the host name (SNI)."""
+
+    def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        made = connection(host, **kwargs)
+        made._create_connection = lambda where, *args, **more: socket.create_connection(  # type: ignore[attr-defined]
+            (address, where[1]), *args, **more
+        )
+        return made
+
+    return make
+
+
+class _PinnedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self._address = address
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_pinned(http.client.HTTPConnection, self._address), req)
+
+
+class _PinnedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self._address = address
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_pinned(http.client.HTTPSConnection, self._address), req)
+
+
+def send_http(url: str, body: bytes, headers: dict[str, str], address: str | None = None) -> int:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    opener = _OPENER
+    if address is not None:
+        # Straight to the checked address: no proxy from the environment in between.
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            _NoRedirects,
+            _PinnedHTTP(address),
+            _PinnedHTTPS(address),
+        )
     try:
-        with _OPENER.open(request, timeout=TIMEOUT) as answer:
+        with opener.open(request, timeout=TIMEOUT) as answer:
             return int(answer.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
@@ -111,8 +156,9 @@ def _post(
         "x-npm-signature": signature(hook.secret, body),
     }
     try:
-        check_endpoint(hook.endpoint, allow_private=registry.settings.hook_private_endpoints)
-        return send(hook.endpoint, body, headers), None
+        allow_private = registry.settings.hook_private_endpoints
+        address = check_endpoint(hook.endpoint, allow_private=allow_private)
+        return send(hook.endpoint, body, headers, address), None
     except Exception as exc:  # whatever the endpoint did, it is one failed attempt
         return 0, str(getattr(exc, "reason", exc)) or type(exc).__name__
 

@@ -53,7 +53,9 @@ class Endpoint:
         self.sent: list[tuple[str, bytes, dict[str, str]]] = []
         self.lock = threading.Lock()
 
-    def __call__(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    def __call__(
+        self, url: str, body: bytes, headers: dict[str, str], address: str | None = None
+    ) -> int:
         event = json.loads(body)["event"].split(":", 1)[1]
         with self.lock:
             self.sent.append((url, body, headers))
