@@ -36,25 +36,17 @@ class LoginThrottle:
 
     def attempt(self, name: str) -> None:
         """Count a password attempt at `name`; refuse it while a counter is over its limit."""
-        self._count(
-            [
-                ("login-user-ip", self._pair(name), MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS),
-                ("login-ip", self.client_ip, MAX_ATTEMPTS_PER_ADDRESS),
-            ],
-            "failed logins",
-        )
+        self._count("login", name, MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS, MAX_ATTEMPTS_PER_ADDRESS)
 
     def succeeded(self, name: str) -> None:
         self.ephemeral.delete("login-user-ip", self._pair(name))
 
     def otp_attempt(self, name: str) -> None:
-        self._count(
-            [
-                ("otp-user-ip", self._pair(name), MAX_OTP_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS),
-                ("otp-ip", self.client_ip, MAX_OTP_ATTEMPTS_PER_ADDRESS),
-            ],
-            "wrong one-time passwords",
+        per_pair, per_address = (
+            MAX_OTP_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS,
+            MAX_OTP_ATTEMPTS_PER_ADDRESS,
         )
+        self._count("otp", name, per_pair, per_address)
 
     def otp_succeeded(self, name: str) -> None:
         self.ephemeral.delete("otp-user-ip", self._pair(name))
@@ -62,7 +54,11 @@ class LoginThrottle:
     def _pair(self, name: str) -> str:
         return f"{name}|{self.client_ip}"
 
-    def _count(self, counters: list[tuple[str, str, int]], what: str) -> None:
+    def _count(self, checked: str, name: str, per_pair: int, per_address: int) -> None:
+        counters = [
+            (f"{checked}-user-ip", self._pair(name), per_pair),
+            (f"{checked}-ip", self.client_ip, per_address),
+        ]
         over = [
             (kind, key)
             for kind, key, limit in counters
@@ -72,4 +68,5 @@ class LoginThrottle:
             return
         counter = self.ephemeral.get(*over[0])
         wait = max(1, math.ceil(counter.expires - time.time())) if counter else WINDOW_SECONDS
+        what = "failed logins" if checked == "login" else "wrong one-time passwords"
         raise RateLimitedError(f"Too many {what}: try again in {wait} seconds", retry_after=wait)

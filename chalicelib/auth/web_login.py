@@ -72,7 +72,7 @@ def complete(
 
     The page is claimed (compare-and-swap on the session) after the credentials are checked and
     before a token is made: of two submits of one page only one makes a token; the other is told
-    the login is done, and no token is left behind that nobody collects."""
+    the link was used already, and no token is left behind that nobody collects."""
     done_key, create = page_session(ephemeral, login_key)
     name, password = form.get("username", ""), form.get("password", "")
     signing_up = create and accounts.get_user(name) is None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import time
 import zlib
 from dataclasses import dataclass
@@ -170,7 +171,7 @@ def _read_entries(stream: Inflated, max_files: int, max_unpacked: int) -> Tarbal
         name = pending.path if pending.path is not None else name
         size = pending.size if pending.size is not None else size
         pending = _Pending()
-        if kind in FILE_TYPES:
+        if kind in FILE_TYPES and not name.endswith("/"):  # node-tar: a trailing / is a folder
             _take_file(stream, facts, name, size, max_unpacked)
         else:  # node-tar reads the size of every entry, a directory's or a link's too
             stream.skip(_padded(size))
@@ -225,7 +226,7 @@ def _parse_header(header: bytes) -> tuple[bytes, str, int]:
         raise InvalidTarballError("The tarball has a header with a bad checksum")
     kind = header[156:157]
     name = header[0:100].split(b"\0", 1)[0]
-    if header[257:263] == b"ustar\0":  # POSIX: the name may continue in the prefix field
+    if header[257:265] == b"ustar\x0000":  # POSIX (node-tar checks the version too): a prefix
         prefix = header[345:500].split(b"\0", 1)[0]
         name = prefix + b"/" + name if prefix else name
     return kind, name.decode("utf-8", "replace"), _size(header[124:136])
@@ -239,10 +240,11 @@ def _size(field: bytes) -> int:
 
 def _octal(field: bytes, what: str) -> int:
     text = field.replace(b"\0", b" ").strip()
-    try:
-        return int(text, 8) if text else 0
-    except ValueError:
-        raise InvalidTarballError(f"The tarball has a header with a malformed {what}") from None
+    # Octal digits only: int(…, 8) would also take `1_0000` or `0o10`, which node-tar reads as
+    # another number, and the two would disagree on where the next header starts.
+    if text and not re.fullmatch(rb"[0-7]+", text):
+        raise InvalidTarballError(f"The tarball has a header with a malformed {what}")
+    return int(text, 8) if text else 0
 
 
 def _pax(record: bytes) -> dict[str, str]:
@@ -257,14 +259,18 @@ def _pax(record: bytes) -> dict[str, str]:
             raise InvalidTarballError("The tarball has a malformed pax header") from None
         if space < 0 or length <= 0 or at + length > len(record):
             raise InvalidTarballError("The tarball has a malformed pax header")
-        key, _, value = record[space + 1 : at + length - 1].partition(b"=")
+        line = record[space + 1 : at + length - 1]
+        # node-tar splits records at newlines: one inside a value would read differently there.
+        if record[at + length - 1 : at + length] != b"\n" or b"\n" in line:
+            raise InvalidTarballError("The tarball has a malformed pax header")
+        key, _, value = line.partition(b"=")
         values[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
         at += length
     return values
 
 
 def _pax_size(text: str) -> int:
-    if not text.isdigit():
+    if not re.fullmatch(r"[0-9]{1,20}", text):  # ASCII digits (isdigit() takes "²")
         raise InvalidTarballError("The tarball has a malformed pax size")
     return int(text)
 

@@ -71,10 +71,12 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
         )
     for maintainer in target.maintainers:
         registry.packages.index_maintainer(maintainer.name, name, present=True)
-    current = registry.packages.get_package(name)
+    # Read again only when needed: to index a change, or for the CDN (even unchanged: a copy
+    # run again heals what a failed one missed).
+    current = registry.packages.get_package(name) if changed or registry.edge else None
     if changed and current is not None:
         index_package(registry, current)
-    if current is not None:  # also unchanged: a copy run again heals what a failed one missed
+    if current is not None:
         sync_edge(registry, current)
     size = sum(len(data) for data in tarballs.values())
     return Copied(name, versions=len(records), bytes=size, changed=changed)

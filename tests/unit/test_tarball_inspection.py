@@ -226,3 +226,57 @@ def test_a_damaged_archive_is_refused_or_read_within_bounds(changes: list[tuple[
 @given(st.integers(0, len(VALID)), st.binary(max_size=64))
 def test_a_damaged_gzip_stream_is_refused_or_read_within_bounds(at: int, noise: bytes) -> None:
     inspect_bounded(VALID[:at] + noise + VALID[at + len(noise) :])
+
+
+def raw_header(
+    name: bytes, size_field: bytes, *, magic: bytes = b"ustar\x0000", prefix: bytes = b""
+) -> bytes:
+    """A header with its size field (12 bytes) and magic as given, its checksum right."""
+    block = bytearray(header(name, 0))
+    block[124:136] = size_field.ljust(12, b"\0")[:12]
+    block[257:265] = magic
+    block[345 : 345 + len(prefix)] = prefix
+    block[148:156] = b" " * 8
+    block[148:156] = f"{sum(block):06o}\0 ".encode()
+    return bytes(block)
+
+
+@pytest.mark.parametrize("size", [b"1_0000", b"0o10000", b"-1000", b"12 9"])
+def test_a_size_node_tar_would_read_otherwise_is_refused(size: bytes) -> None:
+    # `1_0000` is 4096 to int(…, 8) and 1 to node-tar: the two would part ways on the next header.
+    data = archive(manifest_entry(), raw_header(b"package/x", size) + b"\0" * 4096)
+    refused(data, InvalidTarballError, "malformed size")
+
+
+def pax_record(body: bytes) -> bytes:
+    """`<length> <body>`, the length counting itself."""
+    length = len(body) + 2
+    while len(f"{length} ".encode()) + len(body) != length:
+        length += 1
+    return f"{length} ".encode() + body
+
+
+@pytest.mark.parametrize("size", ["\u00b2", "9" * 5000, "-1"])
+def test_a_malformed_pax_size_is_400_not_500(size: str) -> None:
+    record = pax_record(f"size={size}\n".encode())
+    refused(archive(entry("pax", record, kind=b"x"), manifest_entry()), InvalidTarballError, "pax")
+
+
+def test_a_newline_inside_a_pax_value_is_refused() -> None:
+    # node-tar splits at newlines: it would read a `path=` line hidden inside this value.
+    record = pax_record(b"comment=x\n20 path=package.json\n")
+    refused(archive(entry("pax", record, kind=b"x"), manifest_entry()), InvalidTarballError, "pax")
+
+
+def test_the_prefix_counts_only_in_posix_headers_and_a_trailing_slash_is_a_folder() -> None:
+    # GNU "ustar  " headers keep times where POSIX keeps the prefix; node-tar reads no prefix there.
+    gnu = raw_header(
+        b"package.json", b"%011o" % len(MANIFEST), magic=b"ustar  \0", prefix=b"package"
+    )
+    refused(
+        archive(gnu + MANIFEST + b"\0" * (512 - len(MANIFEST))),
+        InvalidTarballError,
+        "no package.json",
+    )
+    folder = entry("package/package.json/", MANIFEST)
+    refused(archive(folder), InvalidTarballError, "no package.json")
