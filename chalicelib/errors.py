@@ -76,6 +76,13 @@ class PermissionDeniedError(RegistryError):
     """Authenticated, but not allowed to do this."""
 
 
+class LastOwnerError(PermissionDeniedError):
+    """The change would leave an org without an owner (npmjs refuses it)."""
+
+    def __init__(self, message: str = "An org must keep at least one owner") -> None:
+        super().__init__(message)
+
+
 class VersionAlreadyPublishedError(PermissionDeniedError):
     """npm answers a republish with 403 "You cannot publish over the previously published
     versions"."""

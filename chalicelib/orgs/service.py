@@ -7,7 +7,6 @@ team that new members join, and leaving the org means leaving its teams.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.acl.guard import require_org
@@ -17,7 +16,6 @@ from chalicelib.clock import now_iso
 from chalicelib.errors import (
     InvalidPayloadError,
     NotFoundError,
-    PermissionDeniedError,
     UserNotFoundError,
 )
 from chalicelib.registry import Registry
@@ -52,9 +50,7 @@ def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[st
     members = require_org(registry, actor, org, ORG_OWN).members
     if registry.accounts.get_user(user) is None:
         raise UserNotFoundError(f"There is no user with the username {user!r}")
-    if members.get(user) == OWNER and role != OWNER:
-        _keep_an_owner(members, user)
-    registry.orgs.set_member(org, user, role)
+    registry.orgs.set_member(org, user, role)  # refuses to take away the last owner
     if user not in members:
         registry.orgs.add_team_member(org, DEVELOPERS, user)
     size = len(members) + (0 if user in members else 1)
@@ -66,9 +62,7 @@ def remove_member(registry: Registry, actor: Actor, org: str, body: Any) -> None
     members = require_org(registry, actor, org, ORG_OWN).members  # owners only, as on npmjs
     if user not in members:
         raise NotFoundError(f"{user} is not a member of {org}")
-    if members[user] == OWNER:
-        _keep_an_owner(members, user)
-    registry.orgs.remove_member(org, user)
+    registry.orgs.remove_member(org, user)  # refuses to take away the last owner
 
 
 def list_members(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
@@ -130,11 +124,6 @@ def manager_members(registry: Registry, actor: Actor, org: str) -> dict[str, str
 def _team(registry: Registry, org: str, team: str) -> None:
     if team not in registry.orgs.teams(org):
         raise TeamNotFoundError(f"No team {org}:{team}")
-
-
-def _keep_an_owner(members: Mapping[str, str], leaving: str) -> None:
-    if [u for u, r in members.items() if r == OWNER] == [leaving]:
-        raise PermissionDeniedError("An org must keep at least one owner")
 
 
 def _user_field(body: Any) -> str:

@@ -287,10 +287,12 @@ def commit(
     puts: Sequence[tuple[Model, Condition | None]],
     deletes: Sequence[Model] = (),
     guarded_deletes: Sequence[tuple[Model, Condition]] = (),
+    checks: Sequence[tuple[Item, Condition]] = (),
 ) -> list[str | None] | None:
     """Write the puts, then the deletes, then the deletes with a condition, as one
-    transaction. None when it committed; when a condition (or a racing transaction) refused it,
-    the cancellation code of each operation, in order. Anything else raises."""
+    transaction that also needs each of `checks` (an item it does not write) to hold. None when
+    it committed; when a condition (or a racing transaction) refused it, the cancellation code
+    of each operation, in order. Anything else raises."""
     try:
         with TransactWrite(connection=t.connection) as tx:
             for item, condition in puts:
@@ -299,6 +301,8 @@ def commit(
                 tx.delete(item)
             for item, condition in guarded_deletes:
                 tx.delete(item, condition=condition)
+            for checked, condition in checks:
+                tx.condition_check(type(checked), checked.pk, checked.sk, condition=condition)
     except TransactWriteError as exc:
         reasons = getattr(exc.cause, "cancellation_reasons", None) or []
         codes = [reason.code if reason is not None else None for reason in reasons]

@@ -11,7 +11,9 @@ Item layout (pk / sk):
 
 A membership and its copy (and a grant and its copy) are written and removed in one
 transaction. `create_org` writes the scope item (conditional: the scope must be free), the org,
-the owner's membership and its copy in one transaction. The grant model lives here rather than
+the owner's membership and its copy in one transaction. A change that takes someone out of the
+owners also checks that another owner still is one (`_owner_guard`), so an org keeps an owner
+when owners remove each other at once. The grant model lives here rather than
 in `dynamo_models`, bound to the same table and connection by `_grant_model`.
 """
 
@@ -20,8 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.expressions.condition import Condition
 
-from chalicelib.errors import ConcurrentModificationError, ScopeClaimedError, TeamExistsError
+from chalicelib.errors import (
+    ConcurrentModificationError,
+    LastOwnerError,
+    ScopeClaimedError,
+    TeamExistsError,
+)
 from chalicelib.settings import Settings
 from chalicelib.storage.dynamo_accounts import scope_item
 from chalicelib.storage.dynamo_models import (
@@ -48,6 +56,8 @@ TEAM_PREFIX = "TEAM#"
 TEAM_MEMBER_PREFIX = "TEAMMEMBER#"
 ORG_OF_PREFIX = "ORGOF#"
 GRANT_PREFIX = "GRANT#"
+# A membership change that lost a race reads the members again; this many times at most.
+_ATTEMPTS = 5
 
 
 class TeamGrantItem(Item):
@@ -145,23 +155,55 @@ class DynamoOrgStore:
 
     def set_member(self, org: str, user: str, role: str) -> None:
         t = self._t
-        if commit(t, [(item, None) for item in _memberships(t, org, user, role)]) is not None:
-            raise ConcurrentModificationError(f"{user} in {org} is being changed")
+        member, copy = _memberships(t, org, user, role)
+        for _ in range(_ATTEMPTS):
+            guard: Condition | None = None  # one more owner needs no guard
+            checks: list[tuple[Item, Condition]] = []
+            if role != "owner":
+                guard, checks = self._owner_guard(org, user, self.members(org))
+            if commit(t, [(member, guard), (copy, None)], checks=checks) is None:
+                return
+        raise ConcurrentModificationError(f"{user} in {org} is being changed")
 
     def remove_member(self, org: str, user: str) -> bool:
         t = self._t
         member, copy = _memberships(t, org, user)
-        in_teams = [
-            item
-            for item in query_prefix(t.team_member, _org_pk(org), TEAM_MEMBER_PREFIX)
-            if item.user == user
-        ]
-        codes = commit(t, [], [copy, *in_teams], [(member, t.org_member.pk.exists())])
-        if codes is None:
-            return True
-        if codes[-1] == CONDITION_FAILED:
-            return False
+        for _ in range(_ATTEMPTS):
+            members = self.members(org)
+            if user not in members:
+                return False
+            guard, checks = self._owner_guard(org, user, members)
+            in_teams = [
+                item
+                for item in query_prefix(t.team_member, _org_pk(org), TEAM_MEMBER_PREFIX)
+                if item.user == user
+            ]
+            if commit(t, [], [copy, *in_teams], [(member, guard)], checks) is None:
+                return True
         raise ConcurrentModificationError(f"{user} in {org} is being changed")
+
+    def _owner_guard(
+        self, org: str, user: str, members: dict[str, str]
+    ) -> tuple[Condition, list[tuple[Item, Condition]]]:
+        """What must still hold when `user` stops being an owner (or takes a role that is not
+        owner): their role is the one read, and, if they are an owner, another owner read is
+        still one. Raises LastOwnerError if there is no other owner.
+
+        Checking one other owner is enough: of changes that commit, DynamoDB serialises those
+        touching the same items, so the last owner-removing change to commit saw its other owner
+        still in place, and nothing after it removed that owner (each such change would have
+        checked an owner that was gone, or have been refused by its own role guard)."""
+        t = self._t
+        if user not in members:
+            return t.org_member.pk.does_not_exist(), []
+        guard = t.org_member.role == members[user]
+        if members[user] != "owner":
+            return guard, []
+        others = sorted(name for name, role in members.items() if role == "owner" and name != user)
+        if not others:
+            raise LastOwnerError()
+        other = t.org_member(_org_pk(org), MEMBER_PREFIX + others[0])
+        return guard, [(other, t.org_member.role == "owner")]
 
     def orgs_of(self, user: str) -> dict[str, str]:
         items = query_prefix(self._t.org_member, _user_pk(user), ORG_OF_PREFIX)

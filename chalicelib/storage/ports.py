@@ -152,10 +152,12 @@ class OrgStore(Protocol):
         """The user's role in the org; None for a non-member. One point read."""
 
     def set_member(self, org: str, user: str, role: str) -> None:
-        """Add or change a member (upsert)."""
+        """Add or change a member (upsert). LastOwnerError if it would leave the org with no
+        owner, decided atomically with the change (two owners demoting each other at once)."""
 
     def remove_member(self, org: str, user: str) -> bool:
-        """Remove from the org and from all of its teams; True if they were a member."""
+        """Remove from the org and from all of its teams; True if they were a member.
+        LastOwnerError if they are its last owner (atomically, as for set_member)."""
 
     def orgs_of(self, user: str) -> dict[str, str]:
         """org -> role, for every org the user belongs to."""

@@ -3,7 +3,8 @@
 
 An org's scope is a row of `scopes` (kind "org"), inserted in the transaction that creates the
 org, so the primary key of `scopes` decides between an org and a user (or another org) racing for
-one name. Every write is one `BEGIN IMMEDIATE` transaction.
+one name. Every write is one `BEGIN IMMEDIATE` transaction, which is also what keeps an org's
+last owner: the check and the change are in the same one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-from chalicelib.errors import ScopeClaimedError, TeamExistsError
+from chalicelib.errors import LastOwnerError, ScopeClaimedError, TeamExistsError
 from chalicelib.storage.ports import OrgRecord
 from chalicelib.storage.sqlite import SqliteDatabase
 
@@ -75,6 +76,8 @@ class SqliteOrgStore:
 
     def set_member(self, org: str, user: str, role: str) -> None:
         with self._db.transaction() as conn:
+            if role != "owner":
+                _keep_an_owner(conn, org, user)
             conn.execute(
                 "INSERT INTO org_members (org, user, role) VALUES (?, ?, ?)"
                 " ON CONFLICT (org, user) DO UPDATE SET role = excluded.role",
@@ -83,6 +86,7 @@ class SqliteOrgStore:
 
     def remove_member(self, org: str, user: str) -> bool:
         with self._db.transaction() as conn:
+            _keep_an_owner(conn, org, user)
             cursor = conn.execute("DELETE FROM org_members WHERE org = ? AND user = ?", (org, user))
             conn.execute("DELETE FROM team_members WHERE org = ? AND user = ?", (org, user))
         return cursor.rowcount == 1
@@ -167,3 +171,16 @@ class SqliteOrgStore:
             "SELECT org, team, permission FROM team_grants WHERE package = ?", (package,)
         )
         return {f"{org}:{team}": str(permission) for org, team, permission in rows}
+
+
+def _keep_an_owner(conn: sqlite3.Connection, org: str, leaving: str) -> None:
+    """Refuse to take `leaving` out of the owners if nobody else is one. Inside the write
+    transaction, so two owners removing each other cannot both pass it."""
+    owners = {
+        str(row[0])
+        for row in conn.execute(
+            "SELECT user FROM org_members WHERE org = ? AND role = 'owner'", (org,)
+        )
+    }
+    if owners == {leaving}:
+        raise LastOwnerError()

@@ -41,7 +41,11 @@ def test_roles_and_powers(api: Api, alice: str) -> None:
         "carol": "developer",
     }
     # the last owner stays; unknown users and roles are refused
-    assert api.call("DELETE", "/-/org/acme/user", {"user": "alice"}, token=alice).status_code == 403
+    demote = {"user": "alice", "role": "admin"}
+    for method, body in (("DELETE", {"user": "alice"}), ("PUT", demote)):
+        last = api.call(method, "/-/org/acme/user", body, token=alice)
+        assert last.status_code == 403
+        assert body_of(last)["error"] == "An org must keep at least one owner"
     assert api.call("PUT", "/-/org/acme/user", {"user": "ghost"}, token=alice).status_code == 404
     assert (
         api.call(

@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.errors import ScopeClaimedError, TeamExistsError, UserExistsError
+from chalicelib.errors import (
+    LastOwnerError,
+    ScopeClaimedError,
+    TeamExistsError,
+    UserExistsError,
+)
 from chalicelib.storage.ports import AccountStore, OrgRecord, OrgStore, ScopeRecord
 from tests.contract.legacy import LegacyWriter
+from tests.contract.support import run_threads
 from tests.contract.test_account_store import user
 
 T0 = "2024-01-02T03:04:05.678Z"
@@ -187,6 +193,54 @@ def test_orgs_of_lists_every_org_with_the_role_in_it(org_store: OrgStore) -> Non
 
     assert org_store.orgs_of("alice") == {"acme": "owner", "beta": "admin"}
     assert org_store.orgs_of("bob") == {"beta": "owner"}
+
+
+def test_the_last_owner_is_neither_removed_nor_demoted(org_store: OrgStore) -> None:
+    org_store.create_org(ACME, owner="alice")
+    org_store.set_member("acme", "bob", "admin")
+
+    with pytest.raises(LastOwnerError):
+        org_store.remove_member("acme", "alice")
+    with pytest.raises(LastOwnerError):
+        org_store.set_member("acme", "alice", "admin")
+
+    assert org_store.members("acme") == {"alice": "owner", "bob": "admin"}
+    assert org_store.orgs_of("alice") == {"acme": "owner"}
+
+
+def test_an_owner_leaves_when_another_owner_stays(org_store: OrgStore) -> None:
+    org_store.create_org(ACME, owner="alice")
+    org_store.set_member("acme", "bob", "owner")
+
+    org_store.set_member("acme", "alice", "developer")
+    assert org_store.remove_member("acme", "alice") is True
+
+    assert org_store.members("acme") == {"bob": "owner"}
+
+
+@pytest.mark.parametrize("how", ["remove", "demote"])
+def test_owners_removing_each_other_at_once_leave_an_owner(org_store: OrgStore, how: str) -> None:
+    """npmjs: an org always has an owner. Each owner of a ring removes (or demotes) the next one,
+    all at once; whatever order the writes land in, one owner is left."""
+    owners = ["alice", "bob", "carol"]
+    for trial in range(6):
+        org = f"ring{trial}"
+        org_store.create_org(OrgRecord(org, T0), owner=owners[0])
+        for owner in owners[1:]:
+            org_store.set_member(org, owner, "owner")
+
+        def change(i: int, org: str = org) -> None:
+            target = owners[(i + 1) % len(owners)]
+            if how == "remove":
+                org_store.remove_member(org, target)
+            else:
+                org_store.set_member(org, target, "developer")
+
+        failures = run_threads(len(owners), change)
+
+        assert all(isinstance(failure, LastOwnerError) for failure in failures), failures
+        left = [user for user, role in org_store.members(org).items() if role == "owner"]
+        assert len(left) == len(failures) == 1, (trial, org_store.members(org))
 
 
 # --- teams ------------------------------------------------------------------------------------
