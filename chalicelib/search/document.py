@@ -64,6 +64,7 @@ def entry_for(
         terms=_terms(package, keywords, description, readme, _authors(doc)),
         rank=round(0.6 * known + 0.4 * quality, 6),
         access=package.access,
+        rev=package.rev,
     )
 
 

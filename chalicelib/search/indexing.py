@@ -1,6 +1,8 @@
 """Keeping the search index in step with the packages. A derived index: every write to a
 package re-indexes it after the write (like the rendered documents), and `reindex` rebuilds the
-whole index from the change log (after an upgrade, or into a fresh index). Popularity comes
+whole index from the change log (after an upgrade, or into a fresh index). Entries carry the
+package's revision, and the store never replaces one with an older one, so two writes whose
+indexing finishes out of order leave the newer. Popularity comes
 from the last 30 days of downloads when a package is indexed: `tarbox reindex`, run daily,
 keeps it current for packages that are not published to."""
 
@@ -21,7 +23,7 @@ def index_package(
     registry: Registry, package: PackageRecord, versions: list[VersionRecord] | None = None
 ) -> None:
     if package.tombstone is not None:
-        registry.search.remove_entry(package.name)
+        registry.search.remove_entry(package.name, package.rev)
         return
     registry.search.put_entries([_entry(registry, package, versions)])
 
@@ -54,6 +56,6 @@ def index_names(registry: Registry, names: list[str]) -> int:
     packages = registry.packages.get_packages(names)
     live = [p for p in packages.values() if p.tombstone is None]
     for gone in (p for p in packages.values() if p.tombstone is not None):
-        registry.search.remove_entry(gone.name)
+        registry.search.remove_entry(gone.name, gone.rev)
     registry.search.put_entries([_entry(registry, p, None) for p in live])
     return len(live)

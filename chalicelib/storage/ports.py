@@ -275,6 +275,9 @@ class SearchEntry:
     terms: dict[str, float]
     rank: float  # 0..1: the best candidates of a term are read first
     access: str = "public"
+    # The package's revision it was made from: the index never replaces an entry with an older
+    # one (writes index after they commit, so their indexing can finish out of order).
+    rev: int = 0
 
 
 @dataclass(frozen=True)
@@ -290,9 +293,12 @@ class SearchStore(Protocol):
     best postings is one range read, however many packages there are."""
 
     def put_entries(self, entries: Sequence[SearchEntry]) -> None:
-        """Replace each package's entry and postings (the old terms' postings go)."""
+        """Replace each package's entry and postings (the old terms' postings go), unless
+        the stored entry (or removal) is of a newer revision: then that entry is left as is."""
 
-    def remove_entry(self, name: str) -> None: ...
+    def remove_entry(self, name: str, rev: int) -> None:
+        """Remove the entry and its postings as of revision `rev` (a package unpublished at
+        it): an entry of a newer revision stays, and an older one cannot be put back."""
 
     def postings(self, term: str, limit: int) -> list[Posting]:
         """Up to `limit` postings of `term`, by rank, best first (ties by name)."""

@@ -147,7 +147,9 @@ def test_reindex_rebuilds_the_index_from_the_change_log(any_api: Api, alice: str
     rev = body_of(any_api.call("GET", "/unrelated?write=true", token=alice))["_rev"]
     assert any_api.call("DELETE", f"/unrelated/-rev/{rev}", token=alice).status_code == 200
     for name in ("left-pad", "pad-start", "@alice/util", "zero-pad"):
-        registry.search.remove_entry(name)  # an index from before search existed
+        package = registry.packages.get_package(name)
+        assert package is not None
+        registry.search.remove_entry(name, package.rev)  # as if not indexed yet
     assert found(any_api, "pad") == []
     assert reindex(registry) == 4
     assert set(found(any_api, "pad")) == {"left-pad", "pad-start", "@alice/util", "zero-pad"}
@@ -201,3 +203,24 @@ def test_a_lagging_index_never_shows_a_private_package(any_api: Api, alice: str)
     assert found(any_api, "lagging") == []
     assert search(any_api, "lagging")["total"] == 0
     assert found(any_api, "lagging", alice) == ["@alice/lagging"]
+
+
+def test_indexing_that_finishes_late_does_not_bring_back_an_older_version(
+    any_api: Api, alice: str
+) -> None:
+    """Each write indexes the package after it commits; when the indexing of an earlier write
+    finishes last, the index keeps the later one (the attack run saw `latest` go back)."""
+    from chalicelib import wiring
+    from chalicelib.search.indexing import index_package
+
+    registry = wiring.registry()
+    publish(any_api, alice, "late-pad", "1.0.0", description="first words")
+    before = registry.packages.get_package("late-pad")
+    assert before is not None
+    publish(any_api, alice, "late-pad", "1.0.1", description="second words")
+
+    index_package(registry, before)  # the first publish's indexing, finishing now
+
+    [hit] = search(any_api, "late-pad")["objects"]
+    assert (hit["package"]["version"], hit["package"]["description"]) == ("1.0.1", "second words")
+    assert found(any_api, "first") == []
