@@ -20,15 +20,35 @@ from chalicelib.acl.guard import may_read
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.ports import EdgeStore, PackageRecord, VersionRecord
+
+# How many times a sync follows a package that keeps changing under it.
+_ROUNDS = 5
 
 
 def sync_edge(
     registry: Registry, package: PackageRecord, versions: list[VersionRecord] | None = None
 ) -> None:
+    """Make the CDN true to `package`, the record the caller wrote. A write that raced it (made
+    it private, unpublished a version) may have synced before this one shares: so the package is
+    read again after, and synced again while it has moved on."""
     edge = registry.edge
     if edge is None:
         return
+    for _ in range(_ROUNDS):
+        _sync(registry, edge, package, versions)
+        current = registry.packages.get_package(package.name)
+        if current is None or current.rev == package.rev:
+            return
+        package, versions = current, None
+
+
+def _sync(
+    registry: Registry,
+    edge: EdgeStore,
+    package: PackageRecord,
+    versions: list[VersionRecord] | None,
+) -> None:
     name = package.name
     public = package.tombstone is None and may_read(registry, None, package)
     if versions is None:

@@ -39,14 +39,16 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
     },
     "private tarball download (a team member)": {"dynamodb:GetItem": 7, "dynamodb:Query": 1},
     # + the change log's head, which the transaction moves on; + the search entry, read for the
-    # postings to replace and written with them, and the month's downloads for its popularity
+    # postings to replace, the new postings written, the entry swapped (a conditional put), the
+    # replaced postings deleted, and the month's downloads for its popularity
     # + the front door's: its public copies of the package listed and the new one made, its
-    # cached documents invalidated (packuments/edge.py)
+    # cached documents invalidated, the package read again (packuments/edge.py)
     "publish (a new version)": {
         "cloudfront:CreateInvalidation": 1,
         "dynamodb:BatchGetItem": 1,
-        "dynamodb:BatchWriteItem": 1,
-        "dynamodb:GetItem": 6,
+        "dynamodb:BatchWriteItem": 2,
+        "dynamodb:GetItem": 7,
+        "dynamodb:PutItem": 1,
         "dynamodb:Query": 2,
         "dynamodb:TransactWriteItems": 1,
         "s3:CopyObject": 1,

@@ -109,6 +109,29 @@ def test_private_tarballs_never_get_a_copy_and_going_private_withdraws_it(
     assert api.call("GET", "/@alice/lib/-/lib-1.0.0.tgz").status_code == 404
 
 
+def test_a_publish_that_syncs_late_does_not_share_a_package_made_private_since(
+    api: Api, alice: str, edge: dict[str, str]
+) -> None:
+    """A publish syncs the edge after its write; if the package was made private in between
+    and that change synced first, the publish's view is stale and must not share again."""
+    from chalicelib.packuments.edge import sync_edge
+
+    subscribe(api, "alice")
+    assert ok(api.call("PUT", "/@alice%2flib", a_publish_body("@alice/lib"), token=alice))
+    registry = wiring.registry()
+    published = registry.packages.get_package("@alice/lib")  # what the publish wrote
+    assert published is not None
+    closed = api.call(
+        "POST", "/-/package/@alice%2flib/access", {"access": "restricted"}, token=alice
+    )
+    assert ok(closed), closed.body
+    assert public_copy("@alice/lib/-/lib-1.0.0.tgz") is None
+
+    sync_edge(registry, published)  # the publish's sync, finishing last
+
+    assert public_copy("@alice/lib/-/lib-1.0.0.tgz") is None
+
+
 def test_an_unpublished_version_loses_its_copy(api: Api, alice: str, edge: dict[str, str]) -> None:
     for version in ("1.0.0", "1.1.0"):
         assert ok(api.call("PUT", "/gone", a_publish_body("gone", version), token=alice))
