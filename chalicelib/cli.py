@@ -1,6 +1,6 @@
 """The `tarbox` command: `tarbox serve` starts the registry on this machine; `tarbox org`,
-`tarbox plan`, `tarbox mirror`, `tarbox reindex`, `tarbox export` and `tarbox import` are the
-operator's commands, run against the configured backend."""
+`tarbox plan`, `tarbox mirror`, `tarbox reindex`, `tarbox export`, `tarbox import` and
+`tarbox fsck` are the operator's commands, run against the configured backend."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         "reindex": _reindex,
         "export": _export,
         "import": _import,
+        "fsck": _fsck,
     }
     return _operator(args, operator_commands[args.command])
 
@@ -80,6 +81,14 @@ def _parser() -> argparse.ArgumentParser:
         help="a read token for the source (or TARBOX_MIRROR_TOKEN): its private packages too",
     )
     mirror.add_argument("--data-dir", default=data_dir)
+    _add_upkeep_commands(commands, data_dir)
+    return parser
+
+
+def _add_upkeep_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], data_dir: str
+) -> None:
+    """The commands that look after the data as a whole: reindex, export, import, fsck."""
     reindex = commands.add_parser(
         "reindex", help="rebuild the search index from every package (after an upgrade)"
     )
@@ -94,7 +103,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("directory")
     restore.add_argument("--data-dir", default=data_dir)
-    return parser
+    fsck = commands.add_parser(
+        "fsck", help="list blobs no record points to (crashed writes); --repair removes them"
+    )
+    fsck.add_argument("--repair", action="store_true", help="remove what is found")
+    fsck.add_argument(
+        "--grace",
+        type=float,
+        default=None,
+        help="leave blobs younger than this many seconds (default: 600; a write in flight)",
+    )
+    fsck.add_argument("--data-dir", default=data_dir)
 
 
 def _operator(
@@ -197,6 +216,14 @@ def _reindex(registry: Registry, args: argparse.Namespace) -> str:
 
     count = reindex(registry, lambda done: print(f"{done} packages indexed", file=sys.stderr))
     return f"indexed {count} packages for search"
+
+
+def _fsck(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox fsck [--repair] [--grace SECONDS]`: the leftovers, one per line, and a count."""
+    from chalicelib.fsck import GRACE, find_leftovers, repair, report
+
+    leftovers = find_leftovers(registry, GRACE if args.grace is None else args.grace)
+    return report(leftovers, repair(registry, leftovers) if args.repair else None)
 
 
 def _serve(args: argparse.Namespace) -> int:

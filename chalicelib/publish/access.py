@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib.acl.facts import facts_for
 from chalicelib.acl.guard import enforce, not_found, require_publish_into
 from chalicelib.acl.policy import HIDDEN, PACKAGE_WRITE, PackageFacts, can
-from chalicelib.auth.service import Actor
+from chalicelib.auth.service import Actor, validate_new_user
 from chalicelib.billing.plans import Standing, require_private_plan
 from chalicelib.errors import InvalidPayloadError, PermissionDeniedError, ScopeClaimedError
 from chalicelib.orgs.service import create_org
@@ -90,6 +90,8 @@ def _check_new(
             raise InvalidPayloadError(RESTRICTED_UNSCOPED)
         return PUBLIC, None, None
     owner = require_publish_into(registry, actor, scope).owner
+    if owner is None:
+        _require_claimable(registry, scope)  # before the tarball is stored, not after
     # npm: "All scoped packages default to private" (libnpmpublish sends access null).
     access = request.access or RESTRICTED
     # an unclaimed scope has no plan: 402
@@ -97,11 +99,16 @@ def _check_new(
     return access, scope if owner is None else None, plan
 
 
-def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
+def _require_claimable(registry: Registry, scope: str) -> None:
     if not registry.settings.scope_claiming:
         raise PermissionDeniedError(
             f"The scope @{scope} has no owner and this registry does not let publishers claim it"
         )
+    validate_new_user(scope, "org@example.com", "-")  # the org it becomes: create_org's rules
+
+
+def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
+    _require_claimable(registry, scope)
     # The claimed scope becomes an org, with the publisher as its owner.
     try:
         create_org(registry, scope, actor.name)

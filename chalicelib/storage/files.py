@@ -2,13 +2,20 @@
 
 Keys are made by the registry (never taken from a client), but are still confined to the root.
 Writes go to a temporary file and are renamed into place, so a reader never sees half a tarball.
+A delete removes the folders it leaves empty.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from chalicelib.storage.ports import StoredBlob
+
+TEMPORARY_PREFIX = ".tmp-"
+_ATTEMPTS = 5
 
 
 class FileBlobStore:
@@ -28,8 +35,7 @@ class FileBlobStore:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
         folder = os.path.dirname(path)
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        fd, tmp = self._temporary(folder)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -45,8 +51,52 @@ class FileBlobStore:
         except FileNotFoundError:
             return None
 
+    def _temporary(self, folder: str) -> tuple[int, str]:
+        """A new temporary file in `folder`, made if missing. A delete may remove the folder
+        between the two steps (it leaves no empty folders): then it is made again."""
+        for _ in range(_ATTEMPTS):
+            os.makedirs(folder, exist_ok=True)
+            try:
+                return tempfile.mkstemp(dir=folder, prefix=TEMPORARY_PREFIX)
+            except FileNotFoundError:
+                continue
+        raise FileNotFoundError(f"{folder} keeps disappearing")
+
     def delete(self, key: str) -> None:
-        Path(self._path(key)).unlink(missing_ok=True)
+        path = self._path(key)
+        Path(path).unlink(missing_ok=True)
+        self._prune(os.path.dirname(path))
+
+    def _prune(self, folder: str) -> None:
+        """Remove `folder` and its parents while they are empty, up to the root: a refused
+        publish or an old render would otherwise leave one folder each, forever."""
+        while folder.startswith(self._prefix):
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty (or already gone): the parents are not empty either
+                return
+            folder = os.path.dirname(folder)
+
+    def list_blobs(self, prefix: str) -> Iterator[StoredBlob]:
+        for folder, _, files in os.walk(self._root):
+            for file in files:
+                path = os.path.join(folder, file)
+                key = os.path.relpath(path, self._root).replace(os.sep, "/")
+                if key.startswith(prefix):
+                    try:
+                        yield StoredBlob(key, os.stat(path).st_mtime)
+                    except FileNotFoundError:  # deleted while listed
+                        continue
+
+    def empty_folders(self) -> list[str]:
+        return [
+            os.path.relpath(folder, self._root).replace(os.sep, "/") + "/"
+            for folder, folders, files in os.walk(self._root)
+            if not folders and not files and folder != str(self._root)
+        ]
+
+    def delete_folder(self, key: str) -> None:
+        self._prune(self._path(key))
 
     def download_url(self, key: str, expires_in: int) -> str | None:
         return None

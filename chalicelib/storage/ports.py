@@ -544,6 +544,12 @@ class EdgeStore(Protocol):
     def delete_log(self, log: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class StoredBlob:
+    key: str
+    modified: float  # seconds since the epoch
+
+
 class BlobStore(Protocol):
     """Tarballs and rendered documents, by key."""
 
@@ -551,7 +557,17 @@ class BlobStore(Protocol):
 
     def get(self, key: str) -> bytes | None: ...
 
-    def delete(self, key: str) -> None: ...
+    def delete(self, key: str) -> None:
+        """Remove the blob (a missing one is no error), and any folder it leaves empty."""
+
+    def list_blobs(self, prefix: str) -> Iterator[StoredBlob]:
+        """Every blob whose key starts with `prefix`, in no order; for `tarbox fsck`."""
+
+    def empty_folders(self) -> list[str]:
+        """Folders that hold nothing (only stores with folders have them: files)."""
+
+    def delete_folder(self, key: str) -> None:
+        """Remove a folder of `empty_folders` if it is still empty."""
 
     def download_url(self, key: str, expires_in: int) -> str | None:
         """A short-lived URL the client can fetch directly, or None to serve the bytes ourselves."""

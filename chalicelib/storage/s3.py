@@ -7,10 +7,12 @@ many requests (a cached packument, a ping) never touch S3.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import StorageUnavailableError
 from chalicelib.settings import Settings
+from chalicelib.storage.ports import StoredBlob
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -134,6 +136,25 @@ class S3BlobStore:
             self._client.delete_object(Bucket=self._bucket, Key=key)
         except (BotoCoreError, ClientError) as exc:
             raise _unavailable(exc) from exc
+
+    def list_blobs(self, prefix: str) -> Iterator[StoredBlob]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=prefix
+            )
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield StoredBlob(str(item["Key"]), item["LastModified"].timestamp())
+        except (BotoCoreError, ClientError) as exc:
+            raise _unavailable(exc) from exc
+
+    def empty_folders(self) -> list[str]:
+        return []  # S3 has keys, not folders
+
+    def delete_folder(self, key: str) -> None:
+        return  # nothing to remove: see empty_folders
 
     def download_url(self, key: str, expires_in: int) -> str | None:
         from botocore.exceptions import BotoCoreError, ClientError

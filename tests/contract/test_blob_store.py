@@ -5,11 +5,13 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
 
 from chalicelib.storage.ports import BlobStore
+from tests.contract.support import run_threads
 
 KEYS = [
     "tarballs/foo/foo-1.0.0.tgz",
@@ -100,3 +102,45 @@ def _fetch(url: str) -> bytes:
     response = requests.get(url, timeout=10)
     response.raise_for_status()
     return response.content
+
+
+def test_blobs_are_listed_by_prefix_with_their_time(blob_store: BlobStore) -> None:
+    before = time.time() - 5  # S3 keeps times to the second
+    for key in KEYS:
+        blob_store.put(key, b"x", "application/octet-stream")
+
+    listed = {blob.key: blob.modified for blob in blob_store.list_blobs("tarballs/")}
+
+    assert listed.keys() == {KEYS[0], KEYS[1]}
+    assert all(before <= modified <= time.time() + 5 for modified in listed.values())
+    assert {blob.key for blob in blob_store.list_blobs("")} == set(KEYS)
+    assert list(blob_store.list_blobs("nothing/")) == []
+
+
+def test_deleting_the_last_blob_of_a_folder_leaves_no_folder(blob_store: BlobStore) -> None:
+    # A refused publish deletes the tarball it stored; one folder per refusal would remain.
+    blob_store.put("tarballs/@scope/foo/a.tgz", b"a", "application/octet-stream")
+    blob_store.put("tarballs/@scope/bar/b.tgz", b"b", "application/octet-stream")
+
+    blob_store.delete("tarballs/@scope/foo/a.tgz")
+    assert blob_store.empty_folders() == []
+    assert [blob.key for blob in blob_store.list_blobs("")] == ["tarballs/@scope/bar/b.tgz"]
+
+    blob_store.delete("tarballs/@scope/bar/b.tgz")
+    assert blob_store.empty_folders() == []
+    blob_store.put("tarballs/@scope/bar/b.tgz", b"again", "application/octet-stream")
+    assert blob_store.get("tarballs/@scope/bar/b.tgz") == b"again"
+
+
+def test_puts_and_deletes_in_one_folder_at_once_lose_nothing(blob_store: BlobStore) -> None:
+    """A delete removes the folder it empties while another write may be about to use it."""
+    keys = [f"tarballs/busy/{i}.tgz" for i in range(8)]
+
+    def churn(i: int) -> None:
+        for _ in range(30):
+            blob_store.put(keys[i], b"x", "application/octet-stream")
+            blob_store.delete(keys[i])
+        blob_store.put(keys[i], b"kept", "application/octet-stream")
+
+    assert run_threads(len(keys), churn) == []
+    assert {blob.key for blob in blob_store.list_blobs("")} == set(keys)

@@ -1,0 +1,168 @@
+"""`tarbox fsck [--repair]`: find what the blob store holds that no record points to any more,
+and with `--repair` remove it. Both backends; it reads every package, so it is an operator's
+command (run it from cron, or after a crash), never a request's work.
+
+What it finds (a `Leftover`'s kind):
+- "tarball": a blob under `tarballs/` that no live version names: a publish that stored its
+  tarball and then crashed, or an unpublish that stopped before deleting it;
+- "render": a rendered document from before its package's last change (kept by a crash, or
+  rendered for a host that no longer asks), or of no package at all;
+- "public copy" (AWS with the CDN): a public copy of a tarball that is not a live version of a
+  public package;
+- "temporary file" (embedded): what a write that crashed left before its rename;
+- "empty folder" (embedded).
+
+Anything younger than GRACE is left alone: a publish stores its tarball before the record that
+names it, and a read may be about to send the previous render. Just before a tarball is removed
+its version records are read again, and it is kept if one now names it. On S3 a removed blob
+stays a noncurrent version for 30 days (the bucket's lifecycle rule).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.acl.guard import may_read
+from chalicelib.changes.log import package_names
+from chalicelib.packuments.edge import tarball_path
+from chalicelib.packuments.lookup import is_live
+from chalicelib.packuments.names import tarball_basename
+from chalicelib.registry import Registry
+from chalicelib.storage.edge import PUBLIC_PREFIX, public_key
+from chalicelib.storage.files import TEMPORARY_PREFIX
+from chalicelib.storage.ports import PackageRecord, StoredBlob
+
+GRACE = 600.0  # seconds
+# S3 keeps modification times to the second; a render written in the second its package
+# changed must not look older than the change.
+_CLOCK_SLACK = 1.0
+_TARBALLS, _RENDERS = "tarballs/", "packuments/"
+
+_BATCH = 100
+
+TARBALL, RENDER, PUBLIC_COPY = "tarball", "render", "public copy"
+TEMPORARY, EMPTY_FOLDER = "temporary file", "empty folder"
+
+
+@dataclass(frozen=True)
+class Leftover:
+    kind: str
+    key: str
+
+
+def find_leftovers(registry: Registry, grace: float = GRACE) -> list[Leftover]:
+    """What no record points to, among blobs older than `grace` seconds."""
+    moment = time.time()
+    packages = _packages(registry)
+    live = {p.name: _live_versions(registry, p) for p in packages.values()}
+    tarballs = {key for versions in live.values() for key in versions.values()}
+    public = _public_files(registry, packages, live)
+    found = [
+        Leftover(kind, blob.key)
+        for blob in registry.blobs.list_blobs("")
+        if moment - blob.modified >= grace
+        if (kind := _kind(blob, packages, tarballs, public)) is not None
+    ]
+    found += [Leftover(EMPTY_FOLDER, folder) for folder in registry.blobs.empty_folders()]
+    return found
+
+
+def repair(registry: Registry, leftovers: list[Leftover]) -> list[Leftover]:
+    """Remove the leftovers; returns those removed (a tarball a version now names is kept)."""
+    removed = []
+    for leftover in leftovers:
+        if leftover.kind == TARBALL and _named(registry, leftover.key):
+            continue
+        if leftover.kind == EMPTY_FOLDER:
+            registry.blobs.delete_folder(leftover.key)
+        elif leftover.kind == PUBLIC_COPY and registry.edge is not None:
+            name, file = _public_name_and_file(leftover.key)
+            registry.edge.withdraw(name, file)
+            registry.edge.invalidate([tarball_path(name, file)])
+        else:
+            registry.blobs.delete(leftover.key)
+        removed.append(leftover)
+    return removed
+
+
+def report(leftovers: list[Leftover], removed: list[Leftover] | None) -> str:
+    lines = [f"{leftover.kind}: {leftover.key}" for leftover in leftovers]
+    if not leftovers:
+        lines.append("no leftovers")
+    elif removed is None:
+        lines.append(f"{len(leftovers)} leftovers; `tarbox fsck --repair` removes them")
+    else:
+        lines.append(f"removed {len(removed)} of {len(leftovers)} leftovers")
+    return "\n".join(lines)
+
+
+def _kind(
+    blob: StoredBlob,
+    packages: dict[str, PackageRecord],
+    live: set[str],
+    public: set[str],
+) -> str | None:
+    key = blob.key
+    if key.rsplit("/", 1)[-1].startswith(TEMPORARY_PREFIX):
+        return TEMPORARY
+    if key.startswith(_TARBALLS):
+        return TARBALL if key not in live else None
+    if key.startswith(_RENDERS):
+        name = key[len(_RENDERS) :].rsplit("/", 2)[0]
+        package = packages.get(name)
+        changed = _epoch(package.modified) if package is not None else float("inf")
+        return RENDER if blob.modified < changed - _CLOCK_SLACK else None
+    if key.startswith(PUBLIC_PREFIX):
+        return PUBLIC_COPY if key not in public else None
+    return None  # the state files of `tarbox mirror` and `tarbox import`
+
+
+def _packages(registry: Registry) -> dict[str, PackageRecord]:
+    names = package_names(registry.packages)
+    found: dict[str, PackageRecord] = {}
+    for start in range(0, len(names), _BATCH):
+        found.update(registry.packages.get_packages(names[start : start + _BATCH]))
+    return found
+
+
+def _live_versions(registry: Registry, package: PackageRecord) -> dict[str, str]:
+    """version -> tarball key, of each live version."""
+    if package.tombstone is not None:
+        return {}
+    return {
+        v.version: v.tarball_key
+        for v in registry.packages.list_versions(package.name)
+        if is_live(package, v.version)
+    }
+
+
+def _public_files(
+    registry: Registry, packages: dict[str, PackageRecord], live: dict[str, dict[str, str]]
+) -> set[str]:
+    """The keys public copies may have: the live versions of packages anyone may read."""
+    if registry.edge is None:
+        return set()
+    return {
+        public_key(name, tarball_basename(name, version))
+        for name, versions in live.items()
+        if may_read(registry, None, packages[name])
+        for version in versions
+    }
+
+
+def _public_name_and_file(key: str) -> tuple[str, str]:
+    name, _, file = key[len(PUBLIC_PREFIX) :].rpartition("/-/")
+    return name, file
+
+
+def _named(registry: Registry, key: str) -> bool:
+    """Whether a live version names the tarball now (a publish of the same bytes since)."""
+    name = key[len(_TARBALLS) :].rsplit("/", 1)[0]
+    package = registry.packages.get_package(name)
+    return package is not None and key in _live_versions(registry, package).values()
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
