@@ -15,7 +15,7 @@ from pathlib import Path
 from chalicelib.storage.ports import StoredBlob
 
 TEMPORARY_PREFIX = ".tmp-"
-_ATTEMPTS = 5
+_ATTEMPTS = 20
 
 
 class FileBlobStore:
@@ -55,12 +55,15 @@ class FileBlobStore:
         """A new temporary file in `folder`, made if missing. A delete may remove the folder
         between the two steps (it leaves no empty folders): then it is made again."""
         for _ in range(_ATTEMPTS):
-            os.makedirs(folder, exist_ok=True)
             try:
+                os.makedirs(folder, exist_ok=True)
                 return tempfile.mkstemp(dir=folder, prefix=TEMPORARY_PREFIX)
-            except FileNotFoundError:
+            except (FileNotFoundError, FileExistsError):
+                # A parent went between makedirs' steps, or the folder went between its mkdir
+                # and its check that the folder is there (exist_ok then raises): again.
                 continue
-        raise FileNotFoundError(f"{folder} keeps disappearing")
+        os.makedirs(folder, exist_ok=True)
+        return tempfile.mkstemp(dir=folder, prefix=TEMPORARY_PREFIX)
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -134,10 +134,10 @@ def test_deleting_the_last_blob_of_a_folder_leaves_no_folder(blob_store: BlobSto
 
 def test_puts_and_deletes_in_one_folder_at_once_lose_nothing(blob_store: BlobStore) -> None:
     """A delete removes the folder it empties while another write may be about to use it."""
-    keys = [f"tarballs/busy/{i}.tgz" for i in range(8)]
+    keys = [f"tarballs/busy/{i}/x.tgz" for i in range(4)] + [f"tarballs/{i}.tgz" for i in range(4)]
 
     def churn(i: int) -> None:
-        for _ in range(30):
+        for _ in range(60):
             blob_store.put(keys[i], b"x", "application/octet-stream")
             blob_store.delete(keys[i])
         blob_store.put(keys[i], b"kept", "application/octet-stream")
