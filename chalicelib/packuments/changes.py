@@ -21,6 +21,7 @@ from chalicelib.packuments.documents import render_documents
 from chalicelib.packuments.edge import sync_edge
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.render import rev_string
+from chalicelib.packuments.turns import Turns
 from chalicelib.packuments.updates import with_retries
 from chalicelib.registry import Registry
 from chalicelib.search.indexing import index_package
@@ -73,4 +74,6 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
         return updated
 
     # With a client _rev the first conflict is final (its rev is stale now); without, retry.
-    return attempt() if expected_rev is not None else with_retries(attempt)
+    if expected_rev is not None:
+        return attempt()
+    return with_retries(attempt, Turns(registry.ephemeral, name))

@@ -27,6 +27,7 @@ from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.relations import dependency_names
+from chalicelib.packuments.turns import Turns
 from chalicelib.packuments.updates import next_rev, with_retries
 from chalicelib.publish.access import (
     access_for_existing,
@@ -74,7 +75,8 @@ def publish_version(
     registry.blobs.put(tarball_key, request.tarball, "application/octet-stream")
     version = version_record(request, facts, actor, tarball_key)
     try:
-        published = with_retries(lambda: _store(registry, actor, request, version))
+        turns = Turns(registry.ephemeral, request.name)
+        published = with_retries(lambda: _store(registry, actor, request, version), turns)
     except RegistryError:
         _discard_unused(registry, request, tarball_key)
         raise

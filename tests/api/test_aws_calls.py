@@ -43,11 +43,12 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
     # replaced postings deleted, and the month's downloads for its popularity
     # + the front door's: its public copies of the package listed and the new one made, its
     # cached documents invalidated, the package read again (packuments/edge.py)
+    # + the package's turn, looked at before the write (packuments/turns.py)
     "publish (a new version)": {
         "cloudfront:CreateInvalidation": 1,
         "dynamodb:BatchGetItem": 1,
         "dynamodb:BatchWriteItem": 2,
-        "dynamodb:GetItem": 7,
+        "dynamodb:GetItem": 8,
         "dynamodb:PutItem": 1,
         "dynamodb:Query": 2,
         "dynamodb:TransactWriteItems": 1,

@@ -2,16 +2,15 @@
 "aws" (DynamoDB + S3 through our adapters, on moto in process, a fresh table and bucket per test).
 
 A case that passes on one backend and fails on the other is a bug in an adapter (or in moto,
-see `_serialized_moto`), never a reason to special-case the test.
+see `serialize_moto`), never a reason to special-case the test.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -27,7 +26,7 @@ from chalicelib.storage.ports import (
     PackageStore,
     SearchStore,
 )
-from tests.contract.support import Clock
+from tests.contract.support import Clock, serialize_moto
 
 if TYPE_CHECKING:
     from chalicelib.storage.sqlite import SqliteDatabase
@@ -65,29 +64,9 @@ def aws_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
             "AWS_DEFAULT_REGION": "us-east-1",
         }
     )
-    _serialized_moto(monkeypatch)
+    serialize_moto(monkeypatch)
     with mock_aws():
         yield settings
-
-
-def _serialized_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let moto answer one request at a time, as one DynamoDB would serialize them.
-
-    moto's TransactWriteItems is not atomic across threads: it deep-copies the table, writes,
-    and on a failed condition restores the copy, which also erases writes that other threads
-    committed in between. Real DynamoDB does not lose those writes, so the concurrency cases
-    would test moto rather than our adapter. This patches moto (a third-party fake), not our code.
-    """
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.RLock()
-    original: Callable[..., Any] = BotocoreStubber.__call__
-
-    def locked(self: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(BotocoreStubber, "__call__", locked)
 
 
 @pytest.fixture

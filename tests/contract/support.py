@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 
 class Clock:
@@ -40,3 +43,23 @@ def run_threads(count: int, target: Callable[[int], None]) -> list[BaseException
     for thread in threads:
         thread.join(timeout=120)
     return failures
+
+
+def serialize_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let moto answer one request at a time, as one DynamoDB would serialize them.
+
+    moto's TransactWriteItems is not atomic across threads: it deep-copies the table, writes,
+    and on a failed condition restores the copy, which also erases writes that other threads
+    committed in between. Real DynamoDB does not lose those writes, so the concurrency cases
+    would test moto rather than our adapter. This patches moto (a third-party fake), not our code.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original: Callable[..., Any] = BotocoreStubber.__call__
+
+    def locked(self: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", locked)
