@@ -11,10 +11,14 @@ accounts, or at names that have no account, is stopped too. A success clears its
 address counter, so an owner who mistyped is not held back later. One-time passwords follow the
 same rule: a token holder guessing the owner's codes locks only their own address. Counters live
 in the ephemeral store and expire on their own.
+
+An address is an IPv4 address, or an IPv6 /64: one host is given a whole /64 (RFC 6177) and can
+send each guess from another address in it. IPv4 carried in IPv6 (`::ffff:a.b.c.d`) is the IPv4.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -52,12 +56,12 @@ class LoginThrottle:
         self.ephemeral.delete("otp-user-ip", self._pair(name))
 
     def _pair(self, name: str) -> str:
-        return f"{name}|{self.client_ip}"
+        return f"{name}|{source(self.client_ip)}"
 
     def _count(self, checked: str, name: str, per_pair: int, per_address: int) -> None:
         counters = [
             (f"{checked}-user-ip", self._pair(name), per_pair),
-            (f"{checked}-ip", self.client_ip, per_address),
+            (f"{checked}-ip", source(self.client_ip), per_address),
         ]
         over = [
             (kind, key)
@@ -70,3 +74,16 @@ class LoginThrottle:
         wait = max(1, math.ceil(counter.expires - time.time())) if counter else WINDOW_SECONDS
         what = "failed logins" if checked == "login" else "wrong one-time passwords"
         raise RateLimitedError(f"Too many {what}: try again in {wait} seconds", retry_after=wait)
+
+
+def source(client_ip: str) -> str:
+    """What attempts from `client_ip` are counted by: the IPv4 address, or the IPv6 /64."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip  # not an address (a test client's): counted as given
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

@@ -57,6 +57,21 @@ def test_guesses_from_everywhere_never_lock_the_owner_out(addresses: Api) -> Non
     assert login(addresses, "correct horse", "198.51.100.7").status_code == 201
 
 
+def test_a_guesser_moving_through_its_ipv6_network_counts_as_one_address(
+    addresses: Api,
+) -> None:
+    """An IPv6 host is given a /64 (RFC 6177): 2^64 addresses that one machine can rotate
+    through, so guesses are counted by the /64; IPv4 carried in IPv6 counts as the IPv4."""
+    addresses.add_user("alice")
+    for host in range(10):
+        assert login(addresses, "guess", f"2001:db8:1:2::{host:x}").status_code == 401
+    assert login(addresses, "guess", "2001:db8:1:2:ffff::1").status_code == 429
+    assert login(addresses, "correct horse", "2001:db8:1:3::1").status_code == 201  # next /64
+    for _ in range(10):
+        assert login(addresses, "guess", "192.0.2.8").status_code == 401
+    assert login(addresses, "guess", "::ffff:192.0.2.8").status_code == 429
+
+
 def test_one_address_guessing_at_any_names_is_stopped(
     addresses: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
