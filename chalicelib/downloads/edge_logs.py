@@ -4,8 +4,14 @@ access logs do; the background round reads the new ones, adds their tarball down
 counts, and deletes them.
 
 Each log is claimed first (an expiring item, created once), so two rounds running at once never
-count one log twice. A round that dies between its claim and its delete loses that log's counts:
-download counts are statistics, as npm's are, not a ledger (downloads/counter.py).
+count one log twice. The claim says "counting" for COUNTING_SECONDS: a round that fails part way
+gives it back, and one that dies leaves it to expire, so the log is counted by a later round.
+Once counted it says "counted" for longer than a log waits in the bucket, and the log is
+deleted; a round that finds a log counted but not deleted (its round died in between) deletes
+it. Rounds list past the logs they cannot claim, so a few stuck logs never stop the ones after
+them. A round that dies after adding the counts and before marking them loses nothing but may
+count that log again: download counts are statistics, as npm's are, not a ledger
+(downloads/counter.py).
 """
 
 from __future__ import annotations
@@ -18,12 +24,15 @@ from chalicelib.downloads.counter import ALL, Key
 from chalicelib.errors import ConflictError, TarballNotFoundError
 from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import Expiring
+from chalicelib.storage.ports import EdgeStore, Expiring
 
 LOGS_PER_ROUND = 20
+PAGES_PER_ROUND = 10  # at most this many listings of the bucket per round
 CLAIM = "edge-log"
+COUNTING, COUNTED = "counting", "counted"
+COUNTING_SECONDS = 15 * 60  # a round takes seconds
 # Longer than a log waits in the bucket (its lifecycle rule, infra/template.json).
-CLAIM_SECONDS = 8 * 24 * 3600
+COUNTED_SECONDS = 8 * 24 * 3600
 
 
 def count_edge_downloads(registry: Registry, limit: int = LOGS_PER_ROUND) -> int:
@@ -31,19 +40,42 @@ def count_edge_downloads(registry: Registry, limit: int = LOGS_PER_ROUND) -> int
     edge = registry.edge
     if edge is None:
         return 0
-    counted = 0
-    for log in edge.access_logs(limit):
-        try:
-            registry.ephemeral.put_new(Expiring(CLAIM, log, {}, time.time() + CLAIM_SECONDS))
-        except ConflictError:
-            continue  # another round has it
+    counted, after = 0, None
+    for _ in range(PAGES_PER_ROUND):
+        logs = edge.access_logs(limit, after)
+        for log in logs:
+            if counted < limit and _count(registry, edge, log):
+                counted += 1
+        if counted >= limit or len(logs) < limit:
+            break
+        after = logs[-1]
+    return counted
+
+
+def _count(registry: Registry, edge: EdgeStore, log: str) -> bool:
+    """Count one log unless another round has it; whether this one counted it."""
+    claim = Expiring(CLAIM, log, {"state": COUNTING}, time.time() + COUNTING_SECONDS)
+    try:
+        registry.ephemeral.put_new(claim)
+    except ConflictError:
+        held = registry.ephemeral.get(CLAIM, log)
+        if held is not None and held.doc.get("state") == COUNTED:
+            edge.delete_log(log)  # its round died before deleting it
+        return False
+    try:
         data = edge.read_log(log)
         counts = tarball_downloads(data.decode("utf-8", "replace")) if data else Counter()
         if counts:
             registry.downloads.add_counts(dict(counts))
-        edge.delete_log(log)
-        counted += 1
-    return counted
+    except BaseException:
+        registry.ephemeral.delete(CLAIM, log, expected_version=claim.version)  # not counted
+        raise
+    done = Expiring(
+        CLAIM, log, {"state": COUNTED}, time.time() + COUNTED_SECONDS, claim.version + 1
+    )
+    registry.ephemeral.replace(done, expected_version=claim.version)
+    edge.delete_log(log)
+    return True
 
 
 def tarball_downloads(log: str) -> Counter[Key]:

@@ -134,14 +134,15 @@ class CloudFrontEdge:
 
     # --- access logs ---------------------------------------------------------------------------
 
-    def access_logs(self, limit: int) -> list[str]:
+    def access_logs(self, limit: int, after: str | None = None) -> list[str]:
         bucket = self._settings.edge_log_bucket
         if not bucket:
             return []
         # Standard log names start with the distribution id and the hour: listed in order.
-        page = self._call(
-            lambda: self._s3().list_objects_v2(Bucket=bucket, Prefix=LOG_PREFIX, MaxKeys=limit)
-        )
+        listing = {"Bucket": bucket, "Prefix": LOG_PREFIX, "MaxKeys": limit}
+        if after is not None:
+            listing["StartAfter"] = after
+        page = self._call(lambda: self._s3().list_objects_v2(**listing))
         return [item["Key"] for item in page.get("Contents", [])]
 
     def read_log(self, log: str) -> bytes | None:

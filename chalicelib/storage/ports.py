@@ -536,8 +536,8 @@ class EdgeStore(Protocol):
     def invalidate(self, paths: Sequence[str]) -> None:
         """Drop its cached answers for these URL paths (exact, as clients send them)."""
 
-    def access_logs(self, limit: int) -> list[str]:
-        """Up to `limit` access log files not yet counted, oldest first."""
+    def access_logs(self, limit: int, after: str | None = None) -> list[str]:
+        """Up to `limit` access log files still in place, oldest first (after `after`)."""
 
     def read_log(self, log: str) -> bytes | None: ...
 

@@ -6,6 +6,7 @@ stack's parameter, the viewer's address), and the downloads it counts from its l
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.hooks.worker import run_background_once
+from chalicelib.storage.ports import Expiring
 from tests.api.conftest import Api, body_of, subscribe
 from tests.builders import a_cdn_log, a_publish_body, a_tarball
 from tests.edge_stack import a_front_door
@@ -225,3 +227,35 @@ def test_the_viewers_address_is_the_one_the_front_door_saw(
     for secret in (None, "guess"):
         sent = {"x-forwarded-for": "10.1.2.3"} | ({"x-tarbox-edge": secret} if secret else {})
         assert whoami(sent) == 401
+
+
+def test_a_log_a_round_could_not_count_is_counted_by_the_next(
+    api: Api, alice: str, edge: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round that fails part way gives its logs back; logs claimed by a round that died do
+    not stop the logs after them from being counted."""
+    from chalicelib.downloads import edge_logs
+
+    assert ok(api.call("PUT", "/counted", a_publish_body("counted"), token=alice))
+    s3 = boto3.client("s3", region_name="us-east-1")
+    log = gzip.compress(a_cdn_log([("GET", "/counted/-/counted-1.0.0.tgz", "200")]))
+    keys = [f"cdn/E123.2026-12-06-{hour:02d}.abcd.gz" for hour in range(4)]
+    for key in keys:
+        s3.put_object(Bucket=LOGS, Key=key, Body=log)
+    registry = wiring.registry()
+    # Two logs claimed by a round that died before counting them, and not yet free again.
+    for key in keys[:2]:
+        registry.ephemeral.put_new(Expiring(edge_logs.CLAIM, key, {}, time.time() + 600))
+    # A round that fails while it counts (the counts' store does not answer).
+    failing = monkeypatch.context()
+    with failing as patch:
+        patch.setattr(registry.downloads, "add_counts", lambda counts: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            edge_logs.count_edge_downloads(registry, limit=1)
+
+    assert edge_logs.count_edge_downloads(registry, limit=2) == 2  # past the claimed two
+
+    listed = [item["Key"] for item in s3.list_objects_v2(Bucket=LOGS).get("Contents", [])]
+    assert listed == keys[:2]
+    point = body_of(api.call("GET", "/downloads/point/2026-12-06/counted"))
+    assert point["downloads"] == 2
