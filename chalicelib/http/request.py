@@ -30,8 +30,9 @@ def client_ip(request: Request, edge_secret: str | None = None) -> str:
     (server/dispatch.py).
 
     Through the CDN (AWS) that peer is a CloudFront server. CloudFront appends the viewer's
-    address to X-Forwarded-For, and whatever stood in front of the API after it (API Gateway's
-    own edge) appends the peer: the entry before the trailing peers is the viewer's. Only a
+    address to X-Forwarded-For, and API Gateway appends the peer: the entry before the trailing
+    peers is the viewer's. (The API is regional for this: an edge-optimized one would append
+    its own CloudFront's address after the peer; tests/infra checks it.) Only a
     request carrying the origin secret that the distribution alone sends is read that way;
     anyone else could write any X-Forwarded-For."""
     identity = (request.context or {}).get("identity") or {}

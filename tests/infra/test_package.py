@@ -169,6 +169,15 @@ def test_the_front_door_serves_public_copies_and_asks_the_api_for_the_rest(
     assert config["Logging"]["Prefix"] == "cdn/"  # chalicelib/storage/edge.py's LOG_PREFIX
 
 
+def test_the_api_is_regional_behind_the_front_door(template: dict[str, Any]) -> None:
+    """The front door is the registry's only CDN. An edge-optimized API would put API
+    Gateway's own CloudFront after it, which appends its address to X-Forwarded-For after the
+    front door's: the registry would then count every login attempt by a CloudFront server's
+    address rather than the viewer's (chalicelib/http/request.py, client_ip)."""
+    api = template["Resources"]["RestAPI"]["Properties"]
+    assert api["EndpointConfiguration"] == "REGIONAL"
+
+
 def test_the_policy_names_only_the_stacks_resources(template: dict[str, Any]) -> None:
     """What each action may touch; that the actions are exactly the code's calls is
     tests/api/test_aws_calls.py."""
