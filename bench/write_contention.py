@@ -32,9 +32,15 @@ NAME = "contended"
 
 
 def serve(
-    checkout: Path, data: Path, port: int, log: Path, threads: int
+    checkout: Path,
+    data: Path,
+    port: int,
+    log: Path,
+    threads: int,
+    extra: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TARBOX_BACKEND": "embedded", "PYTHONPATH": str(checkout)}
+    """`tarbox serve` from `checkout` (its code, whatever the virtualenv holds)."""
+    env = {**os.environ, "TARBOX_BACKEND": "embedded", "PYTHONPATH": str(checkout), **(extra or {})}
     env.pop("TARBOX_PUBLIC_URL", None)
     command = [sys.executable, "-m", "chalicelib.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--data-dir", str(data), "--threads", str(threads)]
