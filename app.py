@@ -263,10 +263,11 @@ def logout(token: str) -> Response:
 
 def _packument(name: str) -> Response:
     registry, request = wiring.registry(), current()
-    note(operation="install")
-    who = optional_actor(registry, request)  # a bad token answers 401, even on public reads
     query: dict[str, str] = dict(request.query_params or {})
     write = query.get("write") == "true"
+    abbreviated = not write and params.wants_abbreviated(header(request, "accept"))
+    note(operation="install", document="abbreviated" if abbreviated else "full")
+    who = optional_actor(registry, request)  # a bad token answers 401, even on public reads
     # Stored compressed copies only where the answer's bytes reach the client as they are: on
     # Lambda, API Gateway would need them as base64 (CloudFront compresses there instead).
     local = registry.settings.local_server
@@ -274,7 +275,7 @@ def _packument(name: str) -> Response:
         registry,
         who,
         name,
-        abbreviated=not write and params.wants_abbreviated(header(request, "accept")),
+        abbreviated=abbreviated,
         base_url=base_url(registry, request),
         encodings=params.accepted_encodings(header(request, "accept-encoding")) if local else (),
         if_none_match=header(request, "if-none-match"),

@@ -116,6 +116,7 @@ def request_record(
         "package": _package(event),
         "actor": noted.get("actor"),
         "operation": noted.get("operation"),
+        "document": noted.get("document"),  # which packument a read was answered: npm's choice
         "status": status,
         "error": noted.get("error"),
         "latency_ms": round((time.perf_counter() - started) * 1000, 2),

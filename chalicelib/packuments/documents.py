@@ -30,7 +30,7 @@ from chalicelib.storage.ports import PackageRecord, VersionRecord
 JSON_CONTENT_TYPE = "application/json"
 # Part of every rendered document's key and ETag: bump it when render.py changes what it writes,
 # and every package is rendered afresh on its next read.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: `time` in the abbreviated document
 FULL = "full"
 CORGI = "corgi"
 # Content-Encoding -> the stored copy's suffix. Levels chosen for write-time cost, measured on a

@@ -73,9 +73,7 @@ def live_versions(package: PackageRecord, versions: list[VersionRecord]) -> list
 def full_packument(
     package: PackageRecord, versions: list[VersionRecord], base_url: str
 ) -> dict[str, Any]:
-    # `time` keeps unpublished versions: their numbers stay taken (npm's unpublish policy).
-    time: dict[str, Any] = {"created": package.created, "modified": package.modified}
-    time.update({v.version: v.published for v in _ordered(versions)})
+    time = _times(package, versions)
     if package.tombstone is not None:
         # npm view prints "Unpublished on <time>" for this (lib/commands/view.js).
         time["unpublished"] = package.tombstone
@@ -103,6 +101,14 @@ def full_packument(
     }
 
 
+def _times(package: PackageRecord, versions: list[VersionRecord]) -> dict[str, Any]:
+    """`time`: created, modified, and when each version was published. It keeps unpublished
+    versions: their numbers stay taken (npm's unpublish policy)."""
+    time: dict[str, Any] = {"created": package.created, "modified": package.modified}
+    time.update({v.version: v.published for v in _ordered(versions)})
+    return time
+
+
 def _readme(package: PackageRecord, versions: list[VersionRecord]) -> str:
     """The readme of the version `latest` points at: kept on its version item, not on the
     package item, which every read and tarball download fetches (DynamoDB bills reads by 4 KB,
@@ -125,6 +131,9 @@ def abbreviated_packument(
             v.version: _abbreviate(with_deprecation(package, version_manifest(v, base_url)))
             for v in live_versions(package, versions)
         },
+        # As npmjs serves it since 2025: release-age settings read it from the small document
+        # (npm's min-release-age, pnpm's minimumReleaseAge, yarn's npmMinimalAgeGate).
+        "time": _times(package, versions),
     }
 
 

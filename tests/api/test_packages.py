@@ -52,8 +52,11 @@ def test_publish_then_read_full_and_abbreviated(api: Api, alice: str, name: str)
 
         corgi = api.call("GET", f"/{path}", headers={"accept": CORGI})
         assert corgi.headers["Content-Type"] == CORGI
-        assert set(body_of(corgi)) == {"name", "modified", "dist-tags", "versions"}
-        assert "_npmUser" not in body_of(corgi)["versions"]["1.0.0"]
+        abbreviated = body_of(corgi)
+        assert set(abbreviated) == {"name", "modified", "dist-tags", "versions", "time"}
+        # The same `time` as the full document: release-age settings read it from here.
+        assert abbreviated["time"] == doc["time"]
+        assert "_npmUser" not in abbreviated["versions"]["1.0.0"]
 
 
 def test_write_true_answers_the_full_document_whatever_the_accept(api: Api, alice: str) -> None:

@@ -109,6 +109,7 @@ class Registry:
     backend: str
     log: Path
     pid: int | None = None  # the server's supervisor process, when the test started it
+    aws_endpoint: str | None = None  # moto's server, on the AWS backend
 
     @property
     def host_key(self) -> str:
@@ -131,6 +132,7 @@ def tarbox_server(workdir: Path, env: Mapping[str, str]) -> Iterator[Registry]:
             env.get("TARBOX_BACKEND", "embedded"),
             workdir / "tarbox.log",
             process.pid,
+            env.get("TARBOX_AWS_ENDPOINT_URL"),
         )
     finally:
         process.terminate()
