@@ -76,4 +76,6 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
     # With a client _rev the first conflict is final (its rev is stale now); without, retry.
     if expected_rev is not None:
         return attempt()
-    return with_retries(attempt, Turns(registry.ephemeral, name))
+    # A star needs only read access: it waits for the package's turn but never takes it, or
+    # anyone who may read could hold the package's writers back (turns.py).
+    return with_retries(attempt, Turns(registry.ephemeral, name, may_take=not star))

@@ -31,9 +31,12 @@ _BACKOFF = 0.005  # seconds more after each lost race
 class Turns:
     """One writer's view of one package's turns."""
 
-    def __init__(self, ephemeral: EphemeralStore, name: str) -> None:
+    def __init__(self, ephemeral: EphemeralStore, name: str, *, may_take: bool = True) -> None:
+        """`may_take`: False for a writer anyone who may read the package can be (a star): it
+        waits its turn like the others but never holds the turn, so it cannot hold them back."""
         self._ephemeral = ephemeral
         self._name = name
+        self._may_take = may_take
         self._me = secrets.token_hex(8)
         self._held = False
         self._deadline = time.monotonic() + DEADLINE_SECONDS
@@ -48,6 +51,9 @@ class Turns:
     def take(self) -> None:
         """Hold the turn (waiting for whoever holds it); ConcurrentModificationError at the
         deadline."""
+        if not self._may_take:
+            self.back_off(LOSSES_BEFORE_TURN)
+            return
         pause = _POLL_FIRST
         while not self._held:
             try:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
 from chalicelib import wiring
 from chalicelib.auth.service import Actor
+from chalicelib.errors import ConcurrentModificationError
+from chalicelib.packuments import turns
 from chalicelib.packuments.changes import change_package
-from chalicelib.packuments.updates import next_rev
+from chalicelib.packuments.updates import next_rev, with_retries
 from chalicelib.publish.payload import parse_publish
 from chalicelib.publish.service import publish_version
 from chalicelib.storage.ports import PackageRecord, VersionRecord
@@ -68,3 +71,46 @@ def test_a_slow_publish_gets_through_writers_that_never_pause(
     assert published.created
     assert "2.0.0" in {v.version for v in list_versions("busy")}
     assert tagged[0] > 0  # the others wrote meanwhile, and still do
+
+
+def test_a_star_waits_for_the_turn_but_never_holds_it(any_api: Api) -> None:
+    """Anyone who may read a package may star it: if a star could take the package's turn, a
+    reader starring at will would hold the package's writers back."""
+    registry = wiring.registry()
+    seen: dict[bool, list[bool]] = {}
+    for may_take in (False, True):
+        held: list[bool] = []
+
+        def attempt(held: list[bool] = held) -> str:
+            held.append(registry.ephemeral.get(turns.KIND, "starred") is not None)
+            if len(held) < 6:
+                raise ConcurrentModificationError("lost a race")
+            return "written"
+
+        turn = turns.Turns(registry.ephemeral, "starred", may_take=may_take)
+        assert with_retries(attempt, turn) == "written"
+        seen[may_take] = held
+    assert seen[False] == [False] * 6  # the star never held it
+    assert seen[True] == [False] * 3 + [True] * 3  # a writer takes it after three losses
+    assert registry.ephemeral.get(turns.KIND, "starred") is None  # and gives it back
+
+
+def test_npm_star_writes_without_the_right_to_take_the_turn(
+    any_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.packuments import changes
+
+    assert any_api.call("PUT", "/shiny", a_publish_body("shiny"), token=alice).status_code == 201
+    bob = any_api.add_user("bob")
+    made: list[bool] = []
+
+    def recording(ephemeral: Any, name: str, *, may_take: bool = True) -> turns.Turns:
+        made.append(may_take)
+        return turns.Turns(ephemeral, name, may_take=may_take)
+
+    monkeypatch.setattr(changes, "Turns", recording)
+    starred = any_api.call("PUT", "/shiny", {"_id": "shiny", "users": {"bob": True}}, token=bob)
+    assert starred.status_code in (200, 201), starred.body
+    tagged = any_api.call("PUT", "/-/package/shiny/dist-tags/next", "1.0.0", token=alice)
+    assert tagged.status_code in (200, 201), tagged.body
+    assert made == [False, True]
