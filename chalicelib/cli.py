@@ -222,8 +222,9 @@ def _fsck(registry: Registry, args: argparse.Namespace) -> str:
     """`tarbox fsck [--repair] [--grace SECONDS]`: the leftovers, one per line, and a count."""
     from chalicelib.fsck import GRACE, find_leftovers, repair, report
 
-    leftovers = find_leftovers(registry, GRACE if args.grace is None else args.grace)
-    return report(leftovers, repair(registry, leftovers) if args.repair else None)
+    grace = GRACE if args.grace is None else args.grace
+    leftovers = find_leftovers(registry, grace)
+    return report(leftovers, repair(registry, leftovers, grace) if args.repair else None)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -6,16 +6,18 @@ What it finds (a `Leftover`'s kind):
 - "tarball": a blob under `tarballs/` that no live version names: a publish that stored its
   tarball and then crashed, or an unpublish that stopped before deleting it;
 - "render": a rendered document from before its package's last change (kept by a crash, or
-  rendered for a host that no longer asks), or of no package at all;
+  rendered for a host that no longer asks), once that change is older than the grace, or of no
+  package at all;
 - "public copy" (AWS with the CDN): a public copy of a tarball that is not a live version of a
-  public package;
+  public package (without the front door's settings, `public/` is left alone);
 - "temporary file" (embedded): what a write that crashed left before its rename;
 - "empty folder" (embedded).
 
 Anything younger than GRACE is left alone: a publish stores its tarball before the record that
-names it, and a read may be about to send the previous render. Just before a tarball is removed
-its version records are read again, and it is kept if one now names it. On S3 a removed blob
-stays a noncurrent version for 30 days (the bucket's lifecycle rule).
+names it, and a read may be about to send the previous render. Just before a blob is removed it
+is listed again, and kept if it was written since (a publish retried with the same bytes stores
+the same key) or, for a tarball, if a version now names it. On S3 a removed blob stays a
+noncurrent version for 30 days (the bucket's lifecycle rule).
 """
 
 from __future__ import annotations
@@ -63,16 +65,20 @@ def find_leftovers(registry: Registry, grace: float = GRACE) -> list[Leftover]:
         Leftover(kind, blob.key)
         for blob in registry.blobs.list_blobs("")
         if moment - blob.modified >= grace
-        if (kind := _kind(blob, packages, tarballs, public)) is not None
+        if (kind := _kind(blob, packages, tarballs, public, moment - grace)) is not None
     ]
     found += [Leftover(EMPTY_FOLDER, folder) for folder in registry.blobs.empty_folders()]
     return found
 
 
-def repair(registry: Registry, leftovers: list[Leftover]) -> list[Leftover]:
-    """Remove the leftovers; returns those removed (a tarball a version now names is kept)."""
+def repair(registry: Registry, leftovers: list[Leftover], grace: float = GRACE) -> list[Leftover]:
+    """Remove the leftovers; returns those removed. Each blob is looked at again first: one
+    written since it was found (a publish retried with the same bytes stores the same key) is
+    kept, and so is a tarball a version has come to name."""
     removed = []
     for leftover in leftovers:
+        if leftover.kind != EMPTY_FOLDER and _touched(registry, leftover.key, grace):
+            continue
         if leftover.kind == TARBALL and _named(registry, leftover.key):
             continue
         if leftover.kind == EMPTY_FOLDER:
@@ -102,8 +108,11 @@ def _kind(
     blob: StoredBlob,
     packages: dict[str, PackageRecord],
     live: set[str],
-    public: set[str],
+    public: set[str] | None,
+    settled: float,
 ) -> str | None:
+    """What the blob is left over from, or None. `settled`: changes before it are old enough
+    that no read in flight still sends what they replaced."""
     key = blob.key
     if key.rsplit("/", 1)[-1].startswith(TEMPORARY_PREFIX):
         return TEMPORARY
@@ -112,10 +121,13 @@ def _kind(
     if key.startswith(_RENDERS):
         name = key[len(_RENDERS) :].rsplit("/", 2)[0]
         package = packages.get(name)
-        changed = _epoch(package.modified) if package is not None else float("inf")
-        return RENDER if blob.modified < changed - _CLOCK_SLACK else None
+        changed = _epoch(package.modified) if package is not None else float("-inf")
+        if package is not None and (blob.modified >= changed - _CLOCK_SLACK or changed > settled):
+            return None  # current, or replaced so lately that a read may still be sending it
+        return RENDER
     if key.startswith(PUBLIC_PREFIX):
-        return PUBLIC_COPY if key not in public else None
+        # Without the front door's settings there is no knowing what it serves: left alone.
+        return PUBLIC_COPY if public is not None and key not in public else None
     return None  # the state files of `tarbox mirror` and `tarbox import`
 
 
@@ -140,10 +152,11 @@ def _live_versions(registry: Registry, package: PackageRecord) -> dict[str, str]
 
 def _public_files(
     registry: Registry, packages: dict[str, PackageRecord], live: dict[str, dict[str, str]]
-) -> set[str]:
-    """The keys public copies may have: the live versions of packages anyone may read."""
+) -> set[str] | None:
+    """The keys public copies may have: the live versions of packages anyone may read. None
+    without the front door's settings (TARBOX_EDGE_PARAMETER)."""
     if registry.edge is None:
-        return set()
+        return None
     return {
         public_key(name, tarball_basename(name, version))
         for name, versions in live.items()
@@ -155,6 +168,13 @@ def _public_files(
 def _public_name_and_file(key: str) -> tuple[str, str]:
     name, _, file = key[len(PUBLIC_PREFIX) :].rpartition("/-/")
     return name, file
+
+
+def _touched(registry: Registry, key: str, grace: float) -> bool:
+    """Whether the blob was written within `grace` seconds (or is gone): listed again."""
+    moment = time.time()
+    again = [blob for blob in registry.blobs.list_blobs(key) if blob.key == key]
+    return not again or moment - again[0].modified < grace
 
 
 def _named(registry: Registry, key: str) -> bool:

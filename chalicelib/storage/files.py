@@ -81,7 +81,9 @@ class FileBlobStore:
             folder = os.path.dirname(folder)
 
     def list_blobs(self, prefix: str) -> Iterator[StoredBlob]:
-        for folder, _, files in os.walk(self._root):
+        # From the deepest folder the prefix names, not the root: fsck looks up single keys.
+        start = os.path.dirname(self._path(prefix + "x")) if prefix else str(self._root)
+        for folder, _, files in os.walk(start):
             for file in files:
                 path = os.path.join(folder, file)
                 key = os.path.relpath(path, self._root).replace(os.sep, "/")

@@ -259,3 +259,23 @@ def test_a_log_a_round_could_not_count_is_counted_by_the_next(
     assert listed == keys[:2]
     point = body_of(api.call("GET", "/downloads/point/2026-12-06/counted"))
     assert point["downloads"] == 2
+
+
+def test_fsck_withdraws_a_public_copy_of_what_is_not_public(
+    api: Api, alice: str, edge: dict[str, str]
+) -> None:
+    from chalicelib.fsck import PUBLIC_COPY, Leftover, find_leftovers, repair
+
+    assert ok(api.call("PUT", "/shared", a_publish_body("shared"), token=alice))
+    s3 = boto3.client("s3", region_name="us-east-1")
+    stray = "public/shared/-/shared-9.9.9.tgz"  # no such version: left by a crashed sync
+    s3.put_object(Bucket=BUCKET, Key=stray, Body=b"stray")
+    registry = wiring.registry()
+
+    found = [leftover for leftover in find_leftovers(registry, 0) if leftover.kind == PUBLIC_COPY]
+    assert found == [Leftover(PUBLIC_COPY, stray)]
+    assert repair(registry, found, grace=0) == found
+
+    assert public_copy("shared/-/shared-9.9.9.tgz") is None
+    assert public_copy("shared/-/shared-1.0.0.tgz") is not None  # the live one stays
+    assert invalidated(edge)[-1] == ["/shared/-/shared-9.9.9.tgz"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib import cli, wiring
-from chalicelib.fsck import find_leftovers
+from chalicelib.fsck import find_leftovers, repair
 from tests.api.conftest import Api, body_of
 from tests.builders import a_publish_body
 
@@ -99,3 +99,30 @@ def test_fsck_finds_and_repairs_what_no_record_points_to(
         assert version in document["versions"]
         answer = any_api.call("GET", f"/{name}/-/{name}-{version}.tgz")
         assert answer.status_code in (200, 302), (name, version)
+
+
+def test_repair_keeps_what_was_written_since_it_was_found(any_api: Api, alice: str) -> None:
+    """A publish retried with the same bytes stores the same key: if that happens between
+    `fsck` finding the crashed one and removing it, the fresh copy stays."""
+    registry = wiring.registry()
+    publish(any_api, alice, "kept", "1.0.0")
+    registry.blobs.put(CRASHED, b"crashed", "application/octet-stream")
+    found = find_leftovers(registry, 0)
+    assert [leftover.key for leftover in found] == [CRASHED]
+
+    registry.blobs.put(CRASHED, b"the retried publish", "application/octet-stream")
+
+    assert repair(registry, found, grace=60) == []
+    assert registry.blobs.get(CRASHED) == b"the retried publish"
+    assert repair(registry, found, grace=0) == found  # written long enough ago: removed
+
+
+def test_public_copies_are_left_alone_without_the_front_doors_settings(
+    any_api: Api, alice: str
+) -> None:
+    # Run with only the table's and bucket's settings, fsck cannot know what the CDN serves.
+    registry = wiring.registry()
+    publish(any_api, alice, "kept", "1.0.0")
+    registry.blobs.put("public/kept/-/kept-1.0.0.tgz", b"copy", "application/octet-stream")
+
+    assert find_leftovers(registry, 0) == []
