@@ -13,7 +13,8 @@ same rule: a token holder guessing the owner's codes locks only their own addres
 in the ephemeral store and expire on their own.
 
 An address is an IPv4 address, or an IPv6 /64: one host is given a whole /64 (RFC 6177) and can
-send each guess from another address in it. IPv4 carried in IPv6 (`::ffff:a.b.c.d`) is the IPv4.
+send each guess from another address in it; the /48 around it is counted too, at four times the
+limits. IPv4 carried in IPv6 (`::ffff:a.b.c.d`, 6to4, Teredo) is the IPv4 (`sources`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class LoginThrottle:
         self._count("login", name, MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS, MAX_ATTEMPTS_PER_ADDRESS)
 
     def succeeded(self, name: str) -> None:
-        self.ephemeral.delete("login-user-ip", self._pair(name))
+        for suffix, network, _ in sources(self.client_ip):
+            self.ephemeral.delete(f"login-user-ip{suffix}", f"{name}|{network}")
 
     def otp_attempt(self, name: str) -> None:
         per_pair, per_address = (
@@ -53,15 +55,17 @@ class LoginThrottle:
         self._count("otp", name, per_pair, per_address)
 
     def otp_succeeded(self, name: str) -> None:
-        self.ephemeral.delete("otp-user-ip", self._pair(name))
-
-    def _pair(self, name: str) -> str:
-        return f"{name}|{source(self.client_ip)}"
+        for suffix, network, _ in sources(self.client_ip):
+            self.ephemeral.delete(f"otp-user-ip{suffix}", f"{name}|{network}")
 
     def _count(self, checked: str, name: str, per_pair: int, per_address: int) -> None:
         counters = [
-            (f"{checked}-user-ip", self._pair(name), per_pair),
-            (f"{checked}-ip", source(self.client_ip), per_address),
+            counter
+            for suffix, network, scale in sources(self.client_ip)
+            for counter in (
+                (f"{checked}-user-ip{suffix}", f"{name}|{network}", per_pair * scale),
+                (f"{checked}-ip{suffix}", network, per_address * scale),
+            )
         ]
         over = [
             (kind, key)
@@ -76,14 +80,21 @@ class LoginThrottle:
         raise RateLimitedError(f"Too many {what}: try again in {wait} seconds", retry_after=wait)
 
 
-def source(client_ip: str) -> str:
-    """What attempts from `client_ip` are counted by: the IPv4 address, or the IPv6 /64."""
+def sources(client_ip: str) -> list[tuple[str, str, int]]:
+    """What attempts from `client_ip` are counted by, as (kind suffix, key, limit scale): the
+    IPv4 address; or the IPv6 /64 and, at four times its limits, the /48 it is in (one site's
+    allocation, RFC 6177: a tunnel broker hands out a /48 for free). IPv4 carried in IPv6
+    (`::ffff:a.b.c.d`, 6to4, Teredo) is the IPv4: everyone has a 6to4 /48 for each address."""
     try:
         address = ipaddress.ip_address(client_ip)
     except ValueError:
-        return client_ip  # not an address (a test client's): counted as given
+        return [("", client_ip, 1)]  # not an address (a test client's): counted as given
     if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
+        carried = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if carried is None:
+            return [
+                ("", str(ipaddress.ip_network(f"{address}/64", strict=False)), 1),
+                ("-48", str(ipaddress.ip_network(f"{address}/48", strict=False)), 4),
+            ]
+        address = carried
+    return [("", str(address), 1)]

@@ -70,6 +70,20 @@ def test_a_guesser_moving_through_its_ipv6_network_counts_as_one_address(
     for _ in range(10):
         assert login(addresses, "guess", "192.0.2.8").status_code == 401
     assert login(addresses, "guess", "::ffff:192.0.2.8").status_code == 429
+    assert login(addresses, "guess", "2002:c000:208::1").status_code == 429  # 6to4 of it
+
+
+def test_a_guesser_moving_through_its_ipv6_48_is_counted_there_too(addresses: Api) -> None:
+    """A tunnel broker hands out a /48 (65,536 /64s) for free: the /48 has counters of its own,
+    at four times the limits of a /64."""
+    addresses.add_user("alice")
+    for network in range(4):  # 10 guesses from each of four /64s of one /48
+        for host in range(10):
+            assert (
+                login(addresses, "guess", f"2001:db8:7:{network}::{host + 1:x}").status_code == 401
+            )
+    assert login(addresses, "guess", "2001:db8:7:99::1").status_code == 429  # a fifth /64
+    assert login(addresses, "correct horse", "2001:db8:8::1").status_code == 201  # another /48
 
 
 def test_one_address_guessing_at_any_names_is_stopped(
