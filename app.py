@@ -13,6 +13,8 @@ from chalice.app import Chalice, Request, Response
 
 from chalicelib import status as health
 from chalicelib import wiring
+from chalicelib.audit import owners as owner_advisories
+from chalicelib.audit.bulk import bulk_advisories
 from chalicelib.auth import couch, profile, token_api
 from chalicelib.auth import web_login as web
 from chalicelib.auth.service import revoke_token
@@ -124,11 +126,27 @@ def billing_webhook() -> Response:
     return render.json_response(received)
 
 
+# What an audit body may inflate to: npm sends every installed package's name and versions.
+AUDIT_BODY_LIMIT = 16 * 1024 * 1024
+
+
 @route("/-/npm/v1/security/advisories/bulk", methods=["POST"], content_types=JSON_TYPES)
 def audit_bulk() -> Response:
-    # No advisory database yet: `{}` means "no known vulnerabilities". npm gzips the body; it is
-    # not read at all, so a gzip bomb costs nothing.
-    return render.json_response({})
+    registry, request = wiring.registry(), current()
+    note(operation="audit")
+    who = optional_actor(registry, request)
+    raw = params.inflated(request.raw_body, header(request, "content-encoding"), AUDIT_BODY_LIMIT)
+    return render.json_response(bulk_advisories(registry, who, params.json_body(raw)))
+
+
+@route("/-/npm/v1/security/advisories/{advisory}", methods=["PUT"], content_types=JSON_TYPES)
+def put_advisory(advisory: str) -> Response:
+    registry, request = wiring.registry(), current()
+    note(operation="advisory")
+    who = actor(registry, request)
+    body = params.json_body(request.raw_body)
+    added = owner_advisories.put_advisory(registry, who, params.unquote(advisory), body)
+    return render.json_response(added, status=201)
 
 
 # --- accounts ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The `tarbox` command: `tarbox serve` starts the registry on this machine; `tarbox org`,
-`tarbox plan`, `tarbox mirror`, `tarbox reindex`, `tarbox export`, `tarbox import` and
-`tarbox fsck` are the operator's commands, run against the configured backend."""
+`tarbox plan`, `tarbox mirror`, `tarbox reindex`, `tarbox export`, `tarbox import`,
+`tarbox fsck` and `tarbox advisories` are the operator's commands, run against the configured
+backend."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": _export,
         "import": _import,
         "fsck": _fsck,
+        "advisories": _advisories,
     }
     return _operator(args, operator_commands[args.command])
 
@@ -114,6 +116,13 @@ def _add_upkeep_commands(
         help="leave blobs younger than this many seconds (default: 600; a write in flight)",
     )
     fsck.add_argument("--data-dir", default=data_dir)
+    advisories = commands.add_parser("advisories", help="the security advisories npm audit reads")
+    advisory_commands = advisories.add_subparsers(dest="advisories_command", required=True)
+    load = advisory_commands.add_parser(
+        "import", help="load OSV advisories (a .json file, or a folder of them, searched deep)"
+    )
+    load.add_argument("path")
+    load.add_argument("--data-dir", default=data_dir)
 
 
 def _operator(
@@ -225,6 +234,14 @@ def _fsck(registry: Registry, args: argparse.Namespace) -> str:
     grace = GRACE if args.grace is None else args.grace
     leftovers = find_leftovers(registry, grace)
     return report(leftovers, repair(registry, leftovers, grace) if args.repair else None)
+
+
+def _advisories(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox advisories import PATH`: OSV documents (the GitHub Advisory Database's format)."""
+    from chalicelib.audit.osv import import_advisories
+
+    files, count = import_advisories(registry, args.path)
+    return f"imported {count} npm advisories from {files} files"
 
 
 def _serve(args: argparse.Namespace) -> int:

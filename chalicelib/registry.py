@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from chalicelib.settings import Settings
 from chalicelib.storage.ports import (
     AccountStore,
+    AdvisoryStore,
     BillingStore,
     BlobStore,
     DownloadStore,
@@ -33,5 +34,6 @@ class Registry:
     search: SearchStore
     downloads: DownloadStore
     hooks: HookStore
+    advisories: AdvisoryStore
     # AWS with CloudFront in front (infra/): None on the embedded backend, which has no CDN.
     edge: EdgeStore | None = None

@@ -34,6 +34,7 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.files import FileBlobStore
     from chalicelib.storage.secrets import ConfiguredSecrets
     from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase, SqlitePackageStore
+    from chalicelib.storage.sqlite_advisories import SqliteAdvisoryStore
     from chalicelib.storage.sqlite_billing import SqliteBillingStore
     from chalicelib.storage.sqlite_downloads import SqliteDownloadStore
     from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
@@ -54,6 +55,7 @@ def _embedded(config: Settings) -> Registry:
         search=SqliteSearchStore(db),
         downloads=SqliteDownloadStore(db),
         hooks=SqliteHookStore(db),
+        advisories=SqliteAdvisoryStore(db),
     )
 
 
@@ -66,6 +68,7 @@ def _aws(config: Settings) -> Registry:
         DynamoPackageStore,
         ensure_table,
     )
+    from chalicelib.storage.dynamo_advisories import DynamoAdvisoryStore
     from chalicelib.storage.dynamo_downloads import DynamoDownloadStore
     from chalicelib.storage.dynamo_hooks import DynamoHookStore
     from chalicelib.storage.dynamo_search import DynamoSearchStore
@@ -100,6 +103,7 @@ def _aws(config: Settings) -> Registry:
         search=DynamoSearchStore(config),
         downloads=DynamoDownloadStore(config),
         hooks=DynamoHookStore(config),
+        advisories=DynamoAdvisoryStore(config),
         edge=edge,
     )
 

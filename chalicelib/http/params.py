@@ -8,10 +8,16 @@ so this module decodes each one exactly once. Scoped names arrive as `@s%2fn` (n
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.errors import InvalidPayloadError, PackageNotFoundError, RouteNotFoundError
+from chalicelib.errors import (
+    InvalidPayloadError,
+    PackageNotFoundError,
+    PayloadTooLargeError,
+    RouteNotFoundError,
+)
 from chalicelib.packuments.render import CORGI_CONTENT_TYPE
 
 COUCH_USER_PREFIX = "org.couchdb.user:"
@@ -103,3 +109,19 @@ def json_string(text: str) -> str:
     if not isinstance(value, str):
         raise InvalidPayloadError('key must be a JSON string, like "alice"')
     return value
+
+
+def inflated(raw: bytes | str | None, encoding: str | None, limit: int) -> bytes:
+    """The body as sent, gzip undone when its Content-Encoding says so (npm gzips its audit
+    request), never more than `limit` bytes: a gzip bomb stops there with a 413."""
+    data = raw.encode() if isinstance(raw, str) else raw or b""
+    if (encoding or "").strip().lower() != "gzip":
+        return data
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(data, limit + 1)
+    except zlib.error:
+        raise InvalidPayloadError("The body is not valid gzip") from None
+    if len(body) > limit:
+        raise PayloadTooLargeError(f"The body is over {limit // (1024 * 1024)} MiB inflated")
+    return body

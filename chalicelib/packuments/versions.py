@@ -77,3 +77,11 @@ def _fallback_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, in
 
 def is_prerelease(version: str) -> bool:
     return bool(nodesemver.make_semver(version, loose=True).prerelease)
+
+
+def satisfies(version: str, spec: str) -> bool:
+    """Whether `version` is in the semver range `spec` (an invalid one matches nothing)."""
+    try:
+        return bool(nodesemver.satisfies(version, spec, loose=True))
+    except (ValueError, TypeError):
+        return False

@@ -354,6 +354,31 @@ class DeliveryRecord:
     version: int = 1  # compare-and-swap: a delivery is claimed by moving it on
 
 
+@dataclass(frozen=True)
+class Advisory:
+    """A security advisory on one package, as npm's bulk audit answers it (`vulnerable_versions`
+    is a semver range); `id` is the advisory database's (OSV: GHSA-…)."""
+
+    id: str
+    package: str
+    title: str
+    url: str
+    severity: str  # low | moderate | high | critical
+    vulnerable_versions: str
+    cwe: tuple[str, ...] = ()
+    cvss_vector: str | None = None
+
+
+class AdvisoryStore(Protocol):
+    """Security advisories by package, for `npm audit`."""
+
+    def put_advisories(self, advisories: Sequence[Advisory]) -> None:
+        """Add each advisory to its package's, replacing one with the same id."""
+
+    def advisories_for(self, names: Sequence[str]) -> dict[str, list[Advisory]]:
+        """name -> its advisories (by id), for the names that have any: batch reads."""
+
+
 class HookStore(Protocol):
     def create_hook(self, hook: HookRecord) -> None:
         """With the owner's list and the index `watching` reads, at once.

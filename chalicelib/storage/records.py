@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, replace
 from typing import Any
 
 from chalicelib.storage.ports import (
     JSON,
+    Advisory,
     Maintainer,
     PackageRecord,
     PlanRecord,
@@ -237,3 +238,26 @@ def subscription_from_json(key: str, version: int, text: str) -> SubscriptionRec
 def check_next_version(version: int) -> None:
     if version < 1:
         raise ValueError(f"a billing record is written at version 1 or more, not {version}")
+
+
+def advisories_to_json(advisories: Iterable[Advisory]) -> str:
+    """A package's advisories as both backends store them: one JSON list, by id."""
+    return dumps(sorted((asdict(a) for a in advisories), key=lambda a: str(a["id"])))
+
+
+def advisories_from_json(text: str) -> list[Advisory]:
+    return [Advisory(**{**item, "cwe": tuple(item.get("cwe") or ())}) for item in json.loads(text)]
+
+
+def merged_advisories(stored: Iterable[Advisory], added: Iterable[Advisory]) -> list[Advisory]:
+    """The stored advisories with the added ones put in, replacing any of the same id."""
+    merged = {a.id: a for a in stored}
+    merged.update({a.id: a for a in added})
+    return list(merged.values())
+
+
+def advisories_by_package(advisories: Iterable[Advisory]) -> dict[str, list[Advisory]]:
+    grouped: dict[str, list[Advisory]] = {}
+    for advisory in advisories:
+        grouped.setdefault(advisory.package, []).append(advisory)
+    return grouped

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
+from chalicelib.storage.ports import Advisory
 from tests import cdn_keys, stripe_events
 from tests.api.conftest import WEBHOOK_SECRET, Api, basic, body_of, deliver, subscribe
 from tests.builders import a_cdn_log, a_publish_body
@@ -38,6 +39,11 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
         "s3:GetObject": 1,
     },
     "private tarball download (a team member)": {"dynamodb:GetItem": 7, "dynamodb:Query": 1},
+    # the installed packages' advisories, then the access of the one with an advisory
+    "npm audit (2 packages, an advisory on one)": {
+        "dynamodb:BatchGetItem": 1,
+        "dynamodb:GetItem": 1,
+    },
     # + the change log's head, which the transaction moves on; + the search entry, read for the
     # postings to replace, the new postings written, the entry swapped (a conditional put), the
     # replaced postings deleted, and the month's downloads for its popularity
@@ -384,6 +390,10 @@ def measure_operations(api: Api, calls: list[Call]) -> dict[str, dict[str, int]]
     ok(api.call("PUT", "/-/org/acme/user", {"user": "bob"}, token=alice))
     corgi = {"accept": "application/vnd.npm.install-v1+json"}
     versions = iter(["1.1.0", "1.2.0"])
+    wiring.registry().advisories.put_advisories(
+        [Advisory("GHSA-1", "lib", "a hole", "https://example.com/GHSA-1", "high", "<1.0.1")]
+    )
+    installed = gzip.compress(b'{"lib": ["1.0.0"], "left-pad": ["1.3.0"]}')
     etag = api.call("GET", "/lib", headers=corgi).headers["ETag"]
     operations = {
         "packument read (anonymous)": lambda: api.call("GET", "/lib", headers=corgi),
@@ -405,6 +415,12 @@ def measure_operations(api: Api, calls: list[Call]) -> dict[str, dict[str, int]]
         ),
         "private tarball download (a team member)": lambda: api.call(
             "GET", "/@acme/secret/-/secret-1.0.0.tgz", token=bob
+        ),
+        "npm audit (2 packages, an advisory on one)": lambda: api.call(
+            "POST",
+            "/-/npm/v1/security/advisories/bulk",
+            installed,
+            headers={"content-encoding": "gzip"},
         ),
         "publish (a new version)": lambda: api.call(
             "PUT", "/lib", a_publish_body("lib", next(versions)), token=alice

@@ -17,6 +17,7 @@ import pytest
 from chalicelib.settings import Settings
 from chalicelib.storage.ports import (
     AccountStore,
+    AdvisoryStore,
     BillingStore,
     BlobStore,
     DownloadStore,
@@ -111,6 +112,17 @@ def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
     from chalicelib.storage.sqlite_search import SqliteSearchStore
 
     return SqliteSearchStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def advisory_store(backend: str, request: pytest.FixtureRequest) -> AdvisoryStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo_advisories import DynamoAdvisoryStore
+
+        return DynamoAdvisoryStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite_advisories import SqliteAdvisoryStore
+
+    return SqliteAdvisoryStore(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture
