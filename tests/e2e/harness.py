@@ -139,6 +139,22 @@ def tarbox_server(workdir: Path, env: Mapping[str, str]) -> Iterator[Registry]:
         process.wait(10)
 
 
+def tarbox_command(
+    *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """An operator's `tarbox …` command, run as its own process (as against a live server's
+    data); never raises on its exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "chalicelib.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
 

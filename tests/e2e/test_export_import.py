@@ -6,9 +6,6 @@ registry's token for `npm whoami`, `npm token list` and `npm publish`."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +14,6 @@ import requests
 
 from tests.e2e.conftest import AWS_ENV
 from tests.e2e.harness import (
-    ROOT,
     WEBHOOK_SECRET,
     Registry,
     Workspace,
@@ -25,6 +21,7 @@ from tests.e2e.harness import (
     add_user,
     moto_server,
     subscribe,
+    tarbox_command,
     tarbox_server,
     unique,
 )
@@ -33,15 +30,7 @@ SERVER_ENV = {"TARBOX_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "TARBOX_DOWNLOAD_F
 
 
 def tarbox(command: str, directory: Path, data: Path, env: Mapping[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "chalicelib.cli", command, str(directory), "--data-dir", str(data)],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = tarbox_command(command, str(directory), "--data-dir", str(data), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

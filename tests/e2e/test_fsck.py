@@ -5,22 +5,18 @@ every version afterwards."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.e2e.harness import ROOT, Workspace, a_library, add_user, tarbox_server, unique
+from tests.e2e.harness import Workspace, a_library, add_user, tarbox_command, tarbox_server, unique
 
 
 def fsck(data: Path, *options: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "chalicelib.cli", "fsck", "--grace", "0", *options],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "TARBOX_DATA_DIR": str(data)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    done = tarbox_command(
+        "fsck",
+        "--grace",
+        "0",
+        *options,
+        env={"TARBOX_BACKEND": "embedded", "TARBOX_DATA_DIR": str(data)},
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.splitlines()

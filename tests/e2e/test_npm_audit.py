@@ -5,15 +5,12 @@ format)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import requests
 
 from tests.e2e.conftest import AWS_ENV
-from tests.e2e.harness import ROOT, Registry, Workspace, a_library, subscribe, unique
+from tests.e2e.harness import Registry, Workspace, a_library, subscribe, tarbox_command, unique
 
 
 def osv(id: str, name: str, summary: str, severity: str) -> dict[str, object]:
@@ -32,20 +29,12 @@ def osv(id: str, name: str, summary: str, severity: str) -> dict[str, object]:
 
 
 def import_advisories(registry: Registry, folder: Path) -> str:
-    env = {**os.environ, "TARBOX_BACKEND": "embedded"}
+    """`tarbox advisories import` against the registry's own data, on its backend."""
+    env = {"TARBOX_BACKEND": "embedded"}
     if registry.aws_endpoint is not None:
-        env = {**os.environ, **AWS_ENV, "TARBOX_AWS_ENDPOINT_URL": registry.aws_endpoint}
-    data = registry.log.parent / "data"
-    command = [sys.executable, "-m", "chalicelib.cli", "advisories", "import", str(folder)]
-    done = subprocess.run(
-        [*command, "--data-dir", str(data)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+        env = {**AWS_ENV, "TARBOX_AWS_ENDPOINT_URL": registry.aws_endpoint}
+    data = str(registry.log.parent / "data")
+    done = tarbox_command("advisories", "import", str(folder), "--data-dir", data, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.strip()
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.e2e.harness import ROOT, Registry, Workspace, a_library, add_user, tarbox_server, unique
+from tests.e2e.harness import (
+    Registry,
+    Workspace,
+    a_library,
+    add_user,
+    tarbox_command,
+    tarbox_server,
+    unique,
+)
 
 
 def machine(tmp_path: Path, registry: Registry, who: str) -> tuple[str, Workspace]:
@@ -59,24 +66,7 @@ def test_org_members_and_teams(tmp_path: Path, registry: Registry) -> None:
 
 def operator_create(data_dir: Path, org: str, owner: str) -> subprocess.CompletedProcess[str]:
     """`tarbox org create` against a running server's embedded data (SQLite allows both)."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chalicelib.cli",
-            "org",
-            "create",
-            org,
-            "--owner",
-            owner,
-            "--data-dir",
-            str(data_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return tarbox_command("org", "create", org, "--owner", owner, "--data-dir", str(data_dir))
 
 
 def test_operator_creates_an_org(tmp_path: Path) -> None:
