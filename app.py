@@ -33,6 +33,7 @@ from chalicelib.http.request import (
     optional_actor,
     throttle,
 )
+from chalicelib.http.supply_chain_routes import supply_chain
 from chalicelib.lifecycle import access, writes
 from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import delete_tarball, unpublish_package
@@ -47,6 +48,7 @@ app = Chalice(app_name="tarbox", configure_logs=False)
 app.register_blueprint(orgs)
 app.register_blueprint(discovery)
 app.register_blueprint(hooks)
+app.register_blueprint(supply_chain)
 JSON_TYPES = ["application/json", "text/plain"]
 FORM = "application/x-www-form-urlencoded"
 READ = ["GET", "HEAD"]

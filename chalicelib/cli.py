@@ -1,7 +1,7 @@
 """The `tarbox` command: `tarbox serve` starts the registry on this machine; `tarbox org`,
 `tarbox plan`, `tarbox mirror`, `tarbox reindex`, `tarbox export`, `tarbox import`,
-`tarbox fsck` and `tarbox advisories` are the operator's commands, run against the configured
-backend."""
+`tarbox fsck`, `tarbox advisories` and `tarbox keys` are the operator's commands, run against
+the configured backend."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.registry import Registry
+    from chalicelib.storage.ports import SigningKeyStore
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4873
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         "import": _import,
         "fsck": _fsck,
         "advisories": _advisories,
+        "keys": _keys,
     }
     return _operator(args, operator_commands[args.command])
 
@@ -123,6 +125,14 @@ def _add_upkeep_commands(
     )
     load.add_argument("path")
     load.add_argument("--data-dir", default=data_dir)
+    keys = commands.add_parser("keys", help="the keys versions are signed with")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    for name, help in (
+        ("list", "list the signing keys as npm reads them (GET /-/npm/v1/keys)"),
+        ("rotate", "sign with a new key from now on; the old one stays listed, expiring"),
+    ):
+        key_command = key_commands.add_parser(name, help=help)
+        key_command.add_argument("--data-dir", default=data_dir)
 
 
 def _operator(
@@ -244,6 +254,22 @@ def _advisories(registry: Registry, args: argparse.Namespace) -> str:
     return f"imported {count} npm advisories from {files} files"
 
 
+def _keys(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox keys list|rotate`: one line per key, the current one first."""
+    from chalicelib.errors import NotFoundError
+    from chalicelib.signatures.keys import public_keys, rotate
+
+    store = registry.signing_keys
+    if store is None:
+        raise NotFoundError("This registry does not sign packages: set TARBOX_SIGNING_KEYS_SECRET")
+    if args.keys_command == "rotate":
+        rotate(store)
+    return "\n".join(
+        f"{key['keyid']} {'expires ' + key['expires'] if key['expires'] else 'current'}"
+        for key in public_keys(store)
+    )
+
+
 def _serve(args: argparse.Namespace) -> int:
     # Settings are read from the environment (chalicelib/settings.py is their only reader), so the
     # command line is turned into environment first; granian's workers inherit it.
@@ -262,6 +288,7 @@ def _serve(args: argparse.Namespace) -> int:
         f" ({workers} workers)",
         flush=True,
     )
+    _say_signing_key(wiring.registry().signing_keys)
     if args.host in ("0.0.0.0", "::") and not settings.public_url:  # noqa: S104
         print(
             "tarbox: tarball URLs will name 127.0.0.1; set TARBOX_PUBLIC_URL to the URL other"
@@ -271,6 +298,14 @@ def _serve(args: argparse.Namespace) -> int:
         )
     serve(ServeOptions(args.host, args.port, workers, args.threads))
     return 0
+
+
+def _say_signing_key(store: SigningKeyStore | None) -> None:
+    """Made here on first start if there is none yet, so it exists before any worker signs."""
+    from chalicelib.signatures.keys import current_key
+
+    if store is not None:
+        print(f"tarbox: versions are signed with key {current_key(store).keyid}", flush=True)
 
 
 def _git_commit() -> str:

@@ -6,8 +6,8 @@ What it finds (a `Leftover`'s kind):
 - "tarball": a blob under `tarballs/` that no live version names: a publish that stored its
   tarball and then crashed, or an unpublish that stopped before deleting it;
 - "render": a rendered document from before its package's last change (kept by a crash, or
-  rendered for a host that no longer asks), once that change is older than the grace, or of no
-  package at all;
+  rendered for a host that no longer asks) or before the current signing key (a rotation signs
+  every document afresh), once that change is older than the grace, or of no package at all;
 - "public copy" (AWS with the CDN): a public copy of a tarball that is not a live version of a
   public package (without the front door's settings, `public/` is left alone);
 - "temporary file" (embedded): what a write that crashed left before its rename;
@@ -32,6 +32,7 @@ from chalicelib.packuments.edge import tarball_path
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.registry import Registry
+from chalicelib.signatures.keys import current_key
 from chalicelib.storage.edge import PUBLIC_PREFIX, public_key
 from chalicelib.storage.files import TEMPORARY_PREFIX
 from chalicelib.storage.ports import PackageRecord, StoredBlob
@@ -61,11 +62,12 @@ def find_leftovers(registry: Registry, grace: float = GRACE) -> list[Leftover]:
     live = {p.name: _live_versions(registry, p) for p in packages.values()}
     tarballs = {key for versions in live.values() for key in versions.values()}
     public = _public_files(registry, packages, live)
+    signed = _signed_since(registry)
     found = [
         Leftover(kind, blob.key)
         for blob in registry.blobs.list_blobs("")
         if moment - blob.modified >= grace
-        if (kind := _kind(blob, packages, tarballs, public, moment - grace)) is not None
+        if (kind := _kind(blob, packages, tarballs, public, signed, moment - grace)) is not None
     ]
     found += [Leftover(EMPTY_FOLDER, folder) for folder in registry.blobs.empty_folders()]
     return found
@@ -109,10 +111,12 @@ def _kind(
     packages: dict[str, PackageRecord],
     live: set[str],
     public: set[str] | None,
+    signed: float,
     settled: float,
 ) -> str | None:
-    """What the blob is left over from, or None. `settled`: changes before it are old enough
-    that no read in flight still sends what they replaced."""
+    """What the blob is left over from, or None. `signed`: when the current signing key began to
+    sign; `settled`: changes before it are old enough that no read in flight still sends what
+    they replaced."""
     key = blob.key
     if key.rsplit("/", 1)[-1].startswith(TEMPORARY_PREFIX):
         return TEMPORARY
@@ -121,7 +125,7 @@ def _kind(
     if key.startswith(_RENDERS):
         name = key[len(_RENDERS) :].rsplit("/", 2)[0]
         package = packages.get(name)
-        changed = _epoch(package.modified) if package is not None else float("-inf")
+        changed = max(_epoch(package.modified), signed) if package is not None else float("-inf")
         if package is not None and (blob.modified >= changed - _CLOCK_SLACK or changed > settled):
             return None  # current, or replaced so lately that a read may still be sending it
         return RENDER
@@ -129,6 +133,13 @@ def _kind(
         # Without the front door's settings there is no knowing what it serves: left alone.
         return PUBLIC_COPY if public is not None and key not in public else None
     return None  # the state files of `tarbox mirror` and `tarbox import`
+
+
+def _signed_since(registry: Registry) -> float:
+    """When the current signing key was made: every render before it is replaced."""
+    if registry.signing_keys is None:
+        return float("-inf")
+    return _epoch(current_key(registry.signing_keys).created)
 
 
 def _packages(registry: Registry) -> dict[str, PackageRecord]:

@@ -18,6 +18,7 @@ from chalicelib.storage.ports import (
     PackageStore,
     SearchStore,
     SecretStore,
+    SigningKeyStore,
 )
 
 
@@ -37,3 +38,5 @@ class Registry:
     advisories: AdvisoryStore
     # AWS with CloudFront in front (infra/): None on the embedded backend, which has no CDN.
     edge: EdgeStore | None = None
+    # The keys versions are signed with: None on AWS without a secret for them (no signatures).
+    signing_keys: SigningKeyStore | None = None

@@ -86,6 +86,9 @@ class Settings:
     # How long the edge may keep a public packument (s-maxage) before it revalidates its ETag;
     # every change to a package also invalidates the edge's copies.
     edge_max_age: int = 300
+    # AWS: the Secrets Manager secret holding the registry's signing keys (infra/ makes it);
+    # None: versions are not signed. The embedded backend keeps its keys in its database.
+    signing_keys_secret: str | None = None
 
     def local_base_urls(self) -> frozenset[str]:
         """The base URLs `tarbox serve` answers with (each has its own stored documents, so the
@@ -143,6 +146,7 @@ class Settings:
             edge_log_bucket=env.get("TARBOX_EDGE_LOG_BUCKET") or None,
             edge_secret=env.get("TARBOX_EDGE_SECRET") or None,
             edge_max_age=max(0, _int(env, "TARBOX_EDGE_MAX_AGE", 300)),
+            signing_keys_secret=env.get("TARBOX_SIGNING_KEYS_SECRET") or None,
         )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.registry import Registry
 from chalicelib.settings import Settings
+from chalicelib.storage.cached_signing_keys import CachedSigningKeyStore
 
 if TYPE_CHECKING:
     from chalicelib.downloads.counter import DownloadCounter
@@ -41,6 +42,7 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.sqlite_hooks import SqliteHookStore
     from chalicelib.storage.sqlite_orgs import SqliteOrgStore
     from chalicelib.storage.sqlite_search import SqliteSearchStore
+    from chalicelib.storage.sqlite_signing_keys import SqliteSigningKeyStore
 
     db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
     return Registry(
@@ -56,6 +58,7 @@ def _embedded(config: Settings) -> Registry:
         downloads=SqliteDownloadStore(db),
         hooks=SqliteHookStore(db),
         advisories=SqliteAdvisoryStore(db),
+        signing_keys=CachedSigningKeyStore(SqliteSigningKeyStore(db)),
     )
 
 
@@ -81,6 +84,12 @@ def _aws(config: Settings) -> Registry:
         ensure_table(config)
         ensure_bucket(config)
     secrets = SecretsManagerSecrets(config)
+    signing_keys = None
+    if config.signing_keys_secret:
+        from chalicelib.storage.secretsmanager_signing_keys import SecretsManagerSigningKeyStore
+
+        store = SecretsManagerSigningKeyStore(config, config.signing_keys_secret)
+        signing_keys = CachedSigningKeyStore(store)
     cdn = None
     if config.cdn_domain and config.cdn_key_id:
         from chalicelib.storage.cloudfront import CloudFrontUrls
@@ -105,6 +114,7 @@ def _aws(config: Settings) -> Registry:
         hooks=DynamoHookStore(config),
         advisories=DynamoAdvisoryStore(config),
         edge=edge,
+        signing_keys=signing_keys,
     )
 
 

@@ -21,6 +21,7 @@ from chalicelib.clock import now_iso
 from chalicelib.packuments.names import scope_of
 from chalicelib.packuments.render import full_packument
 from chalicelib.registry import Registry
+from chalicelib.signatures.signer import current_signer
 from chalicelib.storage.ports import JSON, Change, DeliveryRecord, HookRecord, PackageRecord
 
 PAYLOAD_VERSION = "1.0.0"  # npm's hook payload format
@@ -60,7 +61,8 @@ def _dispatch_change(
     ]
     if not hooks:
         return
-    document = full_packument(package, registry.packages.list_versions(package.name), base_url)
+    versions = registry.packages.list_versions(package.name)
+    document = full_packument(package, versions, base_url, current_signer(registry.signing_keys))
     for index, event in enumerate(change.events):
         for hook in hooks:
             body = payload(hook, event, package.name, document)

@@ -25,6 +25,7 @@ from chalicelib.packuments.render import (
 )
 from chalicelib.packuments.visibility import Seen, require_seen
 from chalicelib.registry import Registry
+from chalicelib.signatures.signer import Signer, current_signer
 from chalicelib.storage.ports import PackageRecord, VersionRecord
 
 JSON_CONTENT_TYPE = "application/json"
@@ -59,15 +60,21 @@ def compress(body: bytes, encoding: str) -> bytes:
     return gzip.compress(body, compresslevel=6, mtime=0)
 
 
-def _stamp(package: PackageRecord, base_url: str) -> str:
-    return hashlib.sha1(
-        f"{RENDER_VERSION}\n{package.name}\n{package.created}\n{package.rev}\n{base_url}".encode(),
-        usedforsecurity=False,
-    ).hexdigest()[:20]
+def _stamp(package: PackageRecord, base_url: str, signer: Signer | None) -> str:
+    # The signing key is part of it: after a rotation every document is signed afresh.
+    keyid = signer.keyid if signer else ""
+    parts = (RENDER_VERSION, package.name, package.created, str(package.rev), base_url, keyid)
+    return hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()[:20]
 
 
-def _key(package: PackageRecord, base_url: str, variant: str, encoding: str | None = None) -> str:
-    return _stamped_key(package.name, _stamp(package, base_url), variant, encoding)
+def _key(
+    package: PackageRecord,
+    base_url: str,
+    signer: Signer | None,
+    variant: str,
+    encoding: str | None = None,
+) -> str:
+    return _stamped_key(package.name, _stamp(package, base_url, signer), variant, encoding)
 
 
 def _stamped_key(name: str, stamp: str, variant: str, encoding: str | None) -> str:
@@ -84,14 +91,18 @@ def render_documents(
     package: PackageRecord,
     base_url: str,
     versions: list[VersionRecord] | None = None,
+    signer: Signer | None = None,
 ) -> dict[str, bytes]:
-    """Render and store both documents of `package` at its current rev. A writer that has just
-    read the versions passes them, so a change reads them once, not twice."""
+    """Render and store both documents of `package` at its current rev, signed with the current
+    key (or `signer`, the one a read stamped its key with). A writer that has just read the
+    versions passes them, so a change reads them once, not twice."""
     if versions is None:
         versions = registry.packages.list_versions(package.name)
+    if signer is None:
+        signer = current_signer(registry.signing_keys)
     rendered = {
-        FULL: _encode(full_packument(package, versions, base_url)),
-        CORGI: _encode(abbreviated_packument(package, versions, base_url)),
+        FULL: _encode(full_packument(package, versions, base_url, signer)),
+        CORGI: _encode(abbreviated_packument(package, versions, base_url, signer)),
     }
     encodings: list[str] = list(ENCODINGS) if registry.settings.local_server else []
     # Compressed copies exist only on the embedded backend's files or behind `tarbox serve`;
@@ -99,9 +110,9 @@ def render_documents(
     local_files = registry.settings.local_server or registry.settings.backend == "embedded"
     stale = list(ENCODINGS) if local_files else []
     for variant, body in rendered.items():
-        registry.blobs.put(_key(package, base_url, variant), body, JSON_CONTENT_TYPE)
+        registry.blobs.put(_key(package, base_url, signer, variant), body, JSON_CONTENT_TYPE)
         for encoding in encodings:
-            key = _key(package, base_url, variant, encoding)
+            key = _key(package, base_url, signer, variant, encoding)
             registry.blobs.put(key, compress(body, encoding), JSON_CONTENT_TYPE)
     # The render before the previous one is garbage now. The previous one is kept: a read that
     # loaded the package just before this write may be about to send its file. On AWS renders
@@ -110,7 +121,7 @@ def render_documents(
     for base in {base_url, *registry.settings.local_base_urls()}:
         for variant in rendered:
             for stored in [None, *stale]:
-                registry.blobs.delete(_key(older, base, variant, stored))
+                registry.blobs.delete(_key(older, base, signer, variant, stored))
     return rendered
 
 
@@ -135,7 +146,8 @@ def read_document(  # noqa: PLR0913 - all but three are keyword-only options
     seen = require_seen(registry, actor, package)
     variant = CORGI if abbreviated else FULL
     encoding = next((e for e in ENCODINGS if e in encodings), None)
-    stamp = _stamp(package, base_url)
+    signer = current_signer(registry.signing_keys)
+    stamp = _stamp(package, base_url, signer)
     key = _stamped_key(package.name, stamp, variant, encoding)
     suffix = f"-{encoding}" if encoding else ""
     etag = f'"{stamp}-{variant}{suffix}"'
@@ -143,7 +155,7 @@ def read_document(  # noqa: PLR0913 - all but three are keyword-only options
     path = registry.blobs.local_path(key) if registry.settings.local_server else None
     body = b"" if path is not None or matches(etag, if_none_match) else registry.blobs.get(key)
     if body is None:
-        body = _stored_copy(registry, package, base_url, variant, encoding)
+        body = _stored_copy(registry, package, base_url, signer, variant, encoding)
     return Document(
         body=body,
         etag=etag,
@@ -162,18 +174,23 @@ def matches(etag: str, if_none_match: str | None) -> bool:
 
 
 def _stored_copy(
-    registry: Registry, package: PackageRecord, base_url: str, variant: str, encoding: str | None
+    registry: Registry,
+    package: PackageRecord,
+    base_url: str,
+    signer: Signer | None,
+    variant: str,
+    encoding: str | None,
 ) -> bytes:
     """A missing stored copy, made and kept: rendered (a base URL read for the first time, or a
     render version bumped), or compressed from the rendered one (a document stored before
     compressed copies were, or written by a command rather than the server)."""
-    plain = registry.blobs.get(_key(package, base_url, variant))
+    plain = registry.blobs.get(_key(package, base_url, signer, variant))
     if plain is None:
-        plain = render_documents(registry, package, base_url)[variant]
+        plain = render_documents(registry, package, base_url, signer=signer)[variant]
     if encoding is None:
         return plain
     body = compress(plain, encoding)
-    registry.blobs.put(_key(package, base_url, variant, encoding), body, JSON_CONTENT_TYPE)
+    registry.blobs.put(_key(package, base_url, signer, variant, encoding), body, JSON_CONTENT_TYPE)
     return body
 
 

@@ -10,6 +10,7 @@ from chalicelib.packuments.render import version_manifest, with_deprecation
 from chalicelib.packuments.versions import clean
 from chalicelib.packuments.visibility import Seen, require_seen
 from chalicelib.registry import Registry
+from chalicelib.signatures.signer import current_signer
 from chalicelib.storage.ports import PackageRecord, VersionRecord
 
 
@@ -23,7 +24,8 @@ def version_document(
 ) -> tuple[dict[str, Any], Seen]:
     """The manifest served at `GET /{pkg}/{version-or-tag}`, as it stands in the packument."""
     package, record, seen = _find(registry, actor, name, spec)
-    return with_deprecation(package, version_manifest(record, base_url)), seen
+    signer = current_signer(registry.signing_keys)
+    return with_deprecation(package, version_manifest(record, base_url, signer)), seen
 
 
 def _find(

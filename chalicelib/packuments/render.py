@@ -1,19 +1,23 @@
 """The two documents npm reads for a package: the full packument and the abbreviated ("corgi") one.
 
-Pure functions of the stored records and the registry's public base URL. `dist.tarball` is built
-here, at render time, so no host is ever baked into stored data (codebox needed a migration
-command because it did).
+Pure functions of the stored records, the registry's public base URL and its signing key.
+`dist.tarball` is built here, at render time, so no host is ever baked into stored data (codebox
+needed a migration command because it did); `dist.signatures` too, so every version is signed
+with the current key, those published before signing existed included.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.packuments.meta import MAX_README_CHARS
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.packuments.versions import sort_versions
 from chalicelib.storage.ports import PackageRecord, VersionRecord
+
+if TYPE_CHECKING:
+    from chalicelib.signatures.signer import Signer
 
 CORGI_CONTENT_TYPE = "application/vnd.npm.install-v1+json"
 # The per-version fields of an abbreviated packument (npm registry docs, package-metadata.md),
@@ -55,12 +59,17 @@ def tarball_url(base_url: str, name: str, version: str) -> str:
     return f"{base_url}/{name}/-/{tarball_basename(name, version)}"
 
 
-def version_manifest(version: VersionRecord, base_url: str) -> dict[str, Any]:
+def version_manifest(
+    version: VersionRecord, base_url: str, signer: Signer | None
+) -> dict[str, Any]:
     manifest = dict(version.manifest)
-    manifest["dist"] = {
+    dist = {
         **manifest.get("dist", {}),
         "tarball": tarball_url(base_url, version.name, version.version),
     }
+    if signer is not None:
+        dist["signatures"] = signer.signatures(version.name, version.version, dist)
+    manifest["dist"] = dist
     return manifest
 
 
@@ -71,7 +80,7 @@ def live_versions(package: PackageRecord, versions: list[VersionRecord]) -> list
 
 
 def full_packument(
-    package: PackageRecord, versions: list[VersionRecord], base_url: str
+    package: PackageRecord, versions: list[VersionRecord], base_url: str, signer: Signer | None
 ) -> dict[str, Any]:
     time = _times(package, versions)
     if package.tombstone is not None:
@@ -89,7 +98,7 @@ def full_packument(
         "name": package.name,
         "dist-tags": package.dist_tags,
         "versions": {
-            v.version: with_deprecation(package, version_manifest(v, base_url))
+            v.version: with_deprecation(package, version_manifest(v, base_url, signer))
             for v in live_versions(package, versions)
         },
         "time": time,
@@ -121,14 +130,14 @@ def _readme(package: PackageRecord, versions: list[VersionRecord]) -> str:
 
 
 def abbreviated_packument(
-    package: PackageRecord, versions: list[VersionRecord], base_url: str
+    package: PackageRecord, versions: list[VersionRecord], base_url: str, signer: Signer | None
 ) -> dict[str, Any]:
     return {
         "name": package.name,
         "modified": package.modified,
         "dist-tags": package.dist_tags,
         "versions": {
-            v.version: _abbreviate(with_deprecation(package, version_manifest(v, base_url)))
+            v.version: _abbreviate(with_deprecation(package, version_manifest(v, base_url, signer)))
             for v in live_versions(package, versions)
         },
         # As npmjs serves it since 2025: release-age settings read it from the small document

@@ -502,6 +502,35 @@ class BillingStore(Protocol):
         """Every subscription, in no order: for `tarbox export`."""
 
 
+@dataclass(frozen=True)
+class SigningKey:
+    """One of the key pairs the registry signs versions with (chalicelib/signatures/)."""
+
+    keyid: str  # "SHA256:…", the public key's fingerprint, as npm's keys are named
+    private_key: str  # PKCS#8 PEM
+    created: str  # ISO 8601
+    expires: str | None = None  # ISO 8601; None for the key that signs now
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Every signing key, the current one and the rotated ones (kept so old signatures verify)."""
+
+    keys: tuple[SigningKey, ...]
+    version: str | None  # the stored value's version, for compare-and-swap; None: none stored
+
+
+class SigningKeyStore(Protocol):
+    """The registry's signing keys (Secrets Manager on AWS, the database on the embedded one)."""
+
+    def load(self, *, fresh: bool = False) -> KeyRing:
+        """The stored keys; read at most a few minutes ago unless `fresh`."""
+
+    def save(self, keys: Sequence[SigningKey], expected_version: str | None) -> None:
+        """Store `keys` if the stored value is still `expected_version` (None: nothing stored
+        yet); ConflictError when another writer came first."""
+
+
 class SecretStore(Protocol):
     """Secrets the registry is configured with (Secrets Manager on AWS)."""
 

@@ -18,6 +18,7 @@ from chalicelib.storage.ports import (
     Maintainer,
     PackageRecord,
     PlanRecord,
+    SigningKey,
     SubscriptionRecord,
     TokenRecord,
     UserRecord,
@@ -261,3 +262,13 @@ def advisories_by_package(advisories: Iterable[Advisory]) -> dict[str, list[Advi
     for advisory in advisories:
         grouped.setdefault(advisory.package, []).append(advisory)
     return grouped
+
+
+def signing_keys_to_json(keys: Iterable[SigningKey]) -> str:
+    """The key ring as both backends store it: `{"keys": [...]}`, the current key first."""
+    return dumps({"keys": [asdict(k) for k in keys]})
+
+
+def signing_keys_from_json(text: str) -> tuple[SigningKey, ...]:
+    items = loads_object(text).get("keys") or []
+    return tuple(SigningKey(**item) for item in items)

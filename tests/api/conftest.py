@@ -59,6 +59,7 @@ def body_of(response: Any) -> Any:
 
 
 WEBHOOK_SECRET = "whsec_tarbox_api_tests"
+SIGNING_KEYS_SECRET = "tarbox-api/signing-keys"
 
 
 @pytest.fixture
@@ -76,6 +77,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         # Hook endpoints here are made-up names no test may resolve (that would be a DNS query
         # leaving the machine); tests/api/test_hooks.py checks the refusal with addresses.
         monkeypatch.setenv("TARBOX_HOOK_PRIVATE_ENDPOINTS", "on")
+        monkeypatch.setenv("TARBOX_SIGNING_KEYS_SECRET", SIGNING_KEYS_SECRET)
         monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
         wiring.reset()
         ensure_table(wiring.settings())

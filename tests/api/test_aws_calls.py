@@ -118,16 +118,24 @@ def secrets(api: Api, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     manager = boto3.client("secretsmanager", region_name="us-east-1")
     webhook = manager.create_secret(Name="webhook", SecretString=WEBHOOK_SECRET)["ARN"]
     cdn = manager.create_secret(Name="cdn", SecretString=cdn_keys.private_pem())["ARN"]
+    keys = manager.create_secret(Name="signing-keys", SecretString='{"keys":[]}')["ARN"]
     monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", "")
     monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET_ARN", webhook)
     monkeypatch.setenv("TARBOX_CDN_SIGNING_KEY_SECRET", cdn)
+    monkeypatch.setenv("TARBOX_SIGNING_KEYS_SECRET", keys)
     monkeypatch.setenv("TARBOX_CDN_DOMAIN", "d3tarbox.cloudfront.net")
     monkeypatch.setenv("TARBOX_CDN_KEY_ID", "K3TARBOX")
     monkeypatch.setenv("TARBOX_MAX_RESPONSE_BYTES", "4000")
     monkeypatch.setenv("TARBOX_EDGE_PARAMETER", FRONT_DOOR)
     door = front_door()
     wiring.reset()
-    return {"webhook": webhook, "cdn": cdn, "parameter": FRONT_DOOR, "distribution": door}
+    return {
+        "webhook": webhook,
+        "cdn": cdn,
+        "signing keys": keys,
+        "parameter": FRONT_DOOR,
+        "distribution": door,
+    }
 
 
 FRONT_DOOR = "/tarbox-api/front-door"
@@ -251,6 +259,7 @@ def exercise(api: Api) -> None:
     ok(api.call("GET", "/downloads/range/last-week/lib,dep"))
     ok(api.call("GET", "/-/v1/dependents/dep"))
     ok(api.call("DELETE", f"/-/user/token/{alice}"))
+    ok(api.call("GET", "/-/npm/v1/keys"))
     ok(api.call("GET", "/-/ping"))
 
 
@@ -311,6 +320,7 @@ def test_the_policy_allows_every_call_and_nothing_more(
         "Blobs": {"Fn::Sub": "${BlobBucket.Arn}/*"},
         "BlobsMissingKeysAre404": {"Fn::GetAtt": ["BlobBucket", "Arn"]},
         "Secrets": [{"Ref": "WebhookSecret"}, {"Ref": "CdnSigningKey"}],
+        "SigningKeys": [{"Ref": "SigningKeys"}],
         "FrontDoor": FRONT_DOOR_PARAMETER_ARN,
         # Not by reference: that would be a cycle (distribution -> API -> function -> role).
         "FrontDoorInvalidations": {
@@ -372,7 +382,9 @@ def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
         f"called but not allowed: {called - allowed}; allowed but never called: {allowed - called}"
     )
     touched = {r for service, _, params in calls for r in resources_touched(service, params)}
-    assert touched == {wiring.settings().table_name, "tarbox-api-edge-logs", FRONT_DOOR}
+    settings = wiring.settings()
+    edge_logs = "tarbox-api-edge-logs"
+    assert touched == {settings.table_name, edge_logs, FRONT_DOOR, settings.signing_keys_secret}
 
 
 ANSWERED = (200, 201, 302, 304)

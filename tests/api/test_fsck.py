@@ -101,6 +101,22 @@ def test_fsck_finds_and_repairs_what_no_record_points_to(
         assert answer.status_code in (200, 302), (name, version)
 
 
+def test_a_key_rotation_leaves_the_renders_signed_with_the_old_key(
+    any_api: Api, alice: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publish(any_api, alice, "resigned", "1.0.0")
+    registry = wiring.registry()
+    old = {blob.key for blob in registry.blobs.list_blobs("packuments/resigned/")}
+    assert len(old) == 2  # full and corgi
+    time.sleep(1.1)  # S3 keeps times to the second: the renders must be older than the key
+    assert cli.main(["keys", "rotate"]) == 0
+    capsys.readouterr()
+    assert any_api.call("GET", "/resigned").status_code == 200  # signed afresh
+
+    found = fsck(capsys)
+    assert set(found[:-1]) == {f"render: {key}" for key in old}
+
+
 def test_repair_keeps_what_was_written_since_it_was_found(any_api: Api, alice: str) -> None:
     """A publish retried with the same bytes stores the same key: if that happens between
     `fsck` finding the crashed one and removing it, the fresh copy stays."""

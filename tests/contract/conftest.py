@@ -26,6 +26,7 @@ from chalicelib.storage.ports import (
     OrgStore,
     PackageStore,
     SearchStore,
+    SigningKeyStore,
 )
 from tests.contract.support import Clock, serialize_moto
 
@@ -123,6 +124,18 @@ def advisory_store(backend: str, request: pytest.FixtureRequest) -> AdvisoryStor
     from chalicelib.storage.sqlite_advisories import SqliteAdvisoryStore
 
     return SqliteAdvisoryStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def signing_key_store(backend: str, request: pytest.FixtureRequest) -> SigningKeyStore:
+    if backend == "aws":
+        from chalicelib.storage.secretsmanager_signing_keys import SecretsManagerSigningKeyStore
+
+        settings: Settings = request.getfixturevalue("aws_settings")
+        return SecretsManagerSigningKeyStore(settings, f"{settings.table_name}/signing-keys")
+    from chalicelib.storage.sqlite_signing_keys import SqliteSigningKeyStore
+
+    return SqliteSigningKeyStore(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture

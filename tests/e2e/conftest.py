@@ -24,6 +24,8 @@ AWS_ENV = {
     "TARBOX_BACKEND": "aws",
     "TARBOX_TABLE_NAME": "tarbox-e2e",
     "TARBOX_BUCKET_NAME": "tarbox-e2e-blobs",
+    # Made by the first server that signs (infra/ makes it on AWS).
+    "TARBOX_SIGNING_KEYS_SECRET": "tarbox-e2e/signing-keys",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",

@@ -281,3 +281,39 @@ def a_library(root: Path, name: str, version: str = "1.0.0", **extra: object) ->
     manifest = {"name": name, "version": version, "main": "index.js", **extra}
     files = {"index.js": f"module.exports = {json.dumps(name + '@' + version)};\n"}
     return write_package(root / f"{name.replace('/', '+')}-{version}", manifest, files)
+
+
+@contextmanager
+def tampering_proxy(upstream: str, tamper: Callable[[str, bytes], bytes]) -> Iterator[str]:
+    """A stand-in for whoever sits between npm and the registry (a mirror, a CDN, a proxy): it
+    passes GETs on to `upstream` and hands every answer's body to `tamper(path, body)`. Yields
+    its URL, with a trailing slash as npm config wants it."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Relay(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            # Uncompressed, so the body can be changed; the Host is kept, so the registry's
+            # URLs in what it answers name this proxy.
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "accept-encoding"}
+            answer = requests.get(upstream.rstrip("/") + self.path, headers=headers, timeout=30)
+            body = tamper(self.path, answer.content)
+            self.send_response(answer.status_code)
+            for key in ("Content-Type", "Cache-Control", "ETag"):
+                if key in answer.headers:
+                    self.send_header(key, answer.headers[key])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    thread = Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

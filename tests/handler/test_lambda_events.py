@@ -72,6 +72,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "TARBOX_BUCKET_NAME": "tarbox-handler-blobs",
         "TARBOX_STRIPE_WEBHOOK_SECRET": SECRET,
         "TARBOX_MAX_TARBALL_BYTES": str(64 * 1024),
+        "TARBOX_SIGNING_KEYS_SECRET": "tarbox-handler/signing-keys",
     }.items():
         monkeypatch.setenv(key, value)
     # No public URL: the registry must build its URLs from the Host and the stage, as on

@@ -1,0 +1,1 @@
+"""Registry signatures: the keys npm verifies `dist.signatures` with (`npm audit signatures`)."""

@@ -1,0 +1,121 @@
+"""The registry's signing keys, as npm's registry keeps them: ECDSA P-256, named by fingerprint,
+published at `GET /-/npm/v1/keys`, rotated with the old key kept and marked expired.
+
+npm (pacote's registry fetcher) accepts a signature by an expired key only for a version
+published before the key's `expires`, so a rotated key stays listed for good: every document a
+client or a cache still holds keeps verifying.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.clock import now_iso
+from chalicelib.errors import ConflictError
+from chalicelib.storage.cached_signing_keys import KEY_CACHE_SECONDS
+from chalicelib.storage.ports import KeyRing, SigningKey, SigningKeyStore
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+# What npmjs names its keys' type and scheme (registry.npmjs.org/-/npm/v1/keys).
+KEY_TYPE = "ecdsa-sha2-nistp256"
+# After a rotation, processes that read the keys before it go on signing with the old key until
+# their copy of the key ring ages out; the old key must verify what they sign until then.
+ROTATION_GRACE = timedelta(seconds=KEY_CACHE_SECONDS + 60)
+
+
+def current_key(store: SigningKeyStore) -> SigningKey:
+    """The key that signs now; the first one is made on first use (one, however many processes
+    race to make it)."""
+    ring = store.load()
+    for _attempt in range(3):
+        key = _current(ring)
+        if key is not None:
+            return key
+        try:
+            first = new_key()
+            store.save((first, *ring.keys), ring.version)
+            return first
+        except ConflictError:
+            ring = store.load(fresh=True)
+    raise ConflictError("The signing keys keep changing; try again")
+
+
+def rotate(store: SigningKeyStore) -> tuple[SigningKey, KeyRing]:
+    """A new current key; the old one is kept, expiring once every process has seen the new one.
+    Returns the new key and the ring as stored."""
+    now = datetime.now(UTC)
+    expires = _iso(now + ROTATION_GRACE)
+    for _attempt in range(3):
+        ring = store.load(fresh=True)
+        kept = tuple(k if k.expires else replace(k, expires=expires) for k in ring.keys)
+        added = new_key()
+        try:
+            store.save((added, *kept), ring.version)
+        except ConflictError:
+            continue
+        return added, store.load(fresh=True)
+    raise ConflictError("The signing keys keep changing; try again")
+
+
+def public_keys(store: SigningKeyStore) -> list[dict[str, Any]]:
+    """`GET /-/npm/v1/keys`'s `keys`, in npmjs's shape: the current key first."""
+    current_key(store)
+    return [
+        {
+            "expires": key.expires,
+            "keyid": key.keyid,
+            "keytype": KEY_TYPE,
+            "scheme": KEY_TYPE,
+            "key": public_key_base64(key.private_key),
+        }
+        for key in store.load().keys
+    ]
+
+
+def new_key() -> SigningKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return SigningKey(keyid=keyid_of(private.public_key()), private_key=pem, created=now_iso())
+
+
+def keyid_of(public: ec.EllipticCurvePublicKey) -> str:
+    """`SHA256:<unpadded base64>` of the key's SSH wire form: `ssh-keygen -l`'s fingerprint, the
+    way npmjs names its keys."""
+    from cryptography.hazmat.primitives import serialization
+
+    ssh = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    blob = base64.b64decode(ssh.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def public_key_base64(private_pem: str) -> str:
+    """The public key as npm reads it: base64 of its DER SubjectPublicKeyInfo (npm wraps it in
+    PEM armour itself)."""
+    from cryptography.hazmat.primitives import serialization
+
+    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    der = private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode()
+
+
+def _current(ring: KeyRing) -> SigningKey | None:
+    return next((k for k in ring.keys if k.expires is None), None)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
