@@ -255,19 +255,17 @@ def _advisories(registry: Registry, args: argparse.Namespace) -> str:
 
 
 def _keys(registry: Registry, args: argparse.Namespace) -> str:
-    """`tarbox keys list|rotate`: one line per key, the current one first."""
+    """`tarbox keys list|rotate`: one line per key, newest first."""
     from chalicelib.errors import NotFoundError
-    from chalicelib.signatures.keys import public_keys, rotate
+    from chalicelib.signatures.keys import describe, rotate
 
     store = registry.signing_keys
     if store is None:
         raise NotFoundError("This registry does not sign packages: set TARBOX_SIGNING_KEYS_SECRET")
     if args.keys_command == "rotate":
         rotate(store)
-    return "\n".join(
-        f"{key['keyid']} {'expires ' + key['expires'] if key['expires'] else 'current'}"
-        for key in public_keys(store)
-    )
+    keys = store.load(fresh=True).keys
+    return "\n".join(describe(key) for key in keys) or "no signing keys yet (made on first use)"
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -5,6 +5,8 @@ command (run it from cron, or after a crash), never a request's work.
 What it finds (a `Leftover`'s kind):
 - "tarball": a blob under `tarballs/` that no live version names: a publish that stored its
   tarball and then crashed, or an unpublish that stopped before deleting it;
+- "provenance bundle": a blob under `attestations/` that no live version names (its version
+  was unpublished, or its publish lost);
 - "render": a rendered document from before its package's last change (kept by a crash, or
   rendered for a host that no longer asks) or before the current signing key (a rotation signs
   every document afresh), once that change is older than the grace, or of no package at all;
@@ -31,8 +33,9 @@ from chalicelib.changes.log import package_names
 from chalicelib.packuments.edge import tarball_path
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.names import tarball_basename
+from chalicelib.provenance.dist import provenance_key
 from chalicelib.registry import Registry
-from chalicelib.signatures.keys import current_key
+from chalicelib.signatures.keys import existing_key, signs_from
 from chalicelib.storage.edge import PUBLIC_PREFIX, public_key
 from chalicelib.storage.files import TEMPORARY_PREFIX
 from chalicelib.storage.ports import PackageRecord, StoredBlob
@@ -41,11 +44,12 @@ GRACE = 600.0  # seconds
 # S3 keeps modification times to the second; a render written in the second its package
 # changed must not look older than the change.
 _CLOCK_SLACK = 1.0
-_TARBALLS, _RENDERS = "tarballs/", "packuments/"
+_TARBALLS, _RENDERS, _BUNDLES = "tarballs/", "packuments/", "attestations/"
 
 _BATCH = 100
 
 TARBALL, RENDER, PUBLIC_COPY = "tarball", "render", "public copy"
+BUNDLE = "provenance bundle"
 TEMPORARY, EMPTY_FOLDER = "temporary file", "empty folder"
 
 
@@ -60,7 +64,7 @@ def find_leftovers(registry: Registry, grace: float = GRACE) -> list[Leftover]:
     moment = time.time()
     packages = _packages(registry)
     live = {p.name: _live_versions(registry, p) for p in packages.values()}
-    tarballs = {key for versions in live.values() for key in versions.values()}
+    tarballs = {key for versions in live.values() for keys in versions.values() for key in keys}
     public = _public_files(registry, packages, live)
     signed = _signed_since(registry)
     found = [
@@ -81,7 +85,7 @@ def repair(registry: Registry, leftovers: list[Leftover], grace: float = GRACE) 
     for leftover in leftovers:
         if leftover.kind != EMPTY_FOLDER and _touched(registry, leftover.key, grace):
             continue
-        if leftover.kind == TARBALL and _named(registry, leftover.key):
+        if leftover.kind in (TARBALL, BUNDLE) and _named(registry, leftover.key):
             continue
         if leftover.kind == EMPTY_FOLDER:
             registry.blobs.delete_folder(leftover.key)
@@ -120,8 +124,9 @@ def _kind(
     key = blob.key
     if key.rsplit("/", 1)[-1].startswith(TEMPORARY_PREFIX):
         return TEMPORARY
-    if key.startswith(_TARBALLS):
-        return TARBALL if key not in live else None
+    for prefix, kind in ((_TARBALLS, TARBALL), (_BUNDLES, BUNDLE)):
+        if key.startswith(prefix):
+            return kind if key not in live else None
     if key.startswith(_RENDERS):
         name = key[len(_RENDERS) :].rsplit("/", 2)[0]
         package = packages.get(name)
@@ -136,10 +141,9 @@ def _kind(
 
 
 def _signed_since(registry: Registry) -> float:
-    """When the current signing key was made: every render before it is replaced."""
-    if registry.signing_keys is None:
-        return float("-inf")
-    return _epoch(current_key(registry.signing_keys).created)
+    """When the current signing key began to sign: every render before it is replaced."""
+    key = existing_key(registry.signing_keys) if registry.signing_keys is not None else None
+    return float("-inf") if key is None else _epoch(signs_from(key))
 
 
 def _packages(registry: Registry) -> dict[str, PackageRecord]:
@@ -150,19 +154,20 @@ def _packages(registry: Registry) -> dict[str, PackageRecord]:
     return found
 
 
-def _live_versions(registry: Registry, package: PackageRecord) -> dict[str, str]:
-    """version -> tarball key, of each live version."""
+def _live_versions(registry: Registry, package: PackageRecord) -> dict[str, list[str]]:
+    """version -> the keys of what is stored for it (its tarball, its provenance bundle), of
+    each live version."""
     if package.tombstone is not None:
         return {}
     return {
-        v.version: v.tarball_key
+        v.version: [v.tarball_key, *filter(None, [provenance_key(v)])]
         for v in registry.packages.list_versions(package.name)
         if is_live(package, v.version)
     }
 
 
 def _public_files(
-    registry: Registry, packages: dict[str, PackageRecord], live: dict[str, dict[str, str]]
+    registry: Registry, packages: dict[str, PackageRecord], live: dict[str, dict[str, list[str]]]
 ) -> set[str] | None:
     """The keys public copies may have: the live versions of packages anyone may read. None
     without the front door's settings (TARBOX_EDGE_PARAMETER)."""
@@ -189,10 +194,14 @@ def _touched(registry: Registry, key: str, grace: float) -> bool:
 
 
 def _named(registry: Registry, key: str) -> bool:
-    """Whether a live version names the tarball now (a publish of the same bytes since)."""
-    name = key[len(_TARBALLS) :].rsplit("/", 1)[0]
+    """Whether a live version names the tarball or bundle now (a publish of the same bytes
+    since)."""
+    prefix = _TARBALLS if key.startswith(_TARBALLS) else _BUNDLES
+    name = key[len(prefix) :].rsplit("/", 1)[0]
     package = registry.packages.get_package(name)
-    return package is not None and key in _live_versions(registry, package).values()
+    if package is None:
+        return False
+    return any(key in keys for keys in _live_versions(registry, package).values())
 
 
 def _epoch(iso: str) -> float:

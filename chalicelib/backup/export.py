@@ -22,6 +22,7 @@ from chalicelib.backup.layout import ExportWriter, encode
 from chalicelib.changes.log import package_names
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError
+from chalicelib.provenance.dist import provenance_key
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import JSON, OrgRecord, PackageRecord, VersionRecord
 
@@ -112,8 +113,16 @@ def _export_package(
             writer.put_blob(version.tarball_key, data)
             summary.tarballs += 1
             summary.bytes += len(data)
+            _export_provenance(registry, writer, version)
         elif version.version not in package.unpublished and package.tombstone is None:
             summary.missing.append(f"{name}@{version.version}")
+
+
+def _export_provenance(registry: Registry, writer: ExportWriter, version: VersionRecord) -> None:
+    key = provenance_key(version)
+    bundle = registry.blobs.get(key) if key is not None else None
+    if key is not None and bundle is not None:
+        writer.put_blob(key, bundle)
 
 
 def _consistent(registry: Registry, name: str) -> tuple[PackageRecord, list[VersionRecord]]:

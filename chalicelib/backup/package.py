@@ -14,12 +14,14 @@ from collections.abc import Collection
 from dataclasses import replace
 
 from chalicelib.backup.layout import ExportFormatError, ExportReader
-from chalicelib.errors import ConflictError
+from chalicelib.errors import ConflictError, RegistryError
 from chalicelib.packuments.edge import sync_edge
 from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.replay import replay_versions
 from chalicelib.packuments.versions import clean
+from chalicelib.provenance.bundle import checked_bundle
+from chalicelib.provenance.dist import provenance_key
 from chalicelib.publish.payload import verify_tarball
 from chalicelib.registry import Registry
 from chalicelib.search.indexing import index_package
@@ -49,10 +51,14 @@ def restore_package(
     _check_item(stored, target)
     fresh = [v for number, v in exported.items() if number not in have]
     tarballs = {v.version: _tarball(reader, target, v, missing) for v in fresh}
+    bundles = {v.version: _provenance(reader, v, tarballs[v.version]) for v in fresh}
     for version in fresh:  # every tarball checked before anything is written
         data = tarballs[version.version]
         if data is not None:
             registry.blobs.put(version.tarball_key, data, "application/gzip")
+        bundle = bundles[version.version]
+        if bundle is not None:  # before the version that names it, as a publish does
+            registry.blobs.put(bundle[0], bundle[1], "application/json")
     current = _write(registry, stored, target, fresh)
     for version in exported.values():  # all: a stopped run may have written some unindexed
         if _live(target, version):
@@ -128,6 +134,25 @@ def _tarball(
     if version.tarball_key != f"{TARBALL_PREFIX}{version.name}/{shasum}.tgz":
         raise ExportFormatError(f"{what}: its tarball key is not made from its bytes")
     return data
+
+
+def _provenance(
+    reader: ExportReader, version: VersionRecord, tarball: bytes | None
+) -> tuple[str, bytes] | None:
+    """The version's provenance bundle from the export (key, bytes), checked against its tarball
+    as a publish checks it; None for a version without one, or without its tarball."""
+    key = provenance_key(version)
+    if key is None or tarball is None:
+        return None
+    what = f"{version.name}@{version.version}"
+    data = reader.blob(key)
+    if data is None:
+        raise ExportFormatError(f"{what}: its provenance bundle is not in the export")
+    try:
+        checked_bundle(data.decode(), version.name, version.version, tarball)
+    except (RegistryError, UnicodeDecodeError) as exc:
+        raise ExportFormatError(f"{what}: its provenance bundle is not about its tarball") from exc
+    return key, data
 
 
 def _write(

@@ -62,7 +62,10 @@ def _dispatch_change(
     if not hooks:
         return
     versions = registry.packages.list_versions(package.name)
-    document = full_packument(package, versions, base_url, current_signer(registry.signing_keys))
+    # The worker may only read the keys: the API makes the first one, at the first publish.
+    document = full_packument(
+        package, versions, base_url, current_signer(registry.signing_keys, create=False)
+    )
     for index, event in enumerate(change.events):
         for hook in hooks:
             body = payload(hook, event, package.name, document)

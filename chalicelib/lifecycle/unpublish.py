@@ -28,6 +28,7 @@ from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.packuments.updates import next_rev
 from chalicelib.packuments.versions import is_prerelease, sort_versions
+from chalicelib.provenance.dist import provenance_key
 from chalicelib.publish.classify import UnpublishVersions
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
@@ -148,9 +149,10 @@ def _named(registry: Registry, dependents: list[str]) -> str:
 
 
 def _forget(registry: Registry, records: list[VersionRecord]) -> None:
-    """Remove the tarballs and the dependency index rows of unpublished versions."""
+    """Remove the tarballs (and provenance bundles) and the dependency index rows of unpublished
+    versions."""
     for record in records:
-        registry.blobs.delete(record.tarball_key)
+        _delete_bytes(registry, record)
         registry.packages.index_dependencies(
             record.name, record.version, dependency_names(record.manifest), present=False
         )
@@ -176,7 +178,15 @@ def delete_tarball(registry: Registry, actor: Actor, name: str, file: str) -> No
         raise TarballNotFoundError(f"{name}: no tarball {file}")
     if version not in package.unpublished:
         raise PermissionDeniedError(f"Unpublish {name}@{version} before deleting its tarball")
+    _delete_bytes(registry, record)
+
+
+def _delete_bytes(registry: Registry, record: VersionRecord) -> None:
+    """What an unpublished version stored beside its record: the bytes went with it."""
     registry.blobs.delete(record.tarball_key)
+    bundle = provenance_key(record)
+    if bundle is not None:
+        registry.blobs.delete(bundle)
 
 
 def require_writer_or_former(registry: Registry, package: PackageRecord, actor: Actor) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.packuments.meta import MAX_README_CHARS
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.packuments.versions import sort_versions
+from chalicelib.provenance.dist import with_url
 from chalicelib.storage.ports import PackageRecord, VersionRecord
 
 if TYPE_CHECKING:
@@ -63,10 +64,18 @@ def version_manifest(
     version: VersionRecord, base_url: str, signer: Signer | None
 ) -> dict[str, Any]:
     manifest = dict(version.manifest)
-    dist = {
-        **manifest.get("dist", {}),
-        "tarball": tarball_url(base_url, version.name, version.version),
-    }
+    dist = with_url(
+        {
+            **manifest.get("dist", {}),
+            "tarball": tarball_url(base_url, version.name, version.version),
+        },
+        base_url,
+        version.name,
+        version.version,
+    )
+    # Only this registry's: a version mirrored before the mirror dropped them may hold its
+    # source's, made with keys npm will not find here (EMISSINGSIGNATUREKEY aborts an audit).
+    dist.pop("signatures", None)
     if signer is not None:
         dist["signatures"] = signer.signatures(version.name, version.version, dist)
     manifest["dist"] = dist

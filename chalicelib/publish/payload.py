@@ -22,6 +22,7 @@ from chalicelib.errors import (
 )
 from chalicelib.packuments.tags import validate_tag
 from chalicelib.packuments.versions import is_clean
+from chalicelib.provenance.bundle import SIGSTORE_SUFFIX, Provenance, provenance_of
 
 ACCESS_VALUES = (None, "public", "restricted")
 # A manifest without its readme: far more than any real one, well under DynamoDB's 400 KB item.
@@ -34,8 +35,6 @@ DEPENDENCY_FIELDS = (
     "bundleDependencies",
     "acceptDependencies",
 )
-# npm 11 adds a Sigstore bundle next to the tarball with --provenance; it is not the tarball.
-SIGSTORE_SUFFIX = ".sigstore"
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,7 @@ class PublishRequest:
     integrity: str
     shasum: str
     readme: str
+    provenance: Provenance | None = None  # the sigstore bundle of a --provenance publish
 
 
 def parse_publish(name: str, body: Any, *, max_tarball_bytes: int) -> PublishRequest:
@@ -63,6 +63,7 @@ def parse_publish(name: str, body: Any, *, max_tarball_bytes: int) -> PublishReq
     version, manifest = _single_version(name, body.get("versions"))
     tarball = _single_tarball(body.get("_attachments"), max_tarball_bytes)
     integrity, shasum = _check_dist(manifest, tarball)
+    provenance = provenance_of(body["_attachments"], name, version, tarball)
     access = body.get("access")
     if access not in ACCESS_VALUES:
         raise InvalidPayloadError("access must be 'public' or 'restricted'")
@@ -79,6 +80,7 @@ def parse_publish(name: str, body: Any, *, max_tarball_bytes: int) -> PublishReq
         integrity=integrity,
         shasum=shasum,
         readme=readme if isinstance(readme, str) else "",
+        provenance=provenance,
     )
 
 

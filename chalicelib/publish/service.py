@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.changes.events import published
 from chalicelib.clock import now_iso
 from chalicelib.errors import (
+    InvalidPayloadError,
     PackageExistsError,
     PermissionDeniedError,
     RegistryError,
@@ -29,6 +31,7 @@ from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.packuments.turns import Turns
 from chalicelib.packuments.updates import next_rev, with_retries
+from chalicelib.provenance.dist import bundle_key
 from chalicelib.publish.access import (
     access_for_existing,
     access_for_new,
@@ -61,6 +64,7 @@ def publish_version(
     require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, actor.client_ip))
     current = registry.packages.get_package(request.name)
     plan = may_publish(registry, actor, request, current)  # before anything is stored
+    _require_public_provenance(request, current)
     # After the permission check: a package's mfa setting is not told to those who cannot see it.
     require_publish_mfa(registry, current, actor)
     facts = inspect_tarball(
@@ -73,6 +77,7 @@ def publish_version(
     # bytes; the version item, written once, says which tarball is the real one.
     tarball_key = f"tarballs/{request.name}/{request.shasum}.tgz"
     registry.blobs.put(tarball_key, request.tarball, "application/octet-stream")
+    _store_provenance(registry, request)
     version = version_record(request, facts, actor, tarball_key)
     try:
         turns = Turns(registry.ephemeral, request.name)
@@ -94,12 +99,44 @@ def publish_version(
     return published
 
 
+def _require_public_provenance(request: PublishRequest, current: PackageRecord | None) -> None:
+    """As npm refuses `--provenance` for a package that is not public (libnpmpublish
+    `ensureProvenanceGeneration`): a provenance statement is in sigstore's public transparency
+    log, naming the package and its repository."""
+    if request.provenance is None:
+        return
+    access = request.access
+    if access is None and current is not None and current.tombstone is None:
+        access = current.access
+    if access is None:  # a new package: scoped ones are private unless said otherwise
+        access = "restricted" if request.name.startswith("@") else "public"
+    if access != "public":
+        raise InvalidPayloadError(
+            "Provenance is for public packages only (its statement is in sigstore's public"
+            " transparency log): publish with --access public"
+        )
+
+
+def _store_provenance(registry: Registry, request: PublishRequest) -> None:
+    """The bundle, before the version that names it, as the tarball is. Never over the bundle of
+    a version already published: a retry of the same bytes with another bundle would change
+    what npm verifies, and one without a bundle before it would leave this one unnamed."""
+    if request.provenance is None:
+        return
+    if registry.packages.get_version(request.name, request.version) is not None:
+        return
+    bundle = json.dumps(request.provenance.bundle).encode()
+    registry.blobs.put(bundle_key(request.name, request.shasum), bundle, "application/json")
+
+
 def _discard_unused(registry: Registry, request: PublishRequest, tarball_key: str) -> None:
     stored = registry.packages.get_version(request.name, request.version)
     package = registry.packages.get_package(request.name)
     live = package is not None and stored is not None and is_live(package, stored.version)
     if stored is None or stored.tarball_key != tarball_key or not live:
         registry.blobs.delete(tarball_key)
+        if request.provenance is not None:
+            registry.blobs.delete(bundle_key(request.name, request.shasum))
 
 
 def _store(

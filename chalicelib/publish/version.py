@@ -53,6 +53,10 @@ def version_record(
         "fileCount": facts.file_count,
         "unpackedSize": facts.unpacked_size,
     }
+    if request.provenance is not None:
+        # Its URL is added when rendered (provenance/dist.py); the bundle is a blob.
+        predicate = {"predicateType": request.provenance.predicate_type}
+        manifest["dist"]["attestations"] = {"provenance": predicate}
     manifest.pop("hasInstallScript", None)
     if _has_install_script(manifest, facts):
         manifest["hasInstallScript"] = True

@@ -182,10 +182,16 @@ def _fetched(name: str, manifest: JSON, fetch: Fetch) -> bytes:
     return data
 
 
+# The tarball's URL is made at render time; the source's signatures are by its keys (this
+# registry signs with its own when it renders), and its attestations point at bundles that are
+# not copied: served, they would send npm to a 404 here.
+_DIST_NOT_STORED = ("tarball", "signatures", "attestations")
+
+
 def _version_record(name: str, packument: JSON, manifest: JSON, data: bytes) -> VersionRecord:
     number = str(manifest["version"])
     shasum = hashlib.sha1(data, usedforsecurity=False).hexdigest()
-    dist = {k: v for k, v in (manifest.get("dist") or {}).items() if k != "tarball"}
+    dist = {k: v for k, v in (manifest.get("dist") or {}).items() if k not in _DIST_NOT_STORED}
     kept = {k: v for k, v in manifest.items() if k not in _NOT_STORED}
     times = packument.get("time") or {}
     user = manifest.get("_npmUser") or {}

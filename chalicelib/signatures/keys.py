@@ -24,9 +24,14 @@ if TYPE_CHECKING:
 
 # What npmjs names its keys' type and scheme (registry.npmjs.org/-/npm/v1/keys).
 KEY_TYPE = "ecdsa-sha2-nistp256"
-# After a rotation, processes that read the keys before it go on signing with the old key until
-# their copy of the key ring ages out; the old key must verify what they sign until then.
-ROTATION_GRACE = timedelta(seconds=KEY_CACHE_SECONDS + 60)
+# How long a client or cache may keep the key list (`GET /-/npm/v1/keys`).
+KEYS_MAX_AGE = 60
+# A rotated-in key is listed at once but signs only once every process has re-read the keys and
+# every client's copy of the list has aged out: a document signed with a key the client has not
+# seen fails npm's audit (EMISSINGSIGNATUREKEY). Until then the old key signs; it expires a
+# minute after the new one takes over (clocks differ).
+ROTATION_DELAY = timedelta(seconds=KEY_CACHE_SECONDS + KEYS_MAX_AGE + 60)
+CLOCK_SLACK = timedelta(seconds=60)
 
 
 def current_key(store: SigningKeyStore) -> SigningKey:
@@ -34,7 +39,7 @@ def current_key(store: SigningKeyStore) -> SigningKey:
     race to make it)."""
     ring = store.load()
     for _attempt in range(3):
-        key = _current(ring)
+        key = _current(ring, datetime.now(UTC))
         if key is not None:
             return key
         try:
@@ -46,25 +51,33 @@ def current_key(store: SigningKeyStore) -> SigningKey:
     raise ConflictError("The signing keys keep changing; try again")
 
 
-def rotate(store: SigningKeyStore) -> tuple[SigningKey, KeyRing]:
-    """A new current key; the old one is kept, expiring once every process has seen the new one.
-    Returns the new key and the ring as stored."""
+def existing_key(store: SigningKeyStore) -> SigningKey | None:
+    """The key that signs now, if one was made: for readers that may not write the keys (the
+    hook worker, `tarbox fsck`)."""
+    return _current(store.load(), datetime.now(UTC))
+
+
+def rotate(store: SigningKeyStore) -> SigningKey:
+    """A new key, listed at once and signing after ROTATION_DELAY; the keys that sign until then
+    expire just after. Every old key stays listed, so what it signed goes on verifying."""
     now = datetime.now(UTC)
-    expires = _iso(now + ROTATION_GRACE)
+    takes_over = now + ROTATION_DELAY
     for _attempt in range(3):
         ring = store.load(fresh=True)
+        expires = _iso(takes_over + CLOCK_SLACK)
         kept = tuple(k if k.expires else replace(k, expires=expires) for k in ring.keys)
-        added = new_key()
+        added = replace(new_key(), signs_from=_iso(takes_over))
         try:
             store.save((added, *kept), ring.version)
         except ConflictError:
             continue
-        return added, store.load(fresh=True)
+        return added
     raise ConflictError("The signing keys keep changing; try again")
 
 
 def public_keys(store: SigningKeyStore) -> list[dict[str, Any]]:
-    """`GET /-/npm/v1/keys`'s `keys`, in npmjs's shape: the current key first."""
+    """`GET /-/npm/v1/keys`'s `keys`, in npmjs's shape, newest first (one that does not sign
+    yet included: clients must know it before anything is signed with it)."""
     current_key(store)
     return [
         {
@@ -76,6 +89,16 @@ def public_keys(store: SigningKeyStore) -> list[dict[str, Any]]:
         }
         for key in store.load().keys
     ]
+
+
+def describe(key: SigningKey, now: datetime | None = None) -> str:
+    """One line for `tarbox keys`: the key and what it does."""
+    now = now or datetime.now(UTC)
+    if key.expires is not None:
+        return f"{key.keyid} expires {key.expires}"
+    if key.signs_from is not None and _moment(key.signs_from) > now:
+        return f"{key.keyid} next, signs from {key.signs_from}"
+    return f"{key.keyid} current"
 
 
 def new_key() -> SigningKey:
@@ -113,8 +136,18 @@ def public_key_base64(private_pem: str) -> str:
     return base64.b64encode(der).decode()
 
 
-def _current(ring: KeyRing) -> SigningKey | None:
-    return next((k for k in ring.keys if k.expires is None), None)
+def _current(ring: KeyRing, now: datetime) -> SigningKey | None:
+    """The key that most lately began to sign."""
+    signing = [k for k in ring.keys if _moment(signs_from(k)) <= now]
+    return max(signing, key=lambda k: _moment(signs_from(k)), default=None)
+
+
+def signs_from(key: SigningKey) -> str:
+    return key.signs_from or key.created
+
+
+def _moment(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def _iso(moment: datetime) -> str:

@@ -13,7 +13,7 @@ import base64
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.signatures.keys import current_key
+from chalicelib.signatures.keys import current_key, existing_key
 from chalicelib.storage.ports import SigningKey, SigningKeyStore
 
 # About 150 bytes each: a few MB keeps every version of the packages a process renders often.
@@ -60,9 +60,13 @@ def integrity_of(dist: dict[str, Any]) -> str | None:
     return None
 
 
-def current_signer(store: SigningKeyStore | None) -> Signer | None:
-    """The signer of the current key; None where the registry has no keys configured."""
-    return None if store is None else _signer(current_key(store))
+def current_signer(store: SigningKeyStore | None, *, create: bool = True) -> Signer | None:
+    """The signer of the current key; None where the registry has no keys configured, or (not
+    `create`: a reader that may not write the keys) none was made yet."""
+    if store is None:
+        return None
+    key = current_key(store) if create else existing_key(store)
+    return None if key is None else _signer(key)
 
 
 @lru_cache(maxsize=4)

@@ -509,7 +509,8 @@ class SigningKey:
     keyid: str  # "SHA256:…", the public key's fingerprint, as npm's keys are named
     private_key: str  # PKCS#8 PEM
     created: str  # ISO 8601
-    expires: str | None = None  # ISO 8601; None for the key that signs now
+    expires: str | None = None  # ISO 8601; None for the key that signs now (or next)
+    signs_from: str | None = None  # ISO 8601; None: from `created` (a rotated-in key waits)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from chalicelib.orgs.service import create_org
 from chalicelib.storage.dynamo import ensure_table
 from chalicelib.storage.s3 import ensure_bucket
 from tests.api.conftest import Api, basic, body_of, subscribe
+from tests.api.test_provenance import BUNDLE, NAME, TARBALL, VERSION, with_bundle
 from tests.builders import a_publish_body, encoded
 
 HOOKS = "/-/npm/v1/hooks"
@@ -93,6 +94,9 @@ def fill(api: Api) -> dict[str, str]:
     ok(api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice))
     ok(api.call("PUT", "/-/team/acme/core/user", {"user": "bob"}, token=alice))
     publish(api, alice, "@acme/tool", "1.0.0")
+    # A version published with provenance (a real bundle): the bundle goes with it.
+    provenance = with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE)
+    ok(api.call("PUT", "/@playwright%2fcli", provenance, token=alice))
     grant = {"package": "@acme/tool", "permissions": "read-write"}
     ok(api.call("PUT", "/-/team/acme/core/package", grant, token=alice))
     created = ok(api.call("POST", "/-/npm/v1/tokens", {"password": "correct horse"}, token=bob))
@@ -119,7 +123,7 @@ def views(api: Api, tokens: dict[str, str]) -> dict[str, Any]:
 
     packuments = {
         name: get(f"/{encoded(name)}", alice)
-        for name in ("left-pad", "right-pad", "gone", "@alice/secret", "@acme/tool")
+        for name in ("left-pad", "right-pad", "gone", "@alice/secret", "@acme/tool", NAME)
     }
     for seen in packuments.values():
         for field in PER_REGISTRY:
@@ -130,6 +134,7 @@ def views(api: Api, tokens: dict[str, str]) -> dict[str, Any]:
     return {
         "packuments": packuments,
         "anonymous secret": get("/@alice%2fsecret")["status"],
+        "attestations": get("/-/npm/v1/attestations/@playwright%2fcli@0.1.1"),
         "whoami": [get("/-/whoami", t) for t in tokens.values()],
         "login": api.call(
             "GET", "/-/whoami", headers={"authorization": basic("bob", "correct horse")}
@@ -155,11 +160,11 @@ def test_a_registry_moves_to_the_other_backend_whole(
     exported = export_registry(wiring.registry(), tmp_path / "export", quiet)
     assert exported.counts == {
         "users": 2,
-        "orgs": 1,
+        "orgs": 2,  # acme, and the scope @playwright claimed by its first publish
         "plans": 1,
         "subscriptions": 1,
         "downloads": 2,  # left-pad's version and the registry's total
-        "packages": 5,
+        "packages": 6,
         "hooks": 1,
     }
     assert exported.missing == []
@@ -167,7 +172,7 @@ def test_a_registry_moves_to_the_other_backend_whole(
     with other_backend(tmp_path, monkeypatch):
         summary = import_registry(wiring.registry(), tmp_path / "export", quiet)
         after = views(any_api, tokens)
-        assert summary.versions == 6
+        assert summary.versions == 7
         assert summary.failed == []
         again = export_registry(wiring.registry(), tmp_path / "again", quiet)
 
@@ -175,6 +180,7 @@ def test_a_registry_moves_to_the_other_backend_whole(
     assert before["downloads"] == 3 and sorted(before["search"]) == ["left-pad", "right-pad"]
     assert before["packuments"]["@alice/secret"]["status"] == 200
     assert before["anonymous secret"] == 404
+    assert before["attestations"]["body"]["attestations"][0]["bundle"] == BUNDLE
     assert before["team tool for bob"] == 200
     assert again.counts == exported.counts
     assert _records(tmp_path / "again") == _records(tmp_path / "export")
@@ -217,7 +223,7 @@ def test_an_import_stopped_part_way_is_picked_up_where_it_stopped(
         with pytest.raises(StoppedError):
             import_registry(registry, tmp_path / "export", stop_after_downloads)
         resumed = import_registry(registry, tmp_path / "export", quiet)
-        assert resumed.imported.get("users") is None and resumed.imported["packages"] == 5
+        assert resumed.imported.get("users") is None and resumed.imported["packages"] == 6
         assert resumed.already == 0  # the phases done were not read again
         third = import_registry(registry, tmp_path / "export", quiet)
         assert (third.imported, third.failed) == ({}, [])

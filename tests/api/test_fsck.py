@@ -12,6 +12,7 @@ import pytest
 from chalicelib import cli, wiring
 from chalicelib.fsck import find_leftovers, repair
 from tests.api.conftest import Api, body_of
+from tests.api.test_signatures import take_over_now
 from tests.builders import a_publish_body
 
 CRASHED = "tarballs/kept/" + "0" * 40 + ".tgz"
@@ -111,6 +112,7 @@ def test_a_key_rotation_leaves_the_renders_signed_with_the_old_key(
     time.sleep(1.1)  # S3 keeps times to the second: the renders must be older than the key
     assert cli.main(["keys", "rotate"]) == 0
     capsys.readouterr()
+    take_over_now()
     assert any_api.call("GET", "/resigned").status_code == 200  # signed afresh
 
     found = fsck(capsys)
@@ -142,3 +144,19 @@ def test_public_copies_are_left_alone_without_the_front_doors_settings(
     registry.blobs.put("public/kept/-/kept-1.0.0.tgz", b"copy", "application/octet-stream")
 
     assert find_leftovers(registry, 0) == []
+
+
+def test_a_bundle_no_live_version_names_is_a_leftover(
+    any_api: Api, alice: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.api.test_provenance import BUNDLE, NAME, TARBALL, VERSION, with_bundle
+
+    body = with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE)
+    assert any_api.call("PUT", "/@playwright%2fcli", body, token=alice).status_code == 201
+    orphan = "attestations/ghost/" + "0" * 40 + ".sigstore.json"
+    wiring.registry().blobs.put(orphan, b"{}", "application/json")
+
+    assert fsck(capsys) == [
+        f"provenance bundle: {orphan}",
+        "1 leftovers; `tarbox fsck --repair` removes them",
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chalicelib import cli, wiring
+from chalicelib.clock import now_iso
 from tests.api.conftest import Api, body_of
 from tests.builders import a_publish_body
 
@@ -100,7 +102,7 @@ def test_a_signature_does_not_verify_another_integrity(any_api: Api, alice: str)
     assert not verifies(key, f"tamper@1.0.1:{manifest['dist']['integrity']}", sig)
 
 
-def test_rotation_signs_with_a_new_key_and_keeps_the_old_one_expiring(
+def test_rotation_lists_the_new_key_before_it_signs_and_keeps_the_old_one(
     any_api: Api, alice: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     publish(any_api, alice, "rotated", "1.0.0")
@@ -110,19 +112,40 @@ def test_rotation_signs_with_a_new_key_and_keeps_the_old_one_expiring(
     assert cli.main(["keys", "rotate"]) == 0
     printed = capsys.readouterr().out.splitlines()
 
+    # Listed at once, so clients know it before anything is signed with it.
     new, kept = keys_of(any_api)
-    assert printed == [f"{new['keyid']} current", f"{old['keyid']} expires {kept['expires']}"]
+    [pending] = wiring.registry().signing_keys.load().keys[:1]  # type: ignore[union-attr]
+    assert printed == [
+        f"{new['keyid']} next, signs from {pending.signs_from}",
+        f"{old['keyid']} expires {kept['expires']}",
+    ]
     assert kept["keyid"] == old["keyid"] and kept["key"] == old["key"]
     assert new["expires"] is None and new["keyid"] != old["keyid"]
-    # It goes on signing in processes that read the keys before the rotation, a few minutes.
+    takes_over = datetime.fromisoformat(str(pending.signs_from))
     expires = datetime.fromisoformat(kept["expires"])
-    assert datetime.now(UTC) < expires < datetime.now(UTC) + timedelta(minutes=10)
+    # After every process's copy of the keys (5 min) and every client's list (1 min) aged out.
+    assert datetime.now(UTC) + timedelta(minutes=6) < takes_over < expires
+    assert expires < datetime.now(UTC) + timedelta(minutes=10)
+    still = any_api.call("GET", "/rotated")
+    assert still.headers["ETag"] == before.headers["ETag"]
+    assert check_signed([new, kept], body_of(still)["versions"]["1.0.0"]) == old["keyid"]
+
+    take_over_now()
 
     after = any_api.call("GET", "/rotated")
     assert after.headers["ETag"] != before.headers["ETag"]
     assert check_signed([new, kept], body_of(after)["versions"]["1.0.0"]) == new["keyid"]
     # What a client fetched before still verifies: its key is listed.
     assert check_signed([new, kept], body_of(before)["versions"]["1.0.0"]) == old["keyid"]
+
+
+def take_over_now() -> None:
+    """The time a rotated-in key waits, passed: its start moved to now."""
+    store = wiring.registry().signing_keys
+    assert store is not None
+    ring = store.load(fresh=True)
+    pending, *rest = ring.keys
+    store.save([replace(pending, signs_from=now_iso()), *rest], ring.version)
 
 
 def test_keys_list_prints_the_current_key(any_api: Api, capsys: pytest.CaptureFixture[str]) -> None:

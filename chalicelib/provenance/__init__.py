@@ -1,0 +1,1 @@
+"""Provenance: the sigstore bundle a `--provenance` publish sends, kept and served to npm."""
