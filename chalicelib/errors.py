@@ -170,3 +170,7 @@ class StorageUnavailableError(RegistryError):
 
 class NotConfiguredError(RegistryError):
     """The deployment lacks a setting this request needs (answered 503, so senders retry)."""
+
+
+class NotBuiltError(RegistryError):
+    """A part of npm's registry API this registry does not have yet (answered 501)."""

@@ -19,6 +19,7 @@ from chalicelib.storage.ports import (
     SearchStore,
     SecretStore,
     SigningKeyStore,
+    TrustStore,
 )
 
 
@@ -36,6 +37,7 @@ class Registry:
     downloads: DownloadStore
     hooks: HookStore
     advisories: AdvisoryStore
+    trust: TrustStore
     # AWS with CloudFront in front (infra/): None on the embedded backend, which has no CDN.
     edge: EdgeStore | None = None
     # The keys versions are signed with: None on AWS without a secret for them (no signatures).

@@ -43,6 +43,7 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.sqlite_orgs import SqliteOrgStore
     from chalicelib.storage.sqlite_search import SqliteSearchStore
     from chalicelib.storage.sqlite_signing_keys import SqliteSigningKeyStore
+    from chalicelib.storage.sqlite_trust import SqliteTrustStore
 
     db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
     return Registry(
@@ -58,6 +59,7 @@ def _embedded(config: Settings) -> Registry:
         downloads=SqliteDownloadStore(db),
         hooks=SqliteHookStore(db),
         advisories=SqliteAdvisoryStore(db),
+        trust=SqliteTrustStore(db),
         signing_keys=CachedSigningKeyStore(SqliteSigningKeyStore(db)),
     )
 
@@ -75,6 +77,7 @@ def _aws(config: Settings) -> Registry:
     from chalicelib.storage.dynamo_downloads import DynamoDownloadStore
     from chalicelib.storage.dynamo_hooks import DynamoHookStore
     from chalicelib.storage.dynamo_search import DynamoSearchStore
+    from chalicelib.storage.dynamo_trust import DynamoTrustStore
     from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
     from chalicelib.storage.secretsmanager import SecretsManagerSecrets
 
@@ -113,6 +116,7 @@ def _aws(config: Settings) -> Registry:
         downloads=DynamoDownloadStore(config),
         hooks=DynamoHookStore(config),
         advisories=DynamoAdvisoryStore(config),
+        trust=DynamoTrustStore(config),
         edge=edge,
         signing_keys=signing_keys,
     )

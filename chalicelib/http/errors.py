@@ -30,6 +30,7 @@ ERROR_TABLE: tuple[tuple[type[errors.RegistryError], int], ...] = (
     (errors.RateLimitedError, 429),
     (errors.StorageUnavailableError, 503),
     (errors.NotConfiguredError, 503),
+    (errors.NotBuiltError, 501),
 )
 
 

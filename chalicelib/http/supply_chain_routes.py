@@ -1,17 +1,19 @@
 """Routes for what npm checks a package's origin with, as a Blueprint: the registry's signing
-keys and the versions' provenance attestations (`npm audit signatures`)."""
+keys and the versions' provenance attestations (`npm audit signatures`), and a package's trusted
+publishers (`npm trust`)."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import wiring
-from chalicelib.errors import NotFoundError
+from chalicelib.errors import NotBuiltError, NotFoundError
 from chalicelib.http import params, render
-from chalicelib.http.request import optional_actor
+from chalicelib.http.request import actor, optional_actor
 from chalicelib.http.routing import current_request, router
 from chalicelib.provenance.attestations import attestations
 from chalicelib.signatures.keys import KEYS_MAX_AGE, public_keys
+from chalicelib.trust.config import add_trusted, list_trusted, revoke_trusted
 
 supply_chain = Blueprint(__name__)
 _route = router(supply_chain)
@@ -49,3 +51,60 @@ def _attestations(spec: str) -> Response:
     registry = wiring.registry()
     body, seen = attestations(registry, optional_actor(registry, _request()), spec)
     return render.json_response(body, headers=render.read_headers(seen))
+
+
+JSON_TYPES = ["application/json", "text/plain"]
+
+
+@_route("/-/package/{p1}/trust", methods=["GET", "POST"], content_types=JSON_TYPES)
+def trust(p1: str) -> Response:
+    return _trust(params.package_name(p1))
+
+
+@_route("/-/package/{p1}/{p2}/trust", methods=["GET", "POST"], content_types=JSON_TYPES)
+def scoped_trust(p1: str, p2: str) -> Response:
+    return _trust(params.scoped_name(p1, p2))
+
+
+@_route("/-/package/{p1}/trust/{id}", methods=["DELETE"])
+def revoke_trust(p1: str, id: str) -> Response:
+    return _revoke(params.package_name(p1), params.unquote(id))
+
+
+@_route("/-/package/{p1}/{p2}/trust/{id}", methods=["DELETE"])
+def revoke_scoped_trust(p1: str, p2: str, id: str) -> Response:
+    return _revoke(params.scoped_name(p1, p2), params.unquote(id))
+
+
+def _trust(name: str) -> Response:
+    registry, request = wiring.registry(), _request()
+    who = actor(registry, request)
+    if request.method == "GET":
+        return render.json_response(list_trusted(registry, who, name))
+    made = add_trusted(registry, who, name, params.json_body(request.raw_body))
+    return render.json_response(made, 201)
+
+
+def _revoke(name: str, id: str) -> Response:
+    registry = wiring.registry()
+    revoke_trusted(registry, actor(registry, _request()), name, id)
+    return render.json_response({"ok": True})
+
+
+# npm in CI asks here for a publish token in exchange for the CI's OIDC ID token
+# (lib/utils/oidc.js); on any error it goes on with the token in its npmrc.
+EXCHANGE_NOT_BUILT = (
+    "Trusted publishing's token exchange is not built yet: publish with a token (npm token create)"
+)
+
+
+@_route("/-/npm/v1/oidc/token/exchange/package/{p1}", methods=["POST"], content_types=JSON_TYPES)
+def oidc_exchange(p1: str) -> Response:
+    raise NotBuiltError(EXCHANGE_NOT_BUILT)
+
+
+@_route(
+    "/-/npm/v1/oidc/token/exchange/package/{p1}/{p2}", methods=["POST"], content_types=JSON_TYPES
+)
+def scoped_oidc_exchange(p1: str, p2: str) -> Response:
+    raise NotBuiltError(EXCHANGE_NOT_BUILT)

@@ -98,6 +98,9 @@ def unpublish_package(
 
     updated = change_package(registry, actor, name, compute, base_url=base_url, expected_rev=rev)
     _forget(registry, gone)
+    # Whoever takes the name next must not inherit the CI its former owners trusted.
+    for publisher in registry.trust.trusted_publishers(name):
+        registry.trust.remove_trusted_publisher(name, publisher.id)
     return updated
 
 

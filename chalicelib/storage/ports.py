@@ -379,6 +379,33 @@ class AdvisoryStore(Protocol):
         """name -> its advisories (by id), for the names that have any: batch reads."""
 
 
+@dataclass(frozen=True)
+class TrustedPublisher:
+    """A CI workflow trusted to publish a package without a token (`npm trust`): what its OIDC
+    ID token's claims must say (chalicelib/trust/)."""
+
+    id: str
+    package: str
+    type: str  # "github" | "gitlab"
+    claims: JSON  # in npm's shape: {"repository", "workflow_ref": {"file"}, "environment"?}
+    permissions: tuple[str, ...]  # "createPackage", "createStagedPackage"
+    created: str
+    creator: str  # the user who made it
+
+
+class TrustStore(Protocol):
+    """Trusted publishers by package."""
+
+    def trusted_publishers(self, package: str) -> list[TrustedPublisher]:
+        """The package's, oldest first."""
+
+    def add_trusted_publishers(self, package: str, added: Sequence[TrustedPublisher]) -> None:
+        """Add them to the package's."""
+
+    def remove_trusted_publisher(self, package: str, id: str) -> bool:
+        """Remove one; False when the package has none with that id."""
+
+
 class HookStore(Protocol):
     def create_hook(self, hook: HookRecord) -> None:
         """With the owner's list and the index `watching` reads, at once.

@@ -21,6 +21,7 @@ from chalicelib.storage.ports import (
     SigningKey,
     SubscriptionRecord,
     TokenRecord,
+    TrustedPublisher,
     UserRecord,
 )
 
@@ -272,3 +273,15 @@ def signing_keys_to_json(keys: Iterable[SigningKey]) -> str:
 def signing_keys_from_json(text: str) -> tuple[SigningKey, ...]:
     items = loads_object(text).get("keys") or []
     return tuple(SigningKey(**item) for item in items)
+
+
+def trusted_to_json(publishers: Iterable[TrustedPublisher]) -> str:
+    """A package's trusted publishers as both backends store them: one JSON list."""
+    return dumps([asdict(p) for p in publishers])
+
+
+def trusted_from_json(text: str) -> list[TrustedPublisher]:
+    return [
+        TrustedPublisher(**{**item, "permissions": tuple(item.get("permissions") or ())})
+        for item in json.loads(text)
+    ]

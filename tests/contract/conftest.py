@@ -27,6 +27,7 @@ from chalicelib.storage.ports import (
     PackageStore,
     SearchStore,
     SigningKeyStore,
+    TrustStore,
 )
 from tests.contract.support import Clock, serialize_moto
 
@@ -136,6 +137,17 @@ def signing_key_store(backend: str, request: pytest.FixtureRequest) -> SigningKe
     from chalicelib.storage.sqlite_signing_keys import SqliteSigningKeyStore
 
     return SqliteSigningKeyStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def trust_store(backend: str, request: pytest.FixtureRequest) -> TrustStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo_trust import DynamoTrustStore
+
+        return DynamoTrustStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite_trust import SqliteTrustStore
+
+    return SqliteTrustStore(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ ROWS = [
     (errors.TokenNotFoundError, 404),
     (errors.StorageUnavailableError, 503),
     (errors.NotConfiguredError, 503),
+    (errors.NotBuiltError, 501),
 ]
 
 
