@@ -6,4 +6,13 @@ from datetime import UTC, datetime
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(datetime.now(UTC))
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    """A timestamp as stored (npm's `Z` form, or any ISO 8601 with an offset)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
 from chalicelib.acl.guard import may_read
 from chalicelib.changes.log import package_names
+from chalicelib.clock import parse_iso
 from chalicelib.packuments.edge import tarball_path
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.names import tarball_basename
@@ -205,4 +205,4 @@ def _named(registry: Registry, key: str) -> bool:
 
 
 def _epoch(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return parse_iso(iso).timestamp()

@@ -20,6 +20,7 @@ from chalicelib.auth.second_factor import active_mode, require_login_otp
 from chalicelib.auth.service import PASSWORD, Actor, check_password
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.auth.tokens import token_key
+from chalicelib.clock import parse_iso
 from chalicelib.errors import (
     AuthenticationRequiredError,
     IpAddressNotAllowedError,
@@ -76,7 +77,7 @@ def _bearer(accounts: AccountStore, value: str, client_ip: str) -> Actor:
 def _expired(expires: str | None) -> bool:
     if not expires:
         return False
-    return datetime.fromisoformat(expires.replace("Z", "+00:00")) <= datetime.now(UTC)
+    return parse_iso(expires) <= datetime.now(UTC)
 
 
 def _allowed(client_ip: str, cidrs: tuple[str, ...]) -> bool:

@@ -120,8 +120,10 @@ def _export_package(
 
 def _export_provenance(registry: Registry, writer: ExportWriter, version: VersionRecord) -> None:
     key = provenance_key(version)
-    bundle = registry.blobs.get(key) if key is not None else None
-    if key is not None and bundle is not None:
+    if key is None:
+        return
+    bundle = registry.blobs.get(key)
+    if bundle is not None:
         writer.put_blob(key, bundle)
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.acl.guard import may_read, require_token_may_write, require_write
 from chalicelib.auth.service import Actor
-from chalicelib.clock import now_iso
+from chalicelib.clock import now_iso, parse_iso
 from chalicelib.errors import (
     InvalidPayloadError,
     PackageNotFoundError,
@@ -127,7 +127,7 @@ def recompute_latest(tags: dict[str, str], live: list[str]) -> dict[str, str]:
 def _check_policy(registry: Registry, package: PackageRecord, records: list[VersionRecord]) -> None:
     window = timedelta(hours=registry.settings.unpublish_window_hours)
     now = datetime.now(UTC)
-    late = [r.version for r in records if now - _parse(r.published) > window]
+    late = [r.version for r in records if now - parse_iso(r.published) > window]
     if not late:
         return
     dependents = registry.packages.dependents(package.name)
@@ -159,10 +159,6 @@ def _forget(registry: Registry, records: list[VersionRecord]) -> None:
         registry.packages.index_dependencies(
             record.name, record.version, dependency_names(record.manifest), present=False
         )
-
-
-def _parse(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def delete_tarball(registry: Registry, actor: Actor, name: str, file: str) -> None:

@@ -23,14 +23,15 @@ def version_document(
     registry: Registry, actor: Actor | None, name: str, spec: str, base_url: str
 ) -> tuple[dict[str, Any], Seen]:
     """The manifest served at `GET /{pkg}/{version-or-tag}`, as it stands in the packument."""
-    package, record, seen = _find(registry, actor, name, spec)
+    package, record, seen = find_version(registry, actor, name, spec)
     signer = current_signer(registry.signing_keys)
     return with_deprecation(package, version_manifest(record, base_url, signer)), seen
 
 
-def _find(
+def find_version(
     registry: Registry, actor: Actor | None, name: str, spec: str
 ) -> tuple[PackageRecord, VersionRecord, Seen]:
+    """A live version by number or dist-tag, to whoever may read its package."""
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")

@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 from chalicelib.auth.service import Actor
-from chalicelib.errors import InvalidPayloadError, PackageNotFoundError, VersionNotFoundError
-from chalicelib.packuments.lookup import is_live
+from chalicelib.errors import InvalidPayloadError, VersionNotFoundError
+from chalicelib.packuments.lookup import find_version
 from chalicelib.packuments.versions import clean
-from chalicelib.packuments.visibility import Seen, require_seen
+from chalicelib.packuments.visibility import Seen
 from chalicelib.provenance.dist import provenance_key
 from chalicelib.registry import Registry
 
@@ -21,13 +21,7 @@ def attestations(registry: Registry, actor: Actor | None, spec: str) -> tuple[di
     name, _, version = spec.rpartition("@")
     if not name or clean(version) != version:
         raise InvalidPayloadError(f"Attestations are asked for as name@version, not {spec!r}")
-    package = registry.packages.get_package(name)
-    if package is None:
-        raise PackageNotFoundError(f"'{name}' is not in this registry")
-    seen = require_seen(registry, actor, package)
-    record = registry.packages.get_version(name, version)
-    if record is None or not is_live(package, version):
-        raise VersionNotFoundError(f"No version {version} of {name}")
+    _, record, seen = find_version(registry, actor, name, version)
     key = provenance_key(record)
     stored = registry.blobs.get(key) if key is not None else None
     if stored is None:

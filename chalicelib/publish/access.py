@@ -79,6 +79,16 @@ def _access(
     return access, None
 
 
+def requested_access(request: PublishRequest, package: PackageRecord | None) -> str:
+    """The access a publish asks for: what it says, else the package's own, else npm's default
+    for a new name: "All scoped packages default to private" (libnpmpublish sends access null)."""
+    if request.access is not None:
+        return request.access
+    if package is not None and package.tombstone is None:
+        return package.access
+    return RESTRICTED if scope_of(request.name) is not None else PUBLIC
+
+
 def _check_new(
     registry: Registry, actor: Actor, request: PublishRequest
 ) -> tuple[str, str | None, Standing | None]:
@@ -92,8 +102,7 @@ def _check_new(
     owner = require_publish_into(registry, actor, scope).owner
     if owner is None:
         _require_claimable(registry, scope)  # before the tarball is stored, not after
-    # npm: "All scoped packages default to private" (libnpmpublish sends access null).
-    access = request.access or RESTRICTED
+    access = requested_access(request, None)
     # an unclaimed scope has no plan: 402
     plan = require_private_plan(registry, scope) if access == RESTRICTED else None
     return access, scope if owner is None else None, plan

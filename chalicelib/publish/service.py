@@ -11,7 +11,7 @@ from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.changes.events import published
-from chalicelib.clock import now_iso
+from chalicelib.clock import now_iso, parse_iso
 from chalicelib.errors import (
     InvalidPayloadError,
     PackageExistsError,
@@ -36,6 +36,7 @@ from chalicelib.publish.access import (
     access_for_existing,
     access_for_new,
     may_publish,
+    requested_access,
     require_publisher,
 )
 from chalicelib.publish.payload import PublishRequest
@@ -103,14 +104,7 @@ def _require_public_provenance(request: PublishRequest, current: PackageRecord |
     """As npm refuses `--provenance` for a package that is not public (libnpmpublish
     `ensureProvenanceGeneration`): a provenance statement is in sigstore's public transparency
     log, naming the package and its repository."""
-    if request.provenance is None:
-        return
-    access = request.access
-    if access is None and current is not None and current.tombstone is None:
-        access = current.access
-    if access is None:  # a new package: scoped ones are private unless said otherwise
-        access = "restricted" if request.name.startswith("@") else "public"
-    if access != "public":
+    if request.provenance is not None and requested_access(request, current) != "public":
         raise InvalidPayloadError(
             "Provenance is for public packages only (its statement is in sigstore's public"
             " transparency log): publish with --access public"
@@ -246,7 +240,7 @@ def _recreate(
     but its former owners (npm: 24 hours); its old version numbers stay used forever."""
     tombstone = tombstoned.tombstone or {}
     former = {m.get("name") for m in tombstone.get("maintainers", [])}
-    blocked_until = _parse(str(tombstone.get("time"))) + timedelta(
+    blocked_until = parse_iso(str(tombstone.get("time"))) + timedelta(
         hours=registry.settings.unpublished_name_block_hours
     )
     if actor.name not in former and datetime.now(UTC) < blocked_until:
@@ -269,7 +263,3 @@ def _recreate(
         ) from None
     _created(registry, package)
     return Published(package, created=True)
-
-
-def _parse(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))

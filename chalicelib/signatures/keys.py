@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.clock import now_iso
+from chalicelib.clock import iso, now_iso, parse_iso
 from chalicelib.errors import ConflictError
 from chalicelib.storage.cached_signing_keys import KEY_CACHE_SECONDS
 from chalicelib.storage.ports import KeyRing, SigningKey, SigningKeyStore
@@ -64,9 +64,9 @@ def rotate(store: SigningKeyStore) -> SigningKey:
     takes_over = now + ROTATION_DELAY
     for _attempt in range(3):
         ring = store.load(fresh=True)
-        expires = _iso(takes_over + CLOCK_SLACK)
+        expires = iso(takes_over + CLOCK_SLACK)
         kept = tuple(k if k.expires else replace(k, expires=expires) for k in ring.keys)
-        added = replace(new_key(), signs_from=_iso(takes_over))
+        added = replace(new_key(), signs_from=iso(takes_over))
         try:
             store.save((added, *kept), ring.version)
         except ConflictError:
@@ -96,7 +96,7 @@ def describe(key: SigningKey, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     if key.expires is not None:
         return f"{key.keyid} expires {key.expires}"
-    if key.signs_from is not None and _moment(key.signs_from) > now:
+    if key.signs_from is not None and parse_iso(key.signs_from) > now:
         return f"{key.keyid} next, signs from {key.signs_from}"
     return f"{key.keyid} current"
 
@@ -138,17 +138,26 @@ def public_key_base64(private_pem: str) -> str:
 
 def _current(ring: KeyRing, now: datetime) -> SigningKey | None:
     """The key that most lately began to sign."""
-    signing = [k for k in ring.keys if _moment(signs_from(k)) <= now]
-    return max(signing, key=lambda k: _moment(signs_from(k)), default=None)
+    return next((key for start, key in _schedule(ring) if start <= now), None)
+
+
+# Every packument read asks for the current key: the ring's start times are parsed once per ring
+# read from the store (the cached store hands out the same ring until it reads again).
+_SCHEDULE: tuple[KeyRing, tuple[tuple[datetime, SigningKey], ...]] | None = None
+
+
+def _schedule(ring: KeyRing) -> tuple[tuple[datetime, SigningKey], ...]:
+    """The ring's keys by when they begin to sign, latest first."""
+    global _SCHEDULE  # noqa: PLW0603 - a one-entry cache, replaced whole (atomic for threads)
+    cached = _SCHEDULE
+    if cached is not None and cached[0] is ring:
+        return cached[1]
+    schedule = tuple(
+        sorted(((parse_iso(signs_from(k)), k) for k in ring.keys), key=lambda s: s[0], reverse=True)
+    )
+    _SCHEDULE = (ring, schedule)
+    return schedule
 
 
 def signs_from(key: SigningKey) -> str:
     return key.signs_from or key.created
-
-
-def _moment(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

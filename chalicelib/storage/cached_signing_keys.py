@@ -1,7 +1,7 @@
 """A SigningKeyStore kept in memory for a few minutes: every packument read needs the current
 key's id (it is part of the document's ETag), and none should cost a read of the secret or the
-database. A rotation reaches every process within KEY_CACHE_SECONDS; the rotated key stays valid
-for signing that long (chalicelib/signatures/keys.py)."""
+database. A rotation reaches every process within KEY_CACHE_SECONDS, which is why a rotated-in
+key waits longer than that before it signs (chalicelib/signatures/keys.py)."""
 
 from __future__ import annotations
 
