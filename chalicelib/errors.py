@@ -168,6 +168,10 @@ class StorageUnavailableError(RegistryError):
     """A backend did not answer."""
 
 
+class UpstreamUnavailableError(RegistryError):
+    """A server this request needed (an OIDC issuer's keys) did not answer well (502)."""
+
+
 class NotConfiguredError(RegistryError):
     """The deployment lacks a setting this request needs (answered 503, so senders retry)."""
 

@@ -17,6 +17,11 @@ AWS_MAX_RESPONSE_BYTES = int(5.5 * MB)
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+# The CIs npm's trusted publishing speaks for (npm trust github|gitlab), and their issuers.
+OIDC_PROVIDERS = ("github", "gitlab")
+DEFAULT_OIDC_ISSUERS = (
+    "github=https://token.actions.githubusercontent.com,gitlab=https://gitlab.com"
+)
 
 
 class SettingsError(RuntimeError):
@@ -89,6 +94,9 @@ class Settings:
     # AWS: the Secrets Manager secret holding the registry's signing keys (infra/ makes it);
     # None: versions are not signed. The embedded backend keeps its keys in its database.
     signing_keys_secret: str | None = None
+    # Trusted publishing: the OIDC issuers whose ID tokens npm may exchange for a publish token,
+    # each as (the CI it speaks for, its issuer URL: the ID tokens' `iss`).
+    oidc_issuers: tuple[tuple[str, str], ...] = ()
 
     def local_base_urls(self) -> frozenset[str]:
         """The base URLs `tarbox serve` answers with (each has its own stored documents, so the
@@ -147,6 +155,7 @@ class Settings:
             edge_secret=env.get("TARBOX_EDGE_SECRET") or None,
             edge_max_age=max(0, _int(env, "TARBOX_EDGE_MAX_AGE", 300)),
             signing_keys_secret=env.get("TARBOX_SIGNING_KEYS_SECRET") or None,
+            oidc_issuers=_issuers(env.get("TARBOX_OIDC_ISSUERS", DEFAULT_OIDC_ISSUERS)),
         )
 
 
@@ -158,6 +167,23 @@ def _local_base_urls(bound_url: str | None) -> frozenset[str]:
     if host not in LOOPBACK_NAMES:
         return frozenset({bound_url})
     return frozenset(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
+
+
+def _issuers(raw: str) -> tuple[tuple[str, str], ...]:
+    """`github=https://…,gitlab=https://…`; `off` for none. A self-managed GitLab is one more
+    `gitlab=` entry."""
+    if raw.strip() in ("", "off"):
+        return ()
+    issuers = []
+    for entry in raw.split(","):
+        provider, _, url = entry.strip().partition("=")
+        if provider not in OIDC_PROVIDERS or not url.startswith(("https://", "http://")):
+            raise SettingsError(
+                f"TARBOX_OIDC_ISSUERS entries are github=<issuer URL> or gitlab=<issuer URL>,"
+                f" not {entry!r}"
+            )
+        issuers.append((provider, url))
+    return tuple(issuers)
 
 
 def _required(env: Mapping[str, str], key: str) -> str:

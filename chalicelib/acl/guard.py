@@ -23,6 +23,7 @@ from chalicelib.acl.policy import (
     can,
     readers,
     token_refusal,
+    trusted_publisher_refusal,
     writers,
 )
 from chalicelib.auth.service import Actor
@@ -58,10 +59,11 @@ def enforce(decision: Decision, hidden: NotFoundError) -> None:
     raise PermissionDeniedError(decision.reason)
 
 
-def require_token_may_write(actor: Actor, name: str) -> None:
+def require_token_may_write(actor: Actor, name: str, *, publishing: str | None = None) -> None:
     """The token's own limits, checked before anything is read, so a hidden package and a
-    missing one answer alike."""
-    refusal = token_refusal(actor, name)
+    missing one answer alike. `publishing`: the write is a publish (PUBLISH_PERMISSION) or a
+    staged one, which a trusted publisher's token may do."""
+    refusal = token_refusal(actor, name) or trusted_publisher_refusal(actor, publishing)
     if refusal is not None:
         enforce(refusal, not_found(name))
 

@@ -34,6 +34,9 @@ SCOPE_PUBLISH = "scope:publish"
 OWNER, ADMIN, DEVELOPER = "owner", "admin", "developer"
 READ_ONLY, READ_WRITE = "read-only", "read-write"
 
+# What a trusted publisher (npm trust) may be allowed to do, in npm's words.
+PUBLISH_PERMISSION = "createPackage"
+STAGE_PERMISSION = "createStagedPackage"
 HIDDEN = "hidden"
 UNAUTHENTICATED = "unauthenticated"
 FORBIDDEN = "forbidden"
@@ -172,6 +175,20 @@ def token_refusal(actor: Actor, name: str) -> Decision | None:
         return refuse(FORBIDDEN, "This token is read-only and cannot change anything")
     if not token_reaches(actor, name, write=True):
         return refuse(FORBIDDEN, f"This token is not allowed to change {name}")
+    return None
+
+
+def trusted_publisher_refusal(actor: Actor, publishing: str | None) -> Decision | None:
+    """A token from trusted publishing does one thing: publish its package (or stage it), as
+    its publisher allows. Never dist-tags, owners, deprecations or unpublishing, which npm keeps
+    for people."""
+    publisher = actor.trusted_publisher
+    if publisher is None:
+        return None
+    if publishing is None:
+        return refuse(FORBIDDEN, "A trusted publisher's token may only publish")
+    if publishing not in publisher.get("permissions", []):
+        return refuse(FORBIDDEN, f"This trusted publisher does not have {publishing} permission")
     return None
 
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from chalicelib.auth.second_factor import active_mode, require_login_otp
-from chalicelib.auth.service import PASSWORD, Actor, check_password
+from chalicelib.auth.service import PASSWORD, TRUSTED_PUBLISHER, Actor, check_password
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.auth.tokens import token_key
 from chalicelib.clock import parse_iso
@@ -70,7 +70,9 @@ def _bearer(accounts: AccountStore, value: str, client_ip: str) -> Actor:
         user.email,
         token.readonly,
         grants=dict(token.grants),
-        tfa_mode=active_mode(user),
+        # A CI proves itself with its OIDC ID token: trusted publishing asks for no one-time
+        # password (npm docs, "Trusted publishing for npm packages").
+        tfa_mode=None if TRUSTED_PUBLISHER in token.grants else active_mode(user),
     )
 
 

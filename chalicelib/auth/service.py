@@ -21,6 +21,9 @@ from chalicelib.storage.ports import AccountStore, TokenRecord, UserRecord
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_PASSWORD_LENGTH = 1024
 TOKEN = "token"  # noqa: S105 - how the actor proved who they are
+# The grant of a token from trusted publishing's exchange (trust/exchange.py): the publisher it
+# came from, and what it may do ("createPackage", "createStagedPackage").
+TRUSTED_PUBLISHER = "trusted_publisher"
 PASSWORD = "password"  # noqa: S105 - ditto
 
 
@@ -37,6 +40,12 @@ class Actor:
     tfa_mode: str | None = None  # the user's enforced two-factor mode
     otp: str | None = None  # the `npm-otp` header of this request
     client_ip: str = ""  # where the request came from: one-time-password guesses are counted by it
+
+    @property
+    def trusted_publisher(self) -> dict[str, Any] | None:
+        """`{id, oidcConfigId, permissions}` when a CI's trusted publisher is acting."""
+        found = self.grants.get(TRUSTED_PUBLISHER)
+        return found if isinstance(found, dict) else None
 
 
 def validate_new_user(name: str, email: str, password: str) -> None:

@@ -28,6 +28,7 @@ ERROR_TABLE: tuple[tuple[type[errors.RegistryError], int], ...] = (
     (errors.PayloadTooLargeError, 413),
     (errors.TooManyFilesError, 415),
     (errors.RateLimitedError, 429),
+    (errors.UpstreamUnavailableError, 502),
     (errors.StorageUnavailableError, 503),
     (errors.NotConfiguredError, 503),
     (errors.NotBuiltError, 501),

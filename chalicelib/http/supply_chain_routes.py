@@ -1,19 +1,20 @@
 """Routes for what npm checks a package's origin with, as a Blueprint: the registry's signing
 keys and the versions' provenance attestations (`npm audit signatures`), and a package's trusted
-publishers (`npm trust`)."""
+publishers (`npm trust`) and the token exchange they allow."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import wiring
-from chalicelib.errors import NotBuiltError, NotFoundError
+from chalicelib.errors import NotFoundError
 from chalicelib.http import params, render
-from chalicelib.http.request import actor, optional_actor
+from chalicelib.http.request import actor, base_url, header, optional_actor
 from chalicelib.http.routing import current_request, router
 from chalicelib.provenance.attestations import attestations
 from chalicelib.signatures.keys import KEYS_MAX_AGE, public_keys
 from chalicelib.trust.config import add_trusted, list_trusted, revoke_trusted
+from chalicelib.trust.exchange import exchange_token
 
 supply_chain = Blueprint(__name__)
 _route = router(supply_chain)
@@ -91,20 +92,22 @@ def _revoke(name: str, id: str) -> Response:
     return render.json_response({"ok": True})
 
 
-# npm in CI asks here for a publish token in exchange for the CI's OIDC ID token
-# (lib/utils/oidc.js); on any error it goes on with the token in its npmrc.
-EXCHANGE_NOT_BUILT = (
-    "Trusted publishing's token exchange is not built yet: publish with a token (npm token create)"
-)
-
-
 @_route("/-/npm/v1/oidc/token/exchange/package/{p1}", methods=["POST"], content_types=JSON_TYPES)
 def oidc_exchange(p1: str) -> Response:
-    raise NotBuiltError(EXCHANGE_NOT_BUILT)
+    return _exchange(params.package_name(p1))
 
 
 @_route(
     "/-/npm/v1/oidc/token/exchange/package/{p1}/{p2}", methods=["POST"], content_types=JSON_TYPES
 )
 def scoped_oidc_exchange(p1: str, p2: str) -> Response:
-    raise NotBuiltError(EXCHANGE_NOT_BUILT)
+    return _exchange(params.scoped_name(p1, p2))
+
+
+def _exchange(name: str) -> Response:
+    """npm in CI (lib/utils/oidc.js) sends the CI's OIDC ID token as its Bearer token: it is no
+    token of ours, so it is not authenticated as one."""
+    registry, request = wiring.registry(), _request()
+    authorization = header(request, "authorization")
+    body = exchange_token(registry, authorization, name, base_url(registry, request))
+    return render.json_response(body, 201, headers={"Cache-Control": "no-store"})

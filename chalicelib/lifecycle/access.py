@@ -68,10 +68,13 @@ def _mfa_level(body: dict[str, Any]) -> str:
 
 def require_publish_mfa(registry: Registry, package: PackageRecord | None, actor: Actor) -> None:
     """A package with mfa=publish|automation needs a second factor on every publish; with
-    automation, a token created with --bypass-2fa is enough."""
+    automation, a token created with --bypass-2fa is enough; a trusted publisher's always is."""
     if package is None or package.mfa == "none":
         return
     if package.mfa == "automation" and actor.grants.get("bypass_2fa") is True:
+        return
+    # npm's "require 2FA and disallow tokens" still lets the package's trusted publishers in.
+    if actor.trusted_publisher is not None:
         return
     user = registry.accounts.get_user(actor.name)
     if actor.tfa_mode is None or user is None:

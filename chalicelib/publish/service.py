@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.acl.guard import require_token_may_write, writers_of
+from chalicelib.acl.policy import PUBLISH_PERMISSION
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
@@ -61,7 +62,7 @@ class Published:
 def publish_version(
     registry: Registry, actor: Actor, request: PublishRequest, base_url: str
 ) -> Published:
-    require_token_may_write(actor, request.name)
+    require_token_may_write(actor, request.name, publishing=PUBLISH_PERMISSION)
     require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, actor.client_ip))
     current = registry.packages.get_package(request.name)
     plan = may_publish(registry, actor, request, current)  # before anything is stored

@@ -45,7 +45,7 @@ def version_record(
         k: v for k, v in request.manifest.items() if k not in CLIENT_FIELDS_DROPPED
     }
     manifest["_id"] = f"{request.name}@{request.version}"
-    manifest["_npmUser"] = {"name": actor.name, "email": actor.email}
+    manifest["_npmUser"] = _npm_user(actor)
     manifest["maintainers"] = [{"name": actor.name, "email": actor.email}]
     manifest["dist"] = {
         "integrity": request.integrity,
@@ -85,3 +85,12 @@ def _has_install_script(manifest: dict[str, Any], facts: TarballFacts) -> bool:
 def _names_install_script(manifest: dict[str, Any]) -> bool:
     scripts = manifest.get("scripts")
     return isinstance(scripts, dict) and any(s in scripts for s in INSTALL_SCRIPTS)
+
+
+def _npm_user(actor: Actor) -> dict[str, Any]:
+    """Who published, and, as npmjs says it, the trusted publisher (CI) that did it for them."""
+    user: dict[str, Any] = {"name": actor.name, "email": actor.email}
+    publisher = actor.trusted_publisher
+    if publisher is not None:
+        user["trustedPublisher"] = {k: publisher[k] for k in ("id", "oidcConfigId")}
+    return user

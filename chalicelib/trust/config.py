@@ -17,6 +17,7 @@ from dataclasses import asdict
 from typing import Any
 
 from chalicelib.acl.guard import not_found, require_token_may_write, require_write
+from chalicelib.acl.policy import PUBLISH_PERMISSION, STAGE_PERMISSION
 from chalicelib.auth.second_factor import require_write_otp
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
@@ -25,7 +26,7 @@ from chalicelib.errors import InvalidPayloadError, NotFoundError
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import JSON, PackageRecord, TrustedPublisher
 
-PERMISSIONS = ("createPackage", "createStagedPackage")
+PERMISSIONS = (PUBLISH_PERMISSION, STAGE_PERMISSION)
 # Enough for a package built by a few workflows; a list npm prints in full.
 MAX_PER_PACKAGE = 10
 _WORKFLOW_FILE = re.compile(r"[^/\\]+\.ya?ml")

@@ -17,6 +17,7 @@ from chalicelib import wiring
 from chalicelib.storage.dynamo import ensure_table
 from chalicelib.storage.s3 import ensure_bucket
 from tests import stripe_events
+from tests.oidc_issuer import Issuer
 
 API_MAX_TARBALL_BYTES = 64 * 1024
 API_MAX_FILES = 20
@@ -63,7 +64,7 @@ SIGNING_KEYS_SECRET = "tarbox-api/signing-keys"
 
 
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+def api(monkeypatch: pytest.MonkeyPatch, oidc_issuer: Issuer) -> Iterator[Api]:
     # Stage "test" has no section in .chalice/config.json, so the Client adds only the top-level
     # environment (TARBOX_BACKEND=aws) to each request, and these settings stand.
     with mock_aws(), Client(app, stage_name="test") as client:
@@ -78,6 +79,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         # leaving the machine); tests/api/test_hooks.py checks the refusal with addresses.
         monkeypatch.setenv("TARBOX_HOOK_PRIVATE_ENDPOINTS", "on")
         monkeypatch.setenv("TARBOX_SIGNING_KEYS_SECRET", SIGNING_KEYS_SECRET)
+        monkeypatch.setenv("TARBOX_OIDC_ISSUERS", oidc_issuer.setting())
         monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
         wiring.reset()
         ensure_table(wiring.settings())
@@ -97,7 +99,10 @@ def alice(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(params=["embedded", "aws"])
 def any_api(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    oidc_issuer: Issuer,
 ) -> Iterator[Api]:
     """The same app on either backend: the embedded one (SQLite + files in tmp_path), or the AWS
     one on moto (the `api` fixture)."""
@@ -111,6 +116,7 @@ def any_api(
         monkeypatch.setenv("TARBOX_MAX_TARBALL_BYTES", str(API_MAX_TARBALL_BYTES))
         monkeypatch.setenv("TARBOX_MAX_FILES", str(API_MAX_FILES))
         monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        monkeypatch.setenv("TARBOX_OIDC_ISSUERS", oidc_issuer.setting())
         wiring.reset()
         # Built now, from this environment: the test client sets the stage's variables
         # (TARBOX_BACKEND=aws) around each request, and the cached registry stands.

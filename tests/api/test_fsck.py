@@ -47,6 +47,10 @@ def test_fsck_finds_and_repairs_what_no_record_points_to(
     publish(any_api, alice, "kept", "1.0.1")
     publish(any_api, alice, "gone", "1.0.0")
     publish(any_api, alice, "gone", "1.0.1")
+    # Every render so far: the changes below make them old.
+    previous = {blob.key for blob in registry.blobs.list_blobs("packuments/")}
+    assert len(previous) == 8  # full and corgi after each publish
+    time.sleep(1.1)  # S3 keeps times to the second: the renders must be older than the changes
     body = body_of(any_api.call("GET", "/gone?write=true", token=alice))
     rev = body["_rev"]
     del body["versions"]["1.0.1"]  # `npm unpublish gone@1.0.1`
@@ -55,13 +59,11 @@ def test_fsck_finds_and_repairs_what_no_record_points_to(
     unpublished = registry.packages.get_version("gone", "1.0.1")
     assert unpublished is not None
     assert registry.blobs.get(unpublished.tarball_key) is None  # the unpublish removed it
-    previous = {blob.key for blob in registry.blobs.list_blobs("packuments/kept/")}
-    time.sleep(1.1)  # S3 keeps times to the second: the render must be older than the change
     tagged = any_api.call("PUT", "/-/package/kept/dist-tags/beta", "1.0.0", token=alice)
     assert tagged.status_code in (200, 201), tagged.body
-    # The render before the change, kept for a read that may be sending it: now older.
-    previous &= {blob.key for blob in registry.blobs.list_blobs("packuments/kept/")}
-    assert len(previous) == 2  # full and corgi
+    # A change removes the render it replaces; the ones before that stay, now older.
+    previous &= {blob.key for blob in registry.blobs.list_blobs("packuments/")}
+    assert {key.split("/")[1] for key in previous} == {"kept", "gone"}
     # What crashes leave: a publish that stored its tarball and stopped, an unpublish that
     # stopped before removing the tarball, a render of a package that is not there.
     registry.blobs.put(CRASHED, b"crashed", "application/octet-stream")

@@ -111,9 +111,3 @@ def test_unpublishing_the_package_forgets_its_trusted_publishers(any_api: Api, l
     assert any_api.call("DELETE", f"/lib/-rev/{rev}", token=lib).status_code == 200
 
     assert wiring.registry().trust.trusted_publishers("lib") == []
-
-
-def test_the_token_exchange_says_it_is_not_built(any_api: Api) -> None:
-    answer = any_api.call("POST", "/-/npm/v1/oidc/token/exchange/package/lib", {})
-    assert answer.status_code == 501
-    assert "token exchange is not built yet" in body_of(answer)["error"]

@@ -17,6 +17,7 @@ from tests.e2e.harness import (
     tarbox_server,
     unique,
 )
+from tests.oidc_issuer import Issuer
 
 # Small, so the size-limit scenario needs only a small tarball.
 E2E_MAX_TARBALL_BYTES = 1024 * 1024
@@ -40,7 +41,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session", params=["embedded", "aws"])
 def registry(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, oidc_issuer: Issuer
 ) -> Iterator[Registry]:
     workdir = tmp_path_factory.mktemp(f"tarbox-{request.param}")
     env = {
@@ -55,6 +56,8 @@ def registry(
         "TARBOX_HOOK_RETRY_SECONDS": "1",
         # The hook endpoints are test receivers on 127.0.0.1 (standing in for public hosts).
         "TARBOX_HOOK_PRIVATE_ENDPOINTS": "on",
+        # Trusted publishing trusts the tests' GitHub Actions and GitLab (tests/oidc_issuer.py).
+        "TARBOX_OIDC_ISSUERS": oidc_issuer.setting(),
     }
     if request.param == "embedded":
         with tarbox_server(workdir, env) as server:

@@ -239,11 +239,10 @@ class Workspace:
             "XDG_DATA_HOME": str(self.home / ".local/share"),
             "XDG_CACHE_HOME": str(self.home / ".cache"),
             "COREPACK_ENABLE_STRICT": "0",
-            **self.extra_env,
         }
-        # yarn refuses to write a lockfile when CI is set (YN0028); CI sets it.
-        env.pop("CI", None)
-        return env
+        # Not a CI unless the test says so (extra_env): on one, yarn refuses to write a lockfile
+        # (YN0028).
+        return {**env, **self.extra_env}
 
     def project(self, name: str, package_json: dict[str, object] | None = None) -> Path:
         path = self.root / name

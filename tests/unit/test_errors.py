@@ -28,6 +28,7 @@ ROWS = [
     (errors.IpAddressNotAllowedError, 401),
     (errors.InvariantViolationError, 400),
     (errors.TokenNotFoundError, 404),
+    (errors.UpstreamUnavailableError, 502),
     (errors.StorageUnavailableError, 503),
     (errors.NotConfiguredError, 503),
     (errors.NotBuiltError, 501),
