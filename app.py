@@ -33,6 +33,7 @@ from chalicelib.http.request import (
     optional_actor,
     throttle,
 )
+from chalicelib.http.stage_routes import stage
 from chalicelib.http.supply_chain_routes import supply_chain
 from chalicelib.lifecycle import access, writes
 from chalicelib.lifecycle.stars import starred_by
@@ -49,6 +50,7 @@ app.register_blueprint(orgs)
 app.register_blueprint(discovery)
 app.register_blueprint(hooks)
 app.register_blueprint(supply_chain)
+app.register_blueprint(stage)
 JSON_TYPES = ["application/json", "text/plain"]
 FORM = "application/x-www-form-urlencoded"
 READ = ["GET", "HEAD"]

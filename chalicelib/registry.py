@@ -19,6 +19,7 @@ from chalicelib.storage.ports import (
     SearchStore,
     SecretStore,
     SigningKeyStore,
+    StageStore,
     TrustStore,
 )
 
@@ -38,6 +39,7 @@ class Registry:
     hooks: HookStore
     advisories: AdvisoryStore
     trust: TrustStore
+    stage: StageStore
     # AWS with CloudFront in front (infra/): None on the embedded backend, which has no CDN.
     edge: EdgeStore | None = None
     # The keys versions are signed with: None on AWS without a secret for them (no signatures).

@@ -43,6 +43,7 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.sqlite_orgs import SqliteOrgStore
     from chalicelib.storage.sqlite_search import SqliteSearchStore
     from chalicelib.storage.sqlite_signing_keys import SqliteSigningKeyStore
+    from chalicelib.storage.sqlite_stage import SqliteStageStore
     from chalicelib.storage.sqlite_trust import SqliteTrustStore
 
     db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
@@ -60,6 +61,7 @@ def _embedded(config: Settings) -> Registry:
         hooks=SqliteHookStore(db),
         advisories=SqliteAdvisoryStore(db),
         trust=SqliteTrustStore(db),
+        stage=SqliteStageStore(db),
         signing_keys=CachedSigningKeyStore(SqliteSigningKeyStore(db)),
     )
 
@@ -77,6 +79,7 @@ def _aws(config: Settings) -> Registry:
     from chalicelib.storage.dynamo_downloads import DynamoDownloadStore
     from chalicelib.storage.dynamo_hooks import DynamoHookStore
     from chalicelib.storage.dynamo_search import DynamoSearchStore
+    from chalicelib.storage.dynamo_stage import DynamoStageStore
     from chalicelib.storage.dynamo_trust import DynamoTrustStore
     from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
     from chalicelib.storage.secretsmanager import SecretsManagerSecrets
@@ -117,6 +120,7 @@ def _aws(config: Settings) -> Registry:
         hooks=DynamoHookStore(config),
         advisories=DynamoAdvisoryStore(config),
         trust=DynamoTrustStore(config),
+        stage=DynamoStageStore(config),
         edge=edge,
         signing_keys=signing_keys,
     )

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.clock import now_iso
-from chalicelib.errors import ConcurrentModificationError, OtpRequiredError
+from chalicelib.errors import ConcurrentModificationError, OtpRequiredError, PermissionDeniedError
 from chalicelib.storage.ports import AccountStore, UserRecord
 
 AUTH_ONLY = "auth-only"
@@ -52,11 +52,23 @@ def require_account_otp(accounts: AccountStore, actor: Actor, throttle: LoginThr
 
 def require_write_otp(accounts: AccountStore, actor: Actor, throttle: LoginThrottle) -> None:
     """Before a package write, for `auth-and-writes` users."""
-    if actor.tfa_mode != AUTH_AND_WRITES:
+    if actor.tfa_mode != AUTH_AND_WRITES or actor.otp_checked:
         return
     user = accounts.get_user(actor.name)
     if user is not None:
         _check(accounts, user, actor.otp, throttle)
+
+
+def require_presence(accounts: AccountStore, actor: Actor, throttle: LoginThrottle) -> None:
+    """A person, proven by a one-time password whatever their mode (`npm stage approve` and
+    `reject`: staged publishing defers 2FA to them). An account without 2FA cannot approve."""
+    user = accounts.get_user(actor.name)
+    if user is None or active_mode(user) is None:
+        raise PermissionDeniedError(
+            "Approving or rejecting a staged version needs two-factor authentication:"
+            " turn it on with `npm profile enable-2fa`"
+        )
+    _check(accounts, user, actor.otp, throttle)
 
 
 def _check(

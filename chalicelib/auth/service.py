@@ -40,6 +40,9 @@ class Actor:
     tfa_mode: str | None = None  # the user's enforced two-factor mode
     otp: str | None = None  # the `npm-otp` header of this request
     client_ip: str = ""  # where the request came from: one-time-password guesses are counted by it
+    # Its one-time password was checked already in this request (`npm stage approve` checks it,
+    # then publishes): a recovery code works once, so it is not checked twice.
+    otp_checked: bool = False
 
     @property
     def trusted_publisher(self) -> dict[str, Any] | None:

@@ -74,7 +74,7 @@ def require_publish_mfa(registry: Registry, package: PackageRecord | None, actor
     if package.mfa == "automation" and actor.grants.get("bypass_2fa") is True:
         return
     # npm's "require 2FA and disallow tokens" still lets the package's trusted publishers in.
-    if actor.trusted_publisher is not None:
+    if actor.trusted_publisher is not None or actor.otp_checked:
         return
     user = registry.accounts.get_user(actor.name)
     if actor.tfa_mode is None or user is None:

@@ -30,6 +30,7 @@ from chalicelib.packuments.updates import next_rev
 from chalicelib.packuments.versions import is_prerelease, sort_versions
 from chalicelib.provenance.dist import provenance_key
 from chalicelib.publish.classify import UnpublishVersions
+from chalicelib.publish.staged import forget_staged
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
 
@@ -98,9 +99,11 @@ def unpublish_package(
 
     updated = change_package(registry, actor, name, compute, base_url=base_url, expected_rev=rev)
     _forget(registry, gone)
-    # Whoever takes the name next must not inherit the CI its former owners trusted.
+    # Whoever takes the name next must not inherit the CI its former owners trusted, nor what
+    # they staged.
     for publisher in registry.trust.trusted_publishers(name):
         registry.trust.remove_trusted_publisher(name, publisher.id)
+    forget_staged(registry, name)
     return updated
 
 

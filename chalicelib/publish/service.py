@@ -60,13 +60,20 @@ class Published:
 
 
 def publish_version(
-    registry: Registry, actor: Actor, request: PublishRequest, base_url: str
+    registry: Registry,
+    actor: Actor,
+    request: PublishRequest,
+    base_url: str,
+    *,
+    staged: str | None = None,
 ) -> Published:
+    """`staged`: the id of the staged version being approved (publish/staged.py)."""
     require_token_may_write(actor, request.name, publishing=PUBLISH_PERMISSION)
     require_write_otp(registry.accounts, actor, LoginThrottle(registry.ephemeral, actor.client_ip))
     current = registry.packages.get_package(request.name)
     plan = may_publish(registry, actor, request, current)  # before anything is stored
-    _require_public_provenance(request, current)
+    require_public_provenance(request, current)
+    _require_not_staged(registry, request, staged)
     # After the permission check: a package's mfa setting is not told to those who cannot see it.
     require_publish_mfa(registry, current, actor)
     facts = inspect_tarball(
@@ -101,7 +108,18 @@ def publish_version(
     return published
 
 
-def _require_public_provenance(request: PublishRequest, current: PackageRecord | None) -> None:
+def _require_not_staged(registry: Registry, request: PublishRequest, approving: str | None) -> None:
+    """npm: "Staged packages share the same semver version unique index as published packages":
+    a staged version is published by approving it, not again."""
+    for staged in registry.stage.staged_versions(request.name):
+        if staged.version == request.version and staged.id != approving:
+            raise VersionExistsError(
+                f"{request.name}@{request.version} is staged: `npm stage approve {staged.id}`"
+                " publishes it, `npm stage reject` drops it"
+            )
+
+
+def require_public_provenance(request: PublishRequest, current: PackageRecord | None) -> None:
     """As npm refuses `--provenance` for a package that is not public (libnpmpublish
     `ensureProvenanceGeneration`): a provenance statement is in sigstore's public transparency
     log, naming the package and its repository."""

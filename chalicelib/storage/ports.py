@@ -406,6 +406,39 @@ class TrustStore(Protocol):
         """Remove one; False when the package has none with that id."""
 
 
+@dataclass(frozen=True)
+class StagedVersion:
+    """A version staged for publishing (`npm stage publish`), waiting for one of the package's
+    writers to approve it with a one-time password. What it would publish (manifest, readme,
+    tarball, provenance) is kept as blobs beside it (chalicelib/publish/staged.py)."""
+
+    id: str  # a UUID: npm checks the shape of the ids it is given
+    package: str
+    version: str
+    tag: str
+    access: str | None  # what the publish asked for, if anything
+    created: str
+    actor: str  # who staged it
+    actor_type: str  # "user", or the trusted publisher's CI ("github", "gitlab")
+    integrity: str
+    shasum: str
+
+
+class StageStore(Protocol):
+    """Staged versions by package, and by id."""
+
+    def stage(self, staged: StagedVersion) -> None:
+        """VersionExistsError when that version of the package is staged already."""
+
+    def staged(self, id: str) -> StagedVersion | None: ...
+
+    def staged_versions(self, package: str) -> list[StagedVersion]:
+        """The package's, oldest first."""
+
+    def unstage(self, id: str) -> bool:
+        """False when none has that id."""
+
+
 class HookStore(Protocol):
     def create_hook(self, hook: HookRecord) -> None:
         """With the owner's list and the index `watching` reads, at once.

@@ -19,6 +19,7 @@ from chalicelib.storage.ports import (
     PackageRecord,
     PlanRecord,
     SigningKey,
+    StagedVersion,
     SubscriptionRecord,
     TokenRecord,
     TrustedPublisher,
@@ -285,3 +286,11 @@ def trusted_from_json(text: str) -> list[TrustedPublisher]:
         TrustedPublisher(**{**item, "permissions": tuple(item.get("permissions") or ())})
         for item in json.loads(text)
     ]
+
+
+def staged_to_json(staged: StagedVersion) -> str:
+    return dumps(asdict(staged))
+
+
+def staged_from_json(text: str) -> StagedVersion:
+    return StagedVersion(**loads_object(text))

@@ -27,6 +27,7 @@ from chalicelib.storage.ports import (
     PackageStore,
     SearchStore,
     SigningKeyStore,
+    StageStore,
     TrustStore,
 )
 from tests.contract.support import Clock, serialize_moto
@@ -148,6 +149,17 @@ def trust_store(backend: str, request: pytest.FixtureRequest) -> TrustStore:
     from chalicelib.storage.sqlite_trust import SqliteTrustStore
 
     return SqliteTrustStore(request.getfixturevalue("sqlite_db"))
+
+
+@pytest.fixture
+def stage_store(backend: str, request: pytest.FixtureRequest) -> StageStore:
+    if backend == "aws":
+        from chalicelib.storage.dynamo_stage import DynamoStageStore
+
+        return DynamoStageStore(request.getfixturevalue("dynamo_settings"))
+    from chalicelib.storage.sqlite_stage import SqliteStageStore
+
+    return SqliteStageStore(request.getfixturevalue("sqlite_db"))
 
 
 @pytest.fixture

@@ -212,6 +212,8 @@ class Scenario:
             self.values["hook"] = body["id"]
         elif name.startswith("trust-github"):
             self.values["trust"] = body[0]["id"]
+        elif name == "stage-publish":
+            self.values["stage"] = body["stageId"]
         elif name == "web-login":
             self.values["login"] = body["loginUrl"].rsplit("/", 1)[1]
             self.values["done"] = body["doneUrl"].rsplit("/", 1)[1]
