@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
+def now() -> datetime:
+    """The time now, in UTC; read through this module (`clock.now()`) where tests must move it."""
+    return datetime.now(UTC)
+
+
 def now_iso() -> str:
     return iso(datetime.now(UTC))
 

@@ -97,6 +97,12 @@ class Settings:
     # Trusted publishing: the OIDC issuers whose ID tokens npm may exchange for a publish token,
     # each as (the CI it speaks for, its issuer URL: the ID tokens' `iss`).
     oidc_issuers: tuple[tuple[str, str], ...] = ()
+    # The release-age quarantine (packuments/quarantine.py): versions younger than this many
+    # hours are hidden; 0, as on npmjs: none. Per scope (an org's) it is `quarantine_orgs`, and
+    # the names (or `@scope/*`) of `quarantine_except` are never held back.
+    quarantine_hours: float = 0
+    quarantine_orgs: tuple[tuple[str, float], ...] = ()
+    quarantine_except: tuple[str, ...] = ()
 
     def local_base_urls(self) -> frozenset[str]:
         """The base URLs `tarbox serve` answers with (each has its own stored documents, so the
@@ -156,6 +162,15 @@ class Settings:
             edge_max_age=max(0, _int(env, "TARBOX_EDGE_MAX_AGE", 300)),
             signing_keys_secret=env.get("TARBOX_SIGNING_KEYS_SECRET") or None,
             oidc_issuers=_issuers(env.get("TARBOX_OIDC_ISSUERS", DEFAULT_OIDC_ISSUERS)),
+            quarantine_hours=_hours(
+                env.get("TARBOX_QUARANTINE_HOURS") or "0", "TARBOX_QUARANTINE_HOURS"
+            ),
+            quarantine_orgs=_org_hours(env.get("TARBOX_QUARANTINE_ORGS") or ""),
+            quarantine_except=tuple(
+                p.strip()
+                for p in (env.get("TARBOX_QUARANTINE_EXCEPT") or "").split(",")
+                if p.strip()
+            ),
         )
 
 
@@ -184,6 +199,27 @@ def _issuers(raw: str) -> tuple[tuple[str, str], ...]:
             )
         issuers.append((provider, url))
     return tuple(issuers)
+
+
+def _hours(raw: str, key: str) -> float:
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1
+    if not hours >= 0:  # also NaN
+        raise SettingsError(f"{key} must be a number of hours, not {raw!r}")
+    return hours
+
+
+def _org_hours(raw: str) -> tuple[tuple[str, float], ...]:
+    """`acme=24,internal=0`: an org (its scope, without the @) and its quarantine in hours."""
+    found = []
+    for entry in filter(None, (e.strip() for e in raw.split(","))):
+        org, sep, hours = entry.partition("=")
+        if not sep or not org.strip():
+            raise SettingsError(f"TARBOX_QUARANTINE_ORGS entries are <org>=<hours>, not {entry!r}")
+        found.append((org.strip().lstrip("@"), _hours(hours.strip(), "TARBOX_QUARANTINE_ORGS")))
+    return tuple(found)
 
 
 def _required(env: Mapping[str, str], key: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from chalicelib.auth.service import Actor
 from chalicelib.errors import PackageNotFoundError
+from chalicelib.packuments.quarantine import Quarantine, quarantine_for, quarantined
 from chalicelib.packuments.render import (
     CORGI_CONTENT_TYPE,
     abbreviated_packument,
@@ -148,6 +149,13 @@ def read_document(  # noqa: PLR0913 - all but three are keyword-only options
     encoding = next((e for e in ENCODINGS if e in encodings), None)
     signer = current_signer(registry.signing_keys)
     stamp = _stamp(package, base_url, signer)
+    quarantine = quarantine_for(registry.settings, package)
+    if quarantine is not None:
+        held, key, etag = _quarantined_copy(
+            registry, package, base_url, signer, variant, quarantine
+        )
+        content_type = CORGI_CONTENT_TYPE if abbreviated else JSON_CONTENT_TYPE
+        return Document(held, etag, content_type, package, seen, key)
     key = _stamped_key(package.name, stamp, variant, encoding)
     suffix = f"-{encoding}" if encoding else ""
     etag = f'"{stamp}-{variant}{suffix}"'
@@ -166,6 +174,39 @@ def read_document(  # noqa: PLR0913 - all but three are keyword-only options
         encoding=encoding,
         path=path,
     )
+
+
+def _quarantined_copy(
+    registry: Registry,
+    package: PackageRecord,
+    base_url: str,
+    signer: Signer | None,
+    variant: str,
+    quarantine: Quarantine,
+) -> tuple[bytes, str, str]:
+    """(body, key, ETag) of the stored render without the versions the quarantine hides now.
+    Made on every read while the package is within the quarantine's window: it changes as time
+    passes, not only when the package does. Its ETag names what it hides."""
+    stamp = _stamp(package, base_url, signer)
+    key = _stamped_key(package.name, stamp, variant, None)
+    plain = registry.blobs.get(key)
+    if plain is None:
+        plain = render_documents(registry, package, base_url, signer=signer)[variant]
+    document, hidden = quarantined(json.loads(plain), quarantine)
+    if not hidden:
+        return plain, key, f'"{stamp}-{variant}"'
+    held = "q" + hashlib.sha1(",".join(hidden).encode(), usedforsecurity=False).hexdigest()[:8]
+    body = _encode(document)
+    key = _stamped_key(package.name, stamp, f"{variant}-{held}", None)
+    # Too large to answer inline on Lambda: the redirect must lead to this copy, not the render.
+    limit = registry.settings.max_response_bytes
+    if (
+        limit is not None
+        and not registry.settings.local_server
+        and envelope_size(body, limit) > limit
+    ):
+        registry.blobs.put(key, body, JSON_CONTENT_TYPE)
+    return body, key, f'"{stamp}-{variant}-{held}"'
 
 
 def matches(etag: str, if_none_match: str | None) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from chalicelib.acl.guard import may_read
 from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.names import tarball_basename
+from chalicelib.packuments.quarantine import quarantine_for
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import EdgeStore, PackageRecord, VersionRecord
 
@@ -53,10 +54,15 @@ def _sync(
     public = package.tombstone is None and may_read(registry, None, package)
     if versions is None:
         versions = registry.packages.list_versions(name) if public else []
+    # A version the release-age quarantine holds back gets no public copy: the CDN then asks
+    # the registry, which refuses it until it is old enough, and serves it after.
+    quarantine = quarantine_for(registry.settings, package)
     wanted = {
         tarball_basename(name, v.version): v.tarball_key
         for v in versions
-        if public and is_live(package, v.version)
+        if public
+        and is_live(package, v.version)
+        and not (quarantine is not None and quarantine.hides(v.published))
     }
     shared = edge.shared_files(name)
     for file in sorted(wanted.keys() - shared):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.auth.service import Actor
+from chalicelib.clock import iso
 from chalicelib.errors import PackageNotFoundError, VersionNotFoundError
+from chalicelib.packuments.quarantine import Quarantine, newest_release, quarantine_for
 from chalicelib.packuments.render import version_manifest, with_deprecation
 from chalicelib.packuments.versions import clean
 from chalicelib.packuments.visibility import Seen, require_seen
@@ -42,4 +44,32 @@ def find_version(
         record = registry.packages.get_version(name, package.dist_tags[spec])
     if record is None or not is_live(package, record.version):
         raise VersionNotFoundError(f"No version or tag {spec!r} of {name}")
+    quarantine = quarantine_for(registry.settings, package)
+    if quarantine is not None and quarantine.hides(record.published):
+        record = _not_held_back(registry, package, spec, record, quarantine)
     return package, record, seen
+
+
+def _not_held_back(
+    registry: Registry,
+    package: PackageRecord,
+    spec: str,
+    held: VersionRecord,
+    quarantine: Quarantine,
+) -> VersionRecord:
+    """What the packument shows instead of a version the quarantine hides: for `latest`, the
+    newest release old enough (packuments/quarantine.py); for anything else, nothing."""
+    if spec == "latest":
+        shown = {
+            v.version: v
+            for v in registry.packages.list_versions(package.name)
+            if is_live(package, v.version) and not quarantine.hides(v.published)
+        }
+        newest = newest_release(shown)
+        if newest is not None:
+            return shown[newest]
+    until = iso(quarantine.until(held.published))
+    raise VersionNotFoundError(
+        f"{package.name}@{held.version} is held back by this registry's release-age quarantine"
+        f" until {until}"
+    )

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from chalicelib.acl.guard import require_read
 from chalicelib.auth.service import Actor
-from chalicelib.errors import TarballNotFoundError
+from chalicelib.clock import iso
+from chalicelib.errors import PermissionDeniedError, TarballNotFoundError
 from chalicelib.packuments.lookup import is_live
+from chalicelib.packuments.quarantine import version_quarantine
 from chalicelib.registry import Registry
 
 
@@ -42,6 +44,12 @@ def locate_tarball(
     version = registry.packages.get_version(name, wanted)
     if version is None or not is_live(package, wanted):
         raise missing
+    quarantine = version_quarantine(registry.settings, package, version.published)
+    if quarantine is not None:
+        until = iso(quarantine.until(version.published))
+        raise PermissionDeniedError(
+            f"{name}@{wanted} is held back by this registry's release-age quarantine until {until}"
+        )
     key = version.tarball_key
     url = registry.blobs.download_url(key, registry.settings.tarball_url_ttl)
     if url is not None:

@@ -1,0 +1,113 @@
+"""The release-age quarantine on both backends (packuments/quarantine.py): with it on, versions
+younger than the setting are hidden from both documents, `latest` moves back, their manifests
+answer 404 and their tarballs 403, until they are old enough; the registry's clock is moved
+rather than waited for."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from chalicelib import clock, wiring
+from chalicelib.clock import parse_iso
+from tests.api.conftest import Api, body_of
+from tests.api.test_edge import edge, public_copy  # noqa: F401 - edge: a fixture
+from tests.builders import a_publish_body
+
+CORGI = {"accept": "application/vnd.npm.install-v1+json"}
+
+
+def publish(api: Api, token: str, name: str, version: str) -> datetime:
+    path = f"/{name.replace('/', '%2f')}"
+    assert api.call("PUT", path, a_publish_body(name, version), token=token).status_code == 201
+    stored = wiring.registry().packages.get_version(name, version)
+    assert stored is not None
+    return parse_iso(stored.published)
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
+    for key, value in settings.items():
+        monkeypatch.setenv(f"TARBOX_QUARANTINE_{key}", value)
+    wiring.reset()
+    wiring.registry()  # built now, from this environment (see tests/api/conftest.py)
+
+
+@pytest.fixture
+def moved(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Sets the registry's clock to a moment."""
+    return lambda moment: monkeypatch.setattr(clock, "now", lambda: moment)
+
+
+@pytest.fixture
+def fresh(any_api: Api, alice: str) -> datetime:
+    """lib 1.0.0, then a second later 1.1.0: when 1.1.0 was published."""
+    publish(any_api, alice, "lib", "1.0.0")
+    time.sleep(1.1)
+    return publish(any_api, alice, "lib", "1.1.0")
+
+
+def test_a_young_version_is_hidden_until_it_is_old_enough(
+    any_api: Api,
+    fresh: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+    moved: Callable[[datetime], None],
+) -> None:
+    configure(monkeypatch, HOURS="24")
+    moved(fresh + timedelta(hours=24) - timedelta(milliseconds=500))
+
+    full = any_api.call("GET", "/lib")
+    document = body_of(full)
+    assert list(document["versions"]) == ["1.0.0"]
+    assert document["dist-tags"] == {"latest": "1.0.0"}
+    assert "1.1.0" not in document["time"] and "1.0.0" in document["time"]
+    corgi = body_of(any_api.call("GET", "/lib", headers=CORGI))
+    assert list(corgi["versions"]) == ["1.0.0"] and corgi["dist-tags"]["latest"] == "1.0.0"
+    etag = full.headers["ETag"]
+    assert any_api.call("GET", "/lib", headers={"if-none-match": etag}).status_code == 304
+
+    held = any_api.call("GET", "/lib/1.1.0")
+    assert held.status_code == 404 and "release-age quarantine" in body_of(held)["error"]
+    assert body_of(any_api.call("GET", "/lib/latest"))["version"] == "1.0.0"
+    tarball = any_api.call("GET", "/lib/-/lib-1.1.0.tgz")
+    assert tarball.status_code == 403 and "quarantine until" in body_of(tarball)["error"]
+    assert any_api.call("GET", "/lib/-/lib-1.0.0.tgz").status_code in (200, 302)
+
+    moved(fresh + timedelta(hours=24, seconds=1))
+    document = body_of(any_api.call("GET", "/lib"))
+    assert list(document["versions"]) == ["1.0.0", "1.1.0"]
+    assert document["dist-tags"]["latest"] == "1.1.0"
+    assert any_api.call("GET", "/lib", headers={"if-none-match": etag}).status_code == 200
+    assert body_of(any_api.call("GET", "/lib/1.1.0"))["version"] == "1.1.0"
+    assert any_api.call("GET", "/lib/-/lib-1.1.0.tgz").status_code in (200, 302)
+
+
+def test_orgs_and_exceptions_have_their_own_setting(
+    any_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch, moved: Callable[[datetime], None]
+) -> None:
+    published = publish(any_api, alice, "@alice/tool", "1.0.0")
+    publish(any_api, alice, "lib", "1.0.0")
+    publish(any_api, alice, "left-pad", "1.0.0")
+    configure(monkeypatch, HOURS="0", ORGS="alice=12")
+    moved(published + timedelta(hours=1))
+    assert body_of(any_api.call("GET", "/@alice%2ftool"))["versions"] == {}
+    assert list(body_of(any_api.call("GET", "/lib"))["versions"]) == ["1.0.0"]
+
+    configure(monkeypatch, HOURS="48", ORGS="", EXCEPT="left-pad,@alice/*")
+    assert list(body_of(any_api.call("GET", "/@alice%2ftool"))["versions"]) == ["1.0.0"]
+    assert list(body_of(any_api.call("GET", "/left-pad"))["versions"]) == ["1.0.0"]
+    assert body_of(any_api.call("GET", "/lib"))["versions"] == {}
+
+
+@pytest.mark.usefixtures("edge")
+def test_the_front_door_gets_no_copy_of_a_young_tarball(
+    api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CDN serves public copies without asking the registry: a young version has none, so
+    the CDN asks the registry, which refuses it until it is old enough."""
+    configure(monkeypatch, HOURS="24")
+    publish(api, alice, "edgy", "1.0.0")
+    assert public_copy("edgy/-/edgy-1.0.0.tgz") is None
+    assert api.call("GET", "/edgy/-/edgy-1.0.0.tgz").status_code == 403
