@@ -301,6 +301,7 @@ def _packument(name: str) -> Response:
         base_url=base_url(registry, request),
         encodings=params.accepted_encodings(header(request, "accept-encoding")) if local else (),
         if_none_match=header(request, "if-none-match"),
+        write=write,
     )
     # The CDN in front (AWS) may keep a public document a while: it is told of every change
     # (packuments/edge.py). Not one read with a query (`?write=true`): its invalidation covers

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
 
 MB = 1024 * 1024
 # API Gateway -> Lambda carries at most 6 MB; npm's publish body is ~1.35x the tarball
@@ -19,6 +20,7 @@ AWS_MAX_RESPONSE_BYTES = int(5.5 * MB)
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # The CIs npm's trusted publishing speaks for (npm trust github|gitlab), and their issuers.
 OIDC_PROVIDERS = ("github", "gitlab")
+MAX_QUARANTINE_HOURS = 24 * 366
 DEFAULT_OIDC_ISSUERS = (
     "github=https://token.actions.githubusercontent.com,gitlab=https://gitlab.com"
 )
@@ -185,20 +187,28 @@ def _local_base_urls(bound_url: str | None) -> frozenset[str]:
 
 
 def _issuers(raw: str) -> tuple[tuple[str, str], ...]:
-    """`github=https://…,gitlab=https://…`; `off` for none. A self-managed GitLab is one more
-    `gitlab=` entry."""
+    """`github=https://…,gitlab=https://…`; `off` for none. One issuer per CI: a trusted
+    publisher names a repository or project but not its instance (npm trust sends none), so a
+    second GitLab beside gitlab.com would let a project of the same path there publish. A
+    self-managed GitLab replaces gitlab.com. https only, but on loopback (the tests' issuer)."""
     if raw.strip() in ("", "off"):
         return ()
-    issuers = []
+    issuers: dict[str, str] = {}
     for entry in raw.split(","):
         provider, _, url = entry.strip().partition("=")
-        if provider not in OIDC_PROVIDERS or not url.startswith(("https://", "http://")):
+        parsed = urlsplit(url)
+        secure = parsed.scheme == "https" or (
+            parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1")
+        )
+        if provider not in OIDC_PROVIDERS or not secure or not parsed.hostname:
             raise SettingsError(
-                f"TARBOX_OIDC_ISSUERS entries are github=<issuer URL> or gitlab=<issuer URL>,"
-                f" not {entry!r}"
+                f"TARBOX_OIDC_ISSUERS entries are github=<https issuer URL> or"
+                f" gitlab=<https issuer URL>, not {entry!r}"
             )
-        issuers.append((provider, url))
-    return tuple(issuers)
+        if provider in issuers:
+            raise SettingsError(f"TARBOX_OIDC_ISSUERS names more than one {provider} issuer")
+        issuers[provider] = url
+    return tuple(issuers.items())
 
 
 def _hours(raw: str, key: str) -> float:
@@ -206,8 +216,8 @@ def _hours(raw: str, key: str) -> float:
         hours = float(raw)
     except ValueError:
         hours = -1
-    if not hours >= 0:  # also NaN
-        raise SettingsError(f"{key} must be a number of hours, not {raw!r}")
+    if not 0 <= hours <= MAX_QUARANTINE_HOURS:  # also NaN and infinity
+        raise SettingsError(f"{key} must be a number of hours up to a year, not {raw!r}")
     return hours
 
 

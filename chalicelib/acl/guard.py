@@ -78,6 +78,12 @@ def may_read(registry: Registry, actor: Actor | None, package: PackageRecord) ->
     return can(actor, PACKAGE_READ, facts_for_read(registry, package, actor)).allowed
 
 
+def may_write(registry: Registry, actor: Actor | None, package: PackageRecord) -> bool:
+    return (
+        actor is not None and can(actor, PACKAGE_WRITE, facts_for(registry, package, actor)).allowed
+    )
+
+
 def require_read(
     registry: Registry,
     actor: Actor | None,

@@ -12,7 +12,9 @@ from chalicelib.errors import (
     VersionNotFoundError,
 )
 from chalicelib.packuments.changes import change_package
+from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
+from chalicelib.packuments.quarantine import quarantine_for, tags_shown
 from chalicelib.packuments.tags import validate_tag
 from chalicelib.packuments.updates import next_rev
 from chalicelib.registry import Registry
@@ -26,7 +28,14 @@ def get_dist_tags(registry: Registry, actor: Actor | None, name: str) -> dict[st
     if package is None or package.tombstone is not None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
     require_read(registry, actor, package)
-    return dict(package.dist_tags)
+    quarantine = quarantine_for(registry.settings, package)
+    if quarantine is None:
+        return dict(package.dist_tags)
+    # As the documents show them (packuments/quarantine.py).
+    live = [v for v in registry.packages.list_versions(name) if is_live(package, v.version)]
+    hidden = [v.version for v in live if quarantine.hides(v.published)]
+    shown = [v.version for v in live if v.version not in hidden]
+    return tags_shown(package.dist_tags, shown, hidden)
 
 
 def set_dist_tag(

@@ -16,6 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 
+from chalicelib.acl.guard import may_write
 from chalicelib.auth.service import Actor
 from chalicelib.errors import PackageNotFoundError
 from chalicelib.packuments.quarantine import Quarantine, quarantine_for, quarantined
@@ -135,12 +136,14 @@ def read_document(  # noqa: PLR0913 - all but three are keyword-only options
     base_url: str,
     encodings: tuple[str, ...] = (),
     if_none_match: str | None = None,
+    write: bool = False,
 ) -> Document:
     """The stored document, in the first of `encodings` (Content-Encodings the client takes, in
     the server's order of preference) that is stored or can be made, else as rendered.
 
     When `if_none_match` names its ETag the answer is a 304, and the body is not read: a client's
-    or the CDN's revalidation costs the package item alone (docs/cost.md)."""
+    or the CDN's revalidation costs the package item alone (docs/cost.md). `write`: npm's
+    `?write=true` read, before it changes the package."""
     package = registry.packages.get_package(name)
     if package is None:
         raise PackageNotFoundError(f"'{name}' is not in this registry")
@@ -150,7 +153,9 @@ def read_document(  # noqa: PLR0913 - all but three are keyword-only options
     signer = current_signer(registry.signing_keys)
     stamp = _stamp(package, base_url, signer)
     quarantine = quarantine_for(registry.settings, package)
-    if quarantine is not None:
+    # npm's unpublish and deprecate read `?write=true` and send the whole document back: a
+    # writer's copy must hold every version, or the held-back ones would be unpublished.
+    if quarantine is not None and not (write and may_write(registry, actor, package)):
         held, key, etag = _quarantined_copy(
             registry, package, base_url, signer, variant, quarantine
         )

@@ -91,11 +91,19 @@ def quarantined(
     if not hidden:
         return document, []
     shown = {v: m for v, m in versions.items() if v not in hidden}
-    tags = {t: v for t, v in (document.get("dist-tags") or {}).items() if v not in hidden}
-    if "latest" not in tags and (newest := newest_release(shown)) is not None:
-        tags["latest"] = newest
+    tags = tags_shown(document.get("dist-tags") or {}, shown, hidden)
     time = {k: t for k, t in times.items() if k not in hidden}
     return {**document, "versions": shown, "dist-tags": tags, "time": time}, hidden
+
+
+def tags_shown(tags: dict[str, str], shown: Iterable[str], hidden: Iterable[str]) -> dict[str, str]:
+    """The dist-tags without those on hidden versions; `latest` moved to the newest release
+    shown instead."""
+    held = set(hidden)
+    kept = {t: v for t, v in tags.items() if v not in held}
+    if "latest" not in kept and (newest := newest_release(shown)) is not None:
+        kept["latest"] = newest
+    return kept
 
 
 def newest_release(versions: Iterable[str]) -> str | None:

@@ -74,6 +74,7 @@ def publish_version(
     plan = may_publish(registry, actor, request, current)  # before anything is stored
     require_public_provenance(request, current)
     _require_not_staged(registry, request, staged)
+    _require_same_access(actor, request, current)
     # After the permission check: a package's mfa setting is not told to those who cannot see it.
     require_publish_mfa(registry, current, actor)
     facts = inspect_tarball(
@@ -106,6 +107,20 @@ def publish_version(
     if plan is not None and published.package.access == "restricted":
         published = replace(published, notice=plan.notice())
     return published
+
+
+def _require_same_access(
+    actor: Actor, request: PublishRequest, current: PackageRecord | None
+) -> None:
+    """A trusted publisher's token publishes; it never makes a private package public (nor the
+    reverse): that is `npm access`, for the package's people."""
+    if actor.trusted_publisher is None or current is None or request.access is None:
+        return
+    if request.access != current.access:
+        raise PermissionDeniedError(
+            f"A trusted publisher cannot change the access of {request.name}:"
+            " run `npm access set status=…` as one of its writers"
+        )
 
 
 def _require_not_staged(registry: Registry, request: PublishRequest, approving: str | None) -> None:

@@ -68,6 +68,7 @@ def test_a_young_version_is_hidden_until_it_is_old_enough(
     etag = full.headers["ETag"]
     assert any_api.call("GET", "/lib", headers={"if-none-match": etag}).status_code == 304
 
+    assert body_of(any_api.call("GET", "/-/package/lib/dist-tags")) == {"latest": "1.0.0"}
     held = any_api.call("GET", "/lib/1.1.0")
     assert held.status_code == 404 and "release-age quarantine" in body_of(held)["error"]
     assert body_of(any_api.call("GET", "/lib/latest"))["version"] == "1.0.0"
@@ -82,6 +83,34 @@ def test_a_young_version_is_hidden_until_it_is_old_enough(
     assert any_api.call("GET", "/lib", headers={"if-none-match": etag}).status_code == 200
     assert body_of(any_api.call("GET", "/lib/1.1.0"))["version"] == "1.1.0"
     assert any_api.call("GET", "/lib/-/lib-1.1.0.tgz").status_code in (200, 302)
+
+
+def test_a_writer_can_still_unpublish_a_held_back_version(
+    any_api: Api,
+    alice: str,
+    fresh: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+    moved: Callable[[datetime], None],
+) -> None:
+    """npm unpublish reads `?write=true` and sends the whole document back: a writer's copy
+    holds every version, or the held-back one could not be pulled (and the others would go)."""
+    configure(monkeypatch, HOURS="24")
+    moved(fresh + timedelta(hours=1))
+    stranger = any_api.add_user("mallory")
+    assert (
+        "1.1.0" not in body_of(any_api.call("GET", "/lib?write=true", token=stranger))["versions"]
+    )
+    document = body_of(any_api.call("GET", "/lib?write=true", token=alice))
+    assert list(document["versions"]) == ["1.0.0", "1.1.0"]
+    del document["versions"]["1.1.0"]  # `npm unpublish lib@1.1.0`
+    document["dist-tags"] = {"latest": "1.0.0"}
+    assert (
+        any_api.call("PUT", f"/lib/-rev/{document['_rev']}", document, token=alice).status_code
+        == 201
+    )
+
+    moved(fresh + timedelta(hours=25))
+    assert list(body_of(any_api.call("GET", "/lib"))["versions"]) == ["1.0.0"]
 
 
 def test_orgs_and_exceptions_have_their_own_setting(

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from chalicelib import wiring
 from chalicelib.auth.tokens import token_key
 from chalicelib.clock import parse_iso
-from tests.api.conftest import Api, body_of
+from tests.api.conftest import Api, body_of, subscribe
 from tests.api.test_profile import enable, otp
 from tests.builders import a_publish_body
 from tests.oidc_issuer import Issuer
@@ -247,3 +247,21 @@ def test_a_jobs_token_expires_and_is_forgotten_at_the_next_exchange(
     assert accounts.get_token(stored.key) is None
     kept = {t.key for t in accounts.list_tokens("alice")}
     assert token_key(second) in kept and token_key(lib) in kept
+
+
+def test_a_trusted_publisher_never_makes_a_private_package_public(
+    any_api: Api, alice: str, oidc_issuer: Issuer
+) -> None:
+    subscribe(any_api, "alice")
+    secret = a_publish_body("@alice/secret", access="restricted")
+    assert any_api.call("PUT", "/@alice%2fsecret", secret, token=alice).status_code == 201
+    trust(any_api, alice, github(), package="@alice%2fsecret")
+    id_token = oidc_issuer.id_token("github", RELEASE, audience=AUDIENCE)
+    token = body_of(exchange(any_api, id_token, "@alice%2fsecret"))["token"]
+
+    public = a_publish_body("@alice/secret", "1.0.1", access="public")
+    refused = any_api.call("PUT", "/@alice%2fsecret", public, token=token)
+    assert refused.status_code == 403 and "npm access" in body_of(refused)["error"]
+    unchanged = a_publish_body("@alice/secret", "1.0.1", access=None)
+    assert any_api.call("PUT", "/@alice%2fsecret", unchanged, token=token).status_code == 201
+    assert any_api.call("GET", "/@alice%2fsecret").status_code == 404  # still private

@@ -18,13 +18,18 @@ def test_github_and_gitlab_are_trusted_unless_configured_otherwise() -> None:
         ("github", "https://token.actions.githubusercontent.com"),
         ("gitlab", "https://gitlab.com"),
     )
-    own = "gitlab=https://gitlab.com, gitlab=https://git.acme.example"
+    own = "github=https://token.actions.githubusercontent.com, gitlab=https://git.acme.example"
     assert Settings.from_env({"TARBOX_OIDC_ISSUERS": own}).oidc_issuers == (
-        ("gitlab", "https://gitlab.com"),
+        ("github", "https://token.actions.githubusercontent.com"),
         ("gitlab", "https://git.acme.example"),
     )
     assert Settings.from_env({"TARBOX_OIDC_ISSUERS": "off"}).oidc_issuers == ()
-    for bad in ("circleci=https://oidc.circleci.com", "github=token.actions.example"):
+    for bad in (
+        "circleci=https://oidc.circleci.com",
+        "github=token.actions.example",
+        "github=http://token.actions.example",  # keys over plain http: only on loopback
+        "gitlab=https://gitlab.com,gitlab=https://git.acme.example",  # which one is acme/lib?
+    ):
         with pytest.raises(SettingsError, match="TARBOX_OIDC_ISSUERS"):
             Settings.from_env({"TARBOX_OIDC_ISSUERS": bad})
 

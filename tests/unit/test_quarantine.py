@@ -49,6 +49,7 @@ def test_off_unless_configured_and_overridden_by_org_and_exceptions() -> None:
     for bad in (
         {"TARBOX_QUARANTINE_HOURS": "soon"},
         {"TARBOX_QUARANTINE_HOURS": "-1"},
+        {"TARBOX_QUARANTINE_HOURS": "inf"},
         {"TARBOX_QUARANTINE_ORGS": "acme"},
     ):
         with pytest.raises(SettingsError):
