@@ -19,6 +19,7 @@ from chalicelib.auth import couch, profile, token_api
 from chalicelib.auth import web_login as web
 from chalicelib.auth.service import revoke_token
 from chalicelib.billing import webhooks
+from chalicelib.errors import PackageNotFoundError, TarballNotFoundError
 from chalicelib.http import login_page, params, render, routing
 from chalicelib.http.discovery_routes import discovery
 from chalicelib.http.errors import npm_shaped, translated
@@ -35,6 +36,11 @@ from chalicelib.http.request import (
 )
 from chalicelib.http.stage_routes import stage
 from chalicelib.http.supply_chain_routes import supply_chain
+from chalicelib.http.upstream_answers import (
+    upstream_packument_answer,
+    upstream_tarball_answer,
+    upstream_version_answer,
+)
 from chalicelib.lifecycle import access, writes
 from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import delete_tarball, unpublish_package
@@ -293,16 +299,32 @@ def _packument(name: str) -> Response:
     # Stored compressed copies only where the answer's bytes reach the client as they are: on
     # Lambda, API Gateway would need them as base64 (CloudFront compresses there instead).
     local = registry.settings.local_server
-    doc = read_document(
-        registry,
-        who,
-        name,
-        abbreviated=abbreviated,
-        base_url=base_url(registry, request),
-        encodings=params.accepted_encodings(header(request, "accept-encoding")) if local else (),
-        if_none_match=header(request, "if-none-match"),
-        write=write,
-    )
+    try:
+        doc = read_document(
+            registry,
+            who,
+            name,
+            abbreviated=abbreviated,
+            base_url=base_url(registry, request),
+            encodings=params.accepted_encodings(header(request, "accept-encoding"))
+            if local
+            else (),
+            if_none_match=header(request, "if-none-match"),
+            write=write,
+        )
+    except PackageNotFoundError:
+        # Not here: from the upstream its name is routed to, if any (chalicelib/upstream/).
+        fetched = upstream_packument_answer(
+            registry,
+            who,
+            name,
+            abbreviated=abbreviated,
+            base_url=base_url(registry, request),
+            if_none_match=header(request, "if-none-match"),
+        )
+        if fetched is None:
+            raise
+        return fetched
     # The CDN in front (AWS) may keep a public document a while: it is told of every change
     # (packuments/edge.py). Not one read with a query (`?write=true`): its invalidation covers
     # the plain path only.
@@ -336,7 +358,13 @@ def _delete(name: str, rev: str) -> Response:
 def _version(name: str, spec: str) -> Response:
     registry, request = wiring.registry(), current()
     who, base = optional_actor(registry, request), base_url(registry, request)
-    manifest, seen = version_document(registry, who, name, params.unquote(spec), base)
+    try:
+        manifest, seen = version_document(registry, who, name, params.unquote(spec), base)
+    except PackageNotFoundError:
+        fetched = upstream_version_answer(registry, who, name, params.unquote(spec), base)
+        if fetched is None:
+            raise
+        return fetched
     return render.json_response(manifest, headers=render.read_headers(seen))
 
 
@@ -394,7 +422,13 @@ def _tarball(name: str, file: str) -> Response:
     registry = wiring.registry()
     note(operation="tarball")
     who = optional_actor(registry, current())
-    found = locate_tarball(registry, who, name, params.tarball_file(file))
+    try:
+        found = locate_tarball(registry, who, name, params.tarball_file(file))
+    except TarballNotFoundError:
+        fetched = upstream_tarball_answer(registry, who, name, params.tarball_file(file))
+        if fetched is None:
+            raise
+        return fetched
     if current().method == "GET":  # counted in memory, stored in batches (downloads/counter.py)
         wiring.download_counter().record(name, found.version, public=not found.private)
     if found.url is not None:

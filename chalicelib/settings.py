@@ -105,6 +105,12 @@ class Settings:
     quarantine_hours: float = 0
     quarantine_orgs: tuple[tuple[str, float], ...] = ()
     quarantine_except: tuple[str, ...] = ()
+    # The read-through cache (chalicelib/upstream/): which registry each name is fetched from
+    # when this one lacks it, as (route, URL) with route `*` or `@scope`; the token sent to a
+    # route's upstream; how long a fetched document is served before it is revalidated.
+    upstreams: tuple[tuple[str, str], ...] = ()
+    upstream_tokens: tuple[tuple[str, str], ...] = ()
+    upstream_ttl: int = 300
 
     def local_base_urls(self) -> frozenset[str]:
         """The base URLs `tarbox serve` answers with (each has its own stored documents, so the
@@ -168,6 +174,11 @@ class Settings:
                 env.get("TARBOX_QUARANTINE_HOURS") or "0", "TARBOX_QUARANTINE_HOURS"
             ),
             quarantine_orgs=_org_hours(env.get("TARBOX_QUARANTINE_ORGS") or ""),
+            upstreams=_routes(env.get("TARBOX_UPSTREAMS") or "", "TARBOX_UPSTREAMS", url=True),
+            upstream_tokens=_routes(
+                env.get("TARBOX_UPSTREAM_TOKENS") or "", "TARBOX_UPSTREAM_TOKENS", url=False
+            ),
+            upstream_ttl=max(0, _int(env, "TARBOX_UPSTREAM_TTL", 300)),
             quarantine_except=tuple(
                 p.strip()
                 for p in (env.get("TARBOX_QUARANTINE_EXCEPT") or "").split(",")
@@ -209,6 +220,22 @@ def _issuers(raw: str) -> tuple[tuple[str, str], ...]:
             raise SettingsError(f"TARBOX_OIDC_ISSUERS names more than one {provider} issuer")
         issuers[provider] = url
     return tuple(issuers.items())
+
+
+def _routes(raw: str, key: str, *, url: bool) -> tuple[tuple[str, str], ...]:
+    """`*=https://registry.npmjs.org,@corp=https://npm.corp.example`: each name to exactly one
+    upstream, by its scope's route, else `*`'s. For tokens: `@corp=<token>`."""
+    routes: dict[str, str] = {}
+    for entry in filter(None, (e.strip() for e in raw.split(","))):
+        route, sep, value = entry.partition("=")
+        route, value = route.strip(), value.strip()
+        scoped = route.startswith("@") and len(route) > 1 and "/" not in route
+        if not sep or not value or not (route == "*" or scoped) or route in routes:
+            raise SettingsError(f"{key} entries are *=<value> or @scope=<value>, once each")
+        if url and not value.startswith(("https://", "http://")):
+            raise SettingsError(f"{key}: {route} must be an http(s) registry URL")
+        routes[route] = value.rstrip("/") if url else value
+    return tuple(routes.items())
 
 
 def _hours(raw: str, key: str) -> float:

@@ -9,6 +9,7 @@ from chalice.app import Response
 
 from chalicelib.packuments.documents import Document, matches
 from chalicelib.packuments.visibility import Seen
+from chalicelib.storage.ports import BlobStore
 
 # Packuments change on every publish: let clients and CDNs keep them but revalidate (ETag -> 304).
 PACKUMENT_CACHE = "public, max-age=0, must-revalidate"
@@ -121,3 +122,16 @@ def tarball_bytes(data: bytes, *, private: bool) -> Response:
         **_tarball_cache(private),
     }
     return Response(body=data, status_code=200, headers=headers)
+
+
+def stored_tarball(blobs: BlobStore, key: str, url_ttl: int, *, private: bool) -> Response | None:
+    """A stored tarball, as tarballs are served: a short-lived link to it on AWS, the file
+    itself behind `tarbox serve`, else its bytes; None when it is not stored."""
+    url = blobs.download_url(key, url_ttl)
+    if url is not None:
+        return redirect(url)
+    path = blobs.local_path(key)
+    if path is not None:
+        return sendfile(path, private=private)
+    data = blobs.get(key)
+    return None if data is None else tarball_bytes(data, private=private)

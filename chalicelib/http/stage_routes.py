@@ -86,16 +86,12 @@ def staged_version_tarball(id: str) -> Response:
     """Served like a private package's tarball: a short-lived link on AWS, the file here."""
     registry, request = wiring.registry(), _request()
     key = staged_tarball(registry, actor(registry, request), _id(id))
-    url = registry.blobs.download_url(key, registry.settings.tarball_url_ttl)
-    if url is not None:
-        return render.redirect(url)
-    path = registry.blobs.local_path(key)
-    if path is not None:
-        return render.sendfile(path, private=True)
-    data = registry.blobs.get(key)
-    if data is None:
+    found = render.stored_tarball(
+        registry.blobs, key, registry.settings.tarball_url_ttl, private=True
+    )
+    if found is None:
         raise NotFoundError(f"The tarball of staged version {id} is missing")
-    return render.tarball_bytes(data, private=True)
+    return found
 
 
 @_route("/-/stage/{id}/approve", methods=["POST"], content_types=JSON_TYPES)

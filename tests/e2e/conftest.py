@@ -13,24 +13,13 @@ from tests.e2e.harness import (
     Registry,
     Workspace,
     add_user,
-    moto_server,
-    tarbox_server,
+    tarbox_on,
     unique,
 )
 from tests.oidc_issuer import Issuer
 
 # Small, so the size-limit scenario needs only a small tarball.
 E2E_MAX_TARBALL_BYTES = 1024 * 1024
-AWS_ENV = {
-    "TARBOX_BACKEND": "aws",
-    "TARBOX_TABLE_NAME": "tarbox-e2e",
-    "TARBOX_BUCKET_NAME": "tarbox-e2e-blobs",
-    # Made by the first server that signs (infra/ makes it on AWS).
-    "TARBOX_SIGNING_KEYS_SECRET": "tarbox-e2e/signing-keys",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,14 +48,8 @@ def registry(
         # Trusted publishing trusts the tests' GitHub Actions and GitLab (tests/oidc_issuer.py).
         "TARBOX_OIDC_ISSUERS": oidc_issuer.setting(),
     }
-    if request.param == "embedded":
-        with tarbox_server(workdir, env) as server:
-            yield server
-        return
-    with moto_server(workdir) as endpoint:
-        aws = {**AWS_ENV, **env, "TARBOX_AWS_ENDPOINT_URL": endpoint}
-        with tarbox_server(workdir, aws) as server:
-            yield server
+    with tarbox_on(workdir, request.param, env) as server:
+        yield server
 
 
 @pytest.fixture

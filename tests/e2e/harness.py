@@ -27,6 +27,17 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / "node_modules" / ".bin"
 CLIENT_TIMEOUT = 180
 WEBHOOK_SECRET = "whsec_tarbox_e2e"
+# The AWS backend's settings in the e2e tests, against a moto server.
+AWS_ENV = {
+    "TARBOX_BACKEND": "aws",
+    "TARBOX_TABLE_NAME": "tarbox-e2e",
+    "TARBOX_BUCKET_NAME": "tarbox-e2e-blobs",
+    # Made by the first server that signs (infra/ makes it on AWS).
+    "TARBOX_SIGNING_KEYS_SECRET": "tarbox-e2e/signing-keys",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 def free_port() -> int:
@@ -137,6 +148,20 @@ def tarbox_server(workdir: Path, env: Mapping[str, str]) -> Iterator[Registry]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+@contextmanager
+def tarbox_on(workdir: Path, backend: str, env: Mapping[str, str]) -> Iterator[Registry]:
+    """`tarbox serve` on the embedded backend, or on the AWS one against a moto server of its
+    own."""
+    if backend == "embedded":
+        with tarbox_server(workdir, env) as server:
+            yield server
+        return
+    with moto_server(workdir) as endpoint:
+        aws = {**AWS_ENV, **env, "TARBOX_AWS_ENDPOINT_URL": endpoint}
+        with tarbox_server(workdir, aws) as server:
+            yield server
 
 
 def tarbox_command(

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.conftest import AWS_ENV
 from tests.e2e.harness import (
+    AWS_ENV,
     WEBHOOK_SECRET,
     Registry,
     Workspace,

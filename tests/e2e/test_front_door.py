@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import AWS_ENV
 from tests.e2e.front_door import FrontDoor, front_door
 from tests.e2e.harness import (
+    AWS_ENV,
     Registry,
     Workspace,
     a_library,

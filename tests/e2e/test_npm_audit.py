@@ -9,8 +9,15 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.conftest import AWS_ENV
-from tests.e2e.harness import Registry, Workspace, a_library, subscribe, tarbox_command, unique
+from tests.e2e.harness import (
+    AWS_ENV,
+    Registry,
+    Workspace,
+    a_library,
+    subscribe,
+    tarbox_command,
+    unique,
+)
 
 
 def osv(id: str, name: str, summary: str, severity: str) -> dict[str, object]:

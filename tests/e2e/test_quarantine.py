@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import AWS_ENV
 from tests.e2e.harness import (
     Registry,
     Workspace,
     a_library,
     add_user,
-    moto_server,
-    tarbox_server,
+    tarbox_on,
     unique,
 )
 from tests.e2e.test_clients import Pnpm, Yarn
@@ -34,16 +32,7 @@ def held_back(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Registry]:
     workdir = tmp_path_factory.mktemp(f"quarantine-{request.param}")
-    if request.param == "embedded":
-        with tarbox_server(workdir, QUARANTINE) as server:
-            yield server
-        return
-    with (
-        moto_server(workdir) as endpoint,
-        tarbox_server(
-            workdir, {**AWS_ENV, **QUARANTINE, "TARBOX_AWS_ENDPOINT_URL": endpoint}
-        ) as server,
-    ):
+    with tarbox_on(workdir, request.param, QUARANTINE) as server:
         yield server
 
 

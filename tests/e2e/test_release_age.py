@@ -17,8 +17,7 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.conftest import AWS_ENV
-from tests.e2e.harness import Registry, Workspace, a_library, unique
+from tests.e2e.harness import AWS_ENV, Registry, Workspace, a_library, unique
 
 OLD = "2026-11-01T00:00:00.000Z"  # over a month before these tests were written
 
