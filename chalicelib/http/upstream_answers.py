@@ -14,7 +14,7 @@ from chalicelib.errors import VersionNotFoundError
 from chalicelib.http import render
 from chalicelib.packuments.documents import JSON_CONTENT_TYPE, matches
 from chalicelib.packuments.render import CORGI_CONTENT_TYPE
-from chalicelib.packuments.visibility import PUBLIC
+from chalicelib.packuments.visibility import Seen
 from chalicelib.registry import Registry
 from chalicelib.upstream.service import upstream_packument, upstream_tarball
 
@@ -37,7 +37,7 @@ def upstream_packument_answer(
     headers: dict[str, str | list[str]] = {
         "ETag": found.etag,
         CACHE_HEADER: found.how,
-        **render.read_headers(PUBLIC),
+        **render.read_headers(Seen(private=found.private)),
     }
     if matches(found.etag, if_none_match):
         return Response(body="", status_code=304, headers=headers)
@@ -57,15 +57,17 @@ def upstream_version_answer(
     manifest = (document.get("versions") or {}).get(number)
     if not isinstance(manifest, dict):
         raise VersionNotFoundError(f"No version or tag {spec!r} of {name}")
-    headers = {CACHE_HEADER: found.how, **render.read_headers(PUBLIC)}
+    headers = {CACHE_HEADER: found.how, **render.read_headers(Seen(private=found.private))}
     return render.json_response(manifest, headers=headers)
 
 
 def upstream_tarball_answer(
     registry: Registry, actor: Actor | None, name: str, file: str
 ) -> Response | None:
-    key = upstream_tarball(registry, actor, name, file)
-    if key is None:
+    found = upstream_tarball(registry, actor, name, file)
+    if found is None:
         return None
-    ttl = registry.settings.tarball_url_ttl
-    return render.stored_tarball(registry.blobs, key, ttl, private=False)
+    key, private = found
+    return render.stored_tarball(
+        registry.blobs, key, registry.settings.tarball_url_ttl, private=private
+    )

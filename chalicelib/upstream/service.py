@@ -19,6 +19,7 @@ class UpstreamDocument:
     body: bytes
     etag: str
     how: str  # hit, miss, revalidated, stale: said in the X-Tarbox-Cache header
+    private: bool  # fetched with a token: never kept by a shared cache
 
 
 def upstream_packument(
@@ -28,15 +29,21 @@ def upstream_packument(
     found = _cached(registry, actor, name)
     if found is None:
         return None
-    _, cached = found
+    upstream, cached = found
     body, etag = upstream_document(registry, cached, base_url, CORGI if abbreviated else FULL)
-    return UpstreamDocument(body, etag, cached.how)
+    return UpstreamDocument(body, etag, cached.how, private=bool(upstream.token))
 
 
-def upstream_tarball(registry: Registry, actor: Actor | None, name: str, file: str) -> str | None:
-    """The blob key of the tarball, fetched on its first request; None when not fetched."""
+def upstream_tarball(
+    registry: Registry, actor: Actor | None, name: str, file: str
+) -> tuple[str, bool] | None:
+    """(the blob key of the tarball, fetched on its first request; whether it is private), or
+    None when the name is not fetched."""
     found = _cached(registry, actor, name)
-    return None if found is None else cached_tarball(registry, *found, file)
+    if found is None:
+        return None
+    upstream, cached = found
+    return cached_tarball(registry, upstream, cached, file), bool(upstream.token)
 
 
 def _cached(registry: Registry, actor: Actor | None, name: str) -> tuple[Upstream, Cached] | None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from chalicelib import wiring
 from tests.api.conftest import Api, body_of
-from tests.builders import a_publish_body
+from tests.builders import a_publish_body, a_tarball, integrity_of
 from tests.e2e.harness import free_port
 
 
@@ -39,3 +45,65 @@ def test_a_package_here_is_answered_without_asking(down: Api, alice: str) -> Non
     assert down.call("GET", "/mine").status_code == 200
     # alice's own scope is held here: never fetched, whatever the routes say.
     assert down.call("GET", "/@alice%2fnothing").status_code == 404
+
+
+@contextmanager
+def corp_registry(tarball: bytes) -> Iterator[str]:
+    """An upstream holding one private package, `@corp/tool`, for the token `s3cret` only."""
+    packument = {
+        "name": "@corp/tool",
+        "dist-tags": {"latest": "1.0.0"},
+        "versions": {"1.0.0": {"name": "@corp/tool", "version": "1.0.0", "dist": {}}},
+        "time": {"created": "2026-12-01T00:00:00.000Z", "1.0.0": "2026-12-01T00:00:00.000Z"},
+    }
+
+    class Upstream(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.headers.get("Authorization") != "Bearer s3cret":
+                return self._send(401, b'{"error": "login"}')
+            if self.path.lower() == "/@corp%2ftool":
+                return self._send(200, json.dumps(packument).encode())
+            return self._send(200, tarball)
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    packument["versions"]["1.0.0"]["dist"] = {  # type: ignore[index]
+        "tarball": f"{url}/@corp/tool/-/tool-1.0.0.tgz",
+        "integrity": integrity_of(tarball),
+    }
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_what_comes_with_a_token_is_never_kept_by_a_shared_cache(
+    any_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tarball = a_tarball("@corp/tool", "1.0.0")
+    with corp_registry(tarball) as url:
+        monkeypatch.setenv("TARBOX_UPSTREAMS", f"@corp={url}")
+        monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
+        wiring.reset()
+        wiring.registry()
+        bob = any_api.add_user("bob")
+        document = any_api.call("GET", "/@corp%2ftool", token=bob)
+        assert document.status_code == 200, document.body
+        assert document.headers["Cache-Control"].startswith("private")
+        assert document.headers["X-Tarbox-Cache"] == "miss"
+        dist = body_of(document)["versions"]["1.0.0"]["dist"]
+        assert dist["tarball"] == "https://registry.example/@corp/tool/-/tool-1.0.0.tgz"
+        fetched = any_api.call("GET", "/@corp/tool/-/tool-1.0.0.tgz", token=bob)
+        assert fetched.status_code in (200, 302)
+        assert fetched.headers["Cache-Control"].startswith(("private", "no-store"))
