@@ -1,7 +1,7 @@
 """The `tarbox` command: `tarbox serve` starts the registry on this machine; `tarbox org`,
 `tarbox plan`, `tarbox mirror`, `tarbox reindex`, `tarbox export`, `tarbox import`,
-`tarbox fsck`, `tarbox advisories` and `tarbox keys` are the operator's commands, run against
-the configured backend."""
+`tarbox fsck`, `tarbox advisories`, `tarbox keys` and `tarbox cache` are the operator's
+commands, run against the configured backend."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         "fsck": _fsck,
         "advisories": _advisories,
         "keys": _keys,
+        "cache": _cache,
     }
     return _operator(args, operator_commands[args.command])
 
@@ -133,6 +134,15 @@ def _add_upkeep_commands(
     ):
         key_command = key_commands.add_parser(name, help=help)
         key_command.add_argument("--data-dir", default=data_dir)
+    cache = commands.add_parser(
+        "cache", help="what the read-through cache keeps (TARBOX_UPSTREAMS)"
+    )
+    cache_commands = cache.add_subparsers(dest="cache_command", required=True)
+    listing = cache_commands.add_parser("ls", help="the packages kept from upstreams")
+    listing.add_argument("--data-dir", default=data_dir)
+    purging = cache_commands.add_parser("purge", help="forget packages: fetched afresh next time")
+    purging.add_argument("names", nargs="+", metavar="NAME")
+    purging.add_argument("--data-dir", default=data_dir)
 
 
 def _operator(
@@ -252,6 +262,27 @@ def _advisories(registry: Registry, args: argparse.Namespace) -> str:
 
     files, count = import_advisories(registry, args.path)
     return f"imported {count} npm advisories from {files} files"
+
+
+def _cache(registry: Registry, args: argparse.Namespace) -> str:
+    """`tarbox cache ls`: one line per package kept; `tarbox cache purge NAME…`."""
+    from datetime import UTC, datetime
+
+    from chalicelib.clock import iso
+    from chalicelib.errors import NotFoundError
+    from chalicelib.upstream.cache import cached_packages, purge
+
+    if args.cache_command == "purge":
+        missing = [name for name in args.names if not purge(registry, name)]
+        if missing:
+            raise NotFoundError(f"nothing was kept of {', '.join(missing)}")
+        return f"purged {len(args.names)} packages"
+    kept = cached_packages(registry)
+    lines = [
+        f"{p.name}\tfetched {iso(datetime.fromtimestamp(p.fetched, UTC))}\t{p.tarballs} tarballs"
+        for p in kept
+    ]
+    return "\n".join([*lines, f"{len(kept)} packages kept from upstreams"])
 
 
 def _keys(registry: Registry, args: argparse.Namespace) -> str:

@@ -32,6 +32,8 @@ USER_AGENT = "tarbox-upstream"
 TIMEOUT_SECONDS = 10
 JSON_TYPE = "application/json"
 HIT, MISS, REVALIDATED, STALE = "hit", "miss", "revalidated", "stale"
+PREFIX = "upstream/"
+STATE = "state.json"
 
 
 @dataclass(frozen=True)
@@ -103,17 +105,49 @@ def cached_tarball(registry: Registry, upstream: Upstream, cached: Cached, file:
     return key
 
 
+@dataclass(frozen=True)
+class CachedPackage:
+    """What `tarbox cache ls` says of one package."""
+
+    name: str
+    fetched: float  # when its document was last fetched or revalidated
+    tarballs: int  # how many of its tarballs are kept
+
+
+def cached_packages(registry: Registry) -> list[CachedPackage]:
+    """Every package kept from an upstream, by name."""
+    fetched: dict[str, float] = {}
+    tarballs: dict[str, int] = {}
+    for blob in registry.blobs.list_blobs(PREFIX):
+        rest = blob.key[len(PREFIX) :]
+        if "/-/" in rest:
+            name = rest.split("/-/", 1)[0]
+            tarballs[name] = tarballs.get(name, 0) + 1
+        elif rest.endswith(f"/{STATE}"):
+            state = _state(registry, rest[: -len(STATE) - 1])
+            fetched[rest[: -len(STATE) - 1]] = float((state or {}).get("fetched") or 0)
+    return [CachedPackage(n, fetched[n], tarballs.get(n, 0)) for n in sorted(fetched)]
+
+
+def purge(registry: Registry, name: str) -> bool:
+    """Forget what is kept of `name`: its next request fetches it afresh. False when nothing
+    was kept."""
+    kept = any(True for _ in registry.blobs.list_blobs(_key(name, "")))
+    _forget(registry, name)
+    return kept
+
+
 def render_key(name: str, digest: str, stamp: str, variant: str) -> str:
     return _key(name, f"renders/{digest}/{stamp}-{variant}.json")
 
 
 def _state(registry: Registry, name: str) -> dict[str, Any] | None:
-    raw = registry.blobs.get(_key(name, "state.json"))
+    raw = registry.blobs.get(_key(name, STATE))
     return json.loads(raw) if raw else None
 
 
 def _save_state(registry: Registry, name: str, state: dict[str, Any]) -> None:
-    registry.blobs.put(_key(name, "state.json"), json.dumps(state).encode(), JSON_TYPE)
+    registry.blobs.put(_key(name, STATE), json.dumps(state).encode(), JSON_TYPE)
 
 
 def _forget(registry: Registry, name: str) -> None:
@@ -134,7 +168,7 @@ def _document(name: str, body: bytes) -> dict[str, Any]:
 
 
 def _key(name: str, rest: str) -> str:
-    return f"upstream/{name}/{rest}"
+    return f"{PREFIX}{name}/{rest}"
 
 
 def _path(name: str) -> str:

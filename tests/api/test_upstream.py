@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from chalicelib import wiring
+from chalicelib import cli, wiring
 from tests.api.conftest import Api, body_of
 from tests.builders import a_publish_body, a_tarball, integrity_of
 from tests.e2e.harness import free_port
@@ -107,3 +107,30 @@ def test_what_comes_with_a_token_is_never_kept_by_a_shared_cache(
         fetched = any_api.call("GET", "/@corp/tool/-/tool-1.0.0.tgz", token=bob)
         assert fetched.status_code in (200, 302)
         assert fetched.headers["Cache-Control"].startswith(("private", "no-store"))
+
+
+def test_tarbox_cache_lists_and_purges_what_is_kept(
+    any_api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with corp_registry(a_tarball("@corp/tool", "1.0.0")) as url:
+        monkeypatch.setenv("TARBOX_UPSTREAMS", f"@corp={url}")
+        monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
+        wiring.reset()
+        wiring.registry()
+        bob = any_api.add_user("bob")
+        assert any_api.call("GET", "/@corp%2ftool", token=bob).status_code == 200
+        fetched = any_api.call("GET", "/@corp/tool/-/tool-1.0.0.tgz", token=bob)
+        assert fetched.status_code in (200, 302)
+
+        assert cli.main(["cache", "ls"]) == 0
+        listed = capsys.readouterr().out.splitlines()
+        assert listed[0].startswith("@corp/tool\tfetched 20") and listed[0].endswith("1 tarballs")
+        assert listed[-1] == "1 packages kept from upstreams"
+
+        assert cli.main(["cache", "purge", "@corp/tool"]) == 0
+        assert capsys.readouterr().out.strip() == "purged 1 packages"
+        assert not list(wiring.registry().blobs.list_blobs("upstream/"))
+        assert cli.main(["cache", "purge", "@corp/tool"]) == 1  # nothing kept
+        # Fetched afresh on its next request.
+        again = any_api.call("GET", "/@corp%2ftool", token=bob)
+        assert again.status_code == 200 and again.headers["X-Tarbox-Cache"] == "miss"
