@@ -84,7 +84,8 @@ def _stamped_key(name: str, stamp: str, variant: str, encoding: str | None) -> s
     return f"packuments/{name}/{stamp}/{variant}.json{suffix}"
 
 
-def _encode(document: object) -> bytes:
+def encode(document: object) -> bytes:
+    """A document as served: compact JSON, UTF-8."""
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -103,8 +104,8 @@ def render_documents(
     if signer is None:
         signer = current_signer(registry.signing_keys)
     rendered = {
-        FULL: _encode(full_packument(package, versions, base_url, signer)),
-        CORGI: _encode(abbreviated_packument(package, versions, base_url, signer)),
+        FULL: encode(full_packument(package, versions, base_url, signer)),
+        CORGI: encode(abbreviated_packument(package, versions, base_url, signer)),
     }
     encodings: list[str] = list(ENCODINGS) if registry.settings.local_server else []
     # Compressed copies exist only on the embedded backend's files or behind `tarbox serve`;
@@ -201,7 +202,7 @@ def _quarantined_copy(
     if not hidden:
         return plain, key, f'"{stamp}-{variant}"'
     held = "q" + hashlib.sha1(",".join(hidden).encode(), usedforsecurity=False).hexdigest()[:8]
-    body = _encode(document)
+    body = encode(document)
     key = _stamped_key(package.name, stamp, f"{variant}-{held}", None)
     # Too large to answer inline on Lambda: the redirect must lead to this copy, not the render.
     limit = registry.settings.max_response_bytes

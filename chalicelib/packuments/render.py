@@ -146,7 +146,7 @@ def abbreviated_packument(
         "modified": package.modified,
         "dist-tags": package.dist_tags,
         "versions": {
-            v.version: _abbreviate(with_deprecation(package, version_manifest(v, base_url, signer)))
+            v.version: abbreviate(with_deprecation(package, version_manifest(v, base_url, signer)))
             for v in live_versions(package, versions)
         },
         # As npmjs serves it since 2025: release-age settings read it from the small document
@@ -162,7 +162,7 @@ def with_deprecation(package: PackageRecord, manifest: dict[str, Any]) -> dict[s
     return manifest
 
 
-def _abbreviate(manifest: dict[str, Any]) -> dict[str, Any]:
+def abbreviate(manifest: dict[str, Any]) -> dict[str, Any]:
     return {k: manifest[k] for k in CORGI_VERSION_FIELDS if k in manifest}
 
 

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.acl.guard import not_found, require_token_may_write, require_write
+from chalicelib.acl.guard import may_write, not_found, require_token_may_write, require_write
 from chalicelib.acl.policy import STAGE_PERMISSION
 from chalicelib.auth.second_factor import require_presence
 from chalicelib.auth.service import Actor
@@ -51,11 +51,8 @@ def stage_version(registry: Registry, actor: Actor, request: PublishRequest) -> 
     """Keep the version to publish later. Like `npm publish` but for the one-time password,
     which is asked at approval instead."""
     require_token_may_write(actor, request.name, publishing=STAGE_PERMISSION)
-    package = registry.packages.get_package(request.name)
     # npm: "The package you're configuring must already exist on the npm registry."
-    if package is None or package.tombstone is not None:
-        raise not_found(request.name)
-    require_write(registry, actor, package)
+    package = _writable(registry, actor, request.name)
     if registry.packages.get_version(request.name, request.version) is not None:
         raise VersionAlreadyPublishedError(
             f"You cannot stage over the previously published versions: {request.version}."
@@ -190,11 +187,8 @@ def _writable(registry: Registry, actor: Actor, name: str) -> PackageRecord:
 
 
 def _may_write(registry: Registry, actor: Actor, name: str) -> bool:
-    try:
-        _writable(registry, actor, name)
-    except (NotFoundError, PermissionDeniedError):
-        return False
-    return True
+    package = registry.packages.get_package(name)
+    return package is not None and package.tombstone is None and may_write(registry, actor, package)
 
 
 def _tag(request: PublishRequest) -> str:

@@ -19,7 +19,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from chalicelib.errors import TarballNotFoundError, UpstreamUnavailableError
@@ -34,14 +36,21 @@ JSON_TYPE = "application/json"
 HIT, MISS, REVALIDATED, STALE = "hit", "miss", "revalidated", "stale"
 PREFIX = "upstream/"
 STATE = "state.json"
+PACKUMENT = "packument.json"
 
 
 @dataclass(frozen=True)
 class Cached:
     name: str
-    document: dict[str, Any]  # the upstream's full document
-    digest: str  # of its bytes: what renders of it are keyed by
+    digest: str  # of the document's bytes: what renders of it are keyed by
     how: str  # HIT, MISS, REVALIDATED or STALE
+    load: Callable[[], bytes] = field(repr=False, compare=False)
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The upstream's full document, read and parsed only when needed: a read answered from
+        a kept render, and a tarball already kept, need neither."""
+        return _document(self.name, self.load())
 
 
 def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cached | None:
@@ -49,11 +58,12 @@ def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cache
     upstream has no such package."""
     blobs = registry.blobs
     state = _state(registry, name)
-    kept = blobs.get(_key(name, "packument.json")) if state is not None else None
+    key = _key(name, PACKUMENT)
+    if state is not None and _fresh(registry, state):
+        return Cached(name, str(state["digest"]), HIT, lambda: _kept(registry, key))
+    kept = blobs.get(key) if state is not None else None
     if state is None or kept is None:
         state, kept = None, None
-    elif time.time() - float(state["fetched"]) < registry.settings.upstream_ttl:
-        return Cached(name, json.loads(kept), str(state["digest"]), HIT)
     etag = str(state.get("etag") or "") if state is not None else ""
     try:
         status, body, new_etag = _get(upstream, f"{upstream.url}/{_path(name)}", JSON_TYPE, etag)
@@ -61,22 +71,29 @@ def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cache
         if state is None or kept is None:
             raise
         # Better the copy kept than an error: the header says it was not revalidated.
-        return Cached(name, json.loads(kept), str(state["digest"]), STALE)
+        return Cached(name, str(state["digest"]), STALE, lambda: kept)
     if status == 404:
         _forget(registry, name)
         return None
     if status == 304 and kept is not None and state is not None:
         _save_state(registry, name, {**state, "fetched": time.time()})
-        return Cached(name, json.loads(kept), str(state["digest"]), REVALIDATED)
-    document = _document(name, body)
-    digest = hashlib.sha256(body).hexdigest()[:20]
-    blobs.put(_key(name, "packument.json"), body, JSON_TYPE)
-    _save_state(registry, name, {"etag": new_etag, "fetched": time.time(), "digest": digest})
-    # Renders are read whole before they are sent: those of the document replaced can go.
-    for blob in list(blobs.list_blobs(_key(name, "renders/"))):
-        if not blob.key.startswith(_key(name, f"renders/{digest}/")):
-            blobs.delete(blob.key)
-    return Cached(name, document, digest, MISS if kept is None else REVALIDATED)
+        return Cached(name, str(state["digest"]), REVALIDATED, lambda: kept)
+    cached = Cached(
+        name,
+        hashlib.sha256(body).hexdigest()[:20],
+        MISS if kept is None else REVALIDATED,
+        lambda: body,
+    )
+    _replace(registry, cached, body, new_etag)
+    return cached
+
+
+def fresh_tarball(registry: Registry, name: str, file: str) -> str | None:
+    """The key of a tarball kept, while its document is fresh (the tarballs of versions it no
+    longer has are gone): a download then reads no document."""
+    state = _state(registry, name)
+    key = _key(name, f"-/{file}")
+    return key if state is not None and _fresh(registry, state) and _stored(registry, key) else None
 
 
 def cached_tarball(registry: Registry, upstream: Upstream, cached: Cached, file: str) -> str:
@@ -89,7 +106,7 @@ def cached_tarball(registry: Registry, upstream: Upstream, cached: Cached, file:
     if not isinstance(manifest, dict):
         raise missing
     key = _key(name, f"-/{file}")
-    if any(blob.key == key for blob in registry.blobs.list_blobs(key)):
+    if _stored(registry, key):
         return key
     dist = manifest.get("dist") or {}
     url = dist.get("tarball")
@@ -139,6 +156,38 @@ def purge(registry: Registry, name: str) -> bool:
 
 def render_key(name: str, digest: str, stamp: str, variant: str) -> str:
     return _key(name, f"renders/{digest}/{stamp}-{variant}.json")
+
+
+def _replace(registry: Registry, cached: Cached, body: bytes, etag: str) -> None:
+    """Keep a new document (checked first), and drop what was kept of the one it replaces: its
+    renders (read whole before they are sent), and the tarballs of versions it no longer has."""
+    name, blobs, versions = cached.name, registry.blobs, cached.document.get("versions") or {}
+    blobs.put(_key(name, PACKUMENT), body, JSON_TYPE)
+    _save_state(registry, name, {"etag": etag, "fetched": time.time(), "digest": cached.digest})
+    for blob in list(blobs.list_blobs(_key(name, ""))):
+        if _replaced(name, blob.key[len(_key(name, "")) :], cached.digest, versions):
+            blobs.delete(blob.key)
+
+
+def _replaced(name: str, rest: str, digest: str, versions: dict[str, Any]) -> bool:
+    if rest.startswith("renders/"):
+        return not rest.startswith(f"renders/{digest}/")
+    return rest.startswith("-/") and version_from_file(name, rest[2:]) not in versions
+
+
+def _fresh(registry: Registry, state: dict[str, Any]) -> bool:
+    return time.time() - float(state["fetched"]) < registry.settings.upstream_ttl
+
+
+def _stored(registry: Registry, key: str) -> bool:
+    return any(blob.key == key for blob in registry.blobs.list_blobs(key))
+
+
+def _kept(registry: Registry, key: str) -> bytes:
+    kept = registry.blobs.get(key)
+    if kept is None:
+        raise UpstreamUnavailableError(f"The kept copy {key} is missing: `tarbox cache purge` it")
+    return kept
 
 
 def _state(registry: Registry, name: str) -> dict[str, Any] | None:

@@ -6,11 +6,10 @@ once per upstream answer, base URL and signing key, and kept."""
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
-from chalicelib.packuments.documents import CORGI, FULL, RENDER_VERSION
-from chalicelib.packuments.render import CORGI_VERSION_FIELDS, tarball_url
+from chalicelib.packuments.documents import CORGI, FULL, RENDER_VERSION, encode
+from chalicelib.packuments.render import abbreviate, tarball_url
 from chalicelib.registry import Registry
 from chalicelib.signatures.signer import Signer, current_signer
 from chalicelib.upstream.cache import Cached, render_key
@@ -31,7 +30,7 @@ def upstream_document(
     if kept is not None:
         return kept, etag
     full = _full(cached.name, cached.document, base_url, signer)
-    rendered = {FULL: _encode(full), CORGI: _encode(_abbreviated(full))}
+    rendered = {FULL: encode(full), CORGI: encode(_abbreviated(full))}
     for each, body in rendered.items():
         registry.blobs.put(render_key(cached.name, cached.digest, stamp, each), body, JSON_TYPE)
     return rendered[variant], etag
@@ -68,13 +67,6 @@ def _abbreviated(full: dict[str, Any]) -> dict[str, Any]:
         "name": full.get("name"),
         "modified": time.get("modified"),
         "dist-tags": full.get("dist-tags") or {},
-        "versions": {
-            number: {k: m[k] for k in CORGI_VERSION_FIELDS if k in m}
-            for number, m in full["versions"].items()
-        },
+        "versions": {number: abbreviate(manifest) for number, manifest in full["versions"].items()},
         "time": time,
     }
-
-
-def _encode(document: object) -> bytes:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
