@@ -300,7 +300,7 @@ def verdaccio(where: Path, node: str, bin_script: Path) -> Iterator[Endpoint]:
 
 
 NGINX_CONFIG = """\
-# Written by bench/compare.py.
+# Written by tarbox's bench/.
 daemon off;
 worker_processes auto;
 pid {tmp}/nginx.pid;
@@ -328,6 +328,7 @@ http {{
     server {{
         listen {host}:{port};
         root {root};
+{locations}
     }}
 }}
 """
@@ -350,7 +351,9 @@ def nginx(where: Path, binary: str, root: Path, probe_path: str) -> Iterator[End
     port = reads.free_port()
     config = tmp / "nginx.conf"
     config.write_text(
-        NGINX_CONFIG.format(tmp=tmp, user=nginx_user(), host=HOST, port=port, root=root)
+        NGINX_CONFIG.format(
+            tmp=tmp, user=nginx_user(), host=HOST, port=port, root=root, locations=""
+        )
     )
     log = tmp / "error.log"
     process = subprocess.Popen(

@@ -143,6 +143,13 @@ def _add_upkeep_commands(
     purging = cache_commands.add_parser("purge", help="forget packages: fetched afresh next time")
     purging.add_argument("names", nargs="+", metavar="NAME")
     purging.add_argument("--data-dir", default=data_dir)
+    for command, help in (
+        ("pin", "keep versions here even when the upstream removes them"),
+        ("unpin", "let versions follow the upstream again"),
+    ):
+        pinning = cache_commands.add_parser(command, help=help)
+        pinning.add_argument("specs", nargs="+", metavar="NAME@VERSION")
+        pinning.add_argument("--data-dir", default=data_dir)
 
 
 def _operator(
@@ -265,21 +272,32 @@ def _advisories(registry: Registry, args: argparse.Namespace) -> str:
 
 
 def _cache(registry: Registry, args: argparse.Namespace) -> str:
-    """`tarbox cache ls`: one line per package kept; `tarbox cache purge NAME…`."""
+    """`tarbox cache ls`: one line per package kept; `tarbox cache purge NAME…`; `tarbox cache
+    pin|unpin NAME@VERSION…`."""
     from datetime import UTC, datetime
 
     from chalicelib.clock import iso
-    from chalicelib.errors import NotFoundError
+    from chalicelib.errors import InvalidPayloadError, NotFoundError
     from chalicelib.upstream.cache import cached_packages, purge
+    from chalicelib.upstream.pins import pin, unpin
 
     if args.cache_command == "purge":
         missing = [name for name in args.names if not purge(registry, name)]
         if missing:
             raise NotFoundError(f"nothing was kept of {', '.join(missing)}")
         return f"purged {len(args.names)} packages"
+    if args.cache_command in ("pin", "unpin"):
+        change = pin if args.cache_command == "pin" else unpin
+        for spec in args.specs:
+            name, at, version = spec.rpartition("@")
+            if not (name and at and version):
+                raise InvalidPayloadError(f"{spec!r} is not NAME@VERSION")
+            change(registry, name, version)
+        return f"{args.cache_command}ned {', '.join(args.specs)}"
     kept = cached_packages(registry)
     lines = [
         f"{p.name}\tfetched {iso(datetime.fromtimestamp(p.fetched, UTC))}\t{p.tarballs} tarballs"
+        + (f"\tpinned {' '.join(p.pinned)}" if p.pinned else "")
         for p in kept
     ]
     return "\n".join([*lines, f"{len(kept)} packages kept from upstreams"])

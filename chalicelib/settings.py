@@ -107,10 +107,13 @@ class Settings:
     quarantine_except: tuple[str, ...] = ()
     # The read-through cache (chalicelib/upstream/): which registry each name is fetched from
     # when this one lacks it, as (route, URL) with route `*` or `@scope`; the token sent to a
-    # route's upstream; how long a fetched document is served before it is revalidated.
+    # route's upstream; how long a fetched document is served before it is revalidated; the
+    # names (or patterns, `@types/*`) fetched, when not all are, and those never fetched.
     upstreams: tuple[tuple[str, str], ...] = ()
     upstream_tokens: tuple[tuple[str, str], ...] = ()
     upstream_ttl: int = 300
+    upstream_allow: tuple[str, ...] = ()
+    upstream_deny: tuple[str, ...] = ()
 
     def local_base_urls(self) -> frozenset[str]:
         """The base URLs `tarbox serve` answers with (each has its own stored documents, so the
@@ -179,11 +182,9 @@ class Settings:
                 env.get("TARBOX_UPSTREAM_TOKENS") or "", "TARBOX_UPSTREAM_TOKENS", url=False
             ),
             upstream_ttl=max(0, _int(env, "TARBOX_UPSTREAM_TTL", 300)),
-            quarantine_except=tuple(
-                p.strip()
-                for p in (env.get("TARBOX_QUARANTINE_EXCEPT") or "").split(",")
-                if p.strip()
-            ),
+            upstream_allow=_patterns(env.get("TARBOX_UPSTREAM_ALLOW") or ""),
+            upstream_deny=_patterns(env.get("TARBOX_UPSTREAM_DENY") or ""),
+            quarantine_except=_patterns(env.get("TARBOX_QUARANTINE_EXCEPT") or ""),
         )
 
 
@@ -220,6 +221,11 @@ def _issuers(raw: str) -> tuple[tuple[str, str], ...]:
             raise SettingsError(f"TARBOX_OIDC_ISSUERS names more than one {provider} issuer")
         issuers[provider] = url
     return tuple(issuers.items())
+
+
+def _patterns(raw: str) -> tuple[str, ...]:
+    """`left-pad,@types/*,lodash.*`: package names, or shell-style patterns of them."""
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
 def _routes(raw: str, key: str, *, url: bool) -> tuple[tuple[str, str], ...]:

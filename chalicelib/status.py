@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import __version__
+from chalicelib.downloads.counter import today
 from chalicelib.errors import RegistryError
 from chalicelib.registry import Registry
+from chalicelib.upstream.counts import counts_today
 
 STARTED = time.monotonic()
 # Names nothing can have: npm names never start with "-", blob keys never with "status/".
@@ -26,7 +28,7 @@ def status(registry: Registry) -> tuple[int, dict[str, Any]]:
     }
     checks = {name: _check(probe) for name, probe in probes.items()}
     healthy = all(check["ok"] for check in checks.values())
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
         "version": __version__,
         "commit": registry.settings.commit,
@@ -34,6 +36,9 @@ def status(registry: Registry) -> tuple[int, dict[str, Any]]:
         "uptime_seconds": round(time.monotonic() - STARTED, 1),
         "checks": checks,
     }
+    if registry.settings.upstreams and healthy:
+        # How the read-through cache answered today (UTC), across every process.
+        body["upstream"] = {"day": today(), **counts_today(registry)}
     return (200 if healthy else 503), body
 
 

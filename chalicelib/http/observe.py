@@ -4,7 +4,8 @@ the local server log the very same lines.
 The line (powertools Logger): request id, method, route, path (secrets redacted), package,
 actor, status, latency, `npm-command`, user agent, the error class of a refusal, cold start.
 Metrics (CloudWatch EMF, on Lambda only: the runtime ships them from the log): publishes,
-packument reads (installs), tarball downloads, logins, errors by class, latency. The Tracer is
+packument reads (installs), tarball downloads, logins, errors by class, latency, and how the
+read-through cache answered. The Tracer is
 created only when `TARBOX_TRACING=on`: building one costs ~0.3 s of cold start (X-Ray's SDK).
 Routes and helpers add what only they know (`note(actor=…, operation=…)`).
 """
@@ -40,6 +41,15 @@ OPERATION_METRICS = {
     "install": "PackumentReads",
     "tarball": "TarballDownloads",
     "login": "Logins",
+}
+
+# How the read-through cache answered (upstream/counts.py), as a metric.
+CACHE_METRICS = {
+    "hit": "UpstreamHits",
+    "miss": "UpstreamMisses",
+    "revalidated": "UpstreamRevalidated",
+    "stale": "UpstreamStale",
+    "error": "UpstreamErrors",
 }
 
 
@@ -117,6 +127,7 @@ def request_record(
         "actor": noted.get("actor"),
         "operation": noted.get("operation"),
         "document": noted.get("document"),  # which packument a read was answered: npm's choice
+        "cache": noted.get("cache"),  # how the read-through cache answered (upstream/counts.py)
         "status": status,
         "error": noted.get("error"),
         "latency_ms": round((time.perf_counter() - started) * 1000, 2),
@@ -170,6 +181,9 @@ def count(record: dict[str, Any]) -> None:
     name = OPERATION_METRICS.get(str(record.get("operation")))
     if name is not None and status < 400:
         board.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    cache = record.get("cache")
+    if cache is not None:
+        board.add_metric(name=CACHE_METRICS[str(cache)], unit=MetricUnit.Count, value=1)
     board.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=record["latency_ms"])
     board.flush_metrics()
     if status >= 400:

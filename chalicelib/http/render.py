@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from typing import Any
 
 from chalice.app import Response
@@ -122,6 +123,31 @@ def tarball_bytes(data: bytes, *, private: bool) -> Response:
         **_tarball_cache(private),
     }
     return Response(body=data, status_code=200, headers=headers)
+
+
+class Streamed(Response):
+    """A body sent as it arrives: the local server writes each chunk as the view's iterator
+    hands it over (chalicelib/server/rsgi.py). Only `tarbox serve` is given one (settings'
+    `local_server`): API Gateway sends a Lambda's answer whole."""
+
+    def __init__(
+        self, chunks: Generator[bytes, None, None], headers: dict[str, str | list[str]]
+    ) -> None:
+        super().__init__(body="", status_code=200, headers=headers)
+        self.chunks = chunks
+
+
+def streamed_tarball(
+    chunks: Generator[bytes, None, None], length: int | None, *, private: bool
+) -> Streamed:
+    headers: dict[str, str | list[str]] = {
+        # The stand-in type, as for a file sent (sendfile): no Accept check on an empty body.
+        "Content-Type": SENDFILE_CONTENT_TYPE,
+        **_tarball_cache(private),
+    }
+    if length is not None:
+        headers["Content-Length"] = str(length)
+    return Streamed(chunks, headers)
 
 
 def stored_tarball(blobs: BlobStore, key: str, url_ttl: int, *, private: bool) -> Response | None:

@@ -19,7 +19,8 @@ _HOT: set[Callable[..., Any]] = set()
 
 def hot(view: View) -> View:
     """Mark a registered view as a hot read. It must not block: no password hashing, no
-    outbound calls, no rendering except a missing stored copy."""
+    rendering except a missing stored copy, and an outbound call only after `will_block()`
+    (chalicelib/blocking.py)."""
     _HOT.add(view)
     return view
 

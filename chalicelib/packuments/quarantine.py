@@ -37,7 +37,10 @@ class Quarantine:
     cutoff: datetime  # versions published after it are hidden
 
     def hides(self, published: str) -> bool:
-        return parse_iso(published) > self.cutoff
+        try:
+            return parse_iso(published) > self.cutoff
+        except ValueError:  # an upstream's document (upstream/): its age is not known
+            return False
 
     def until(self, published: str) -> datetime:
         return parse_iso(published) + timedelta(hours=self.hours)
@@ -47,12 +50,19 @@ def quarantine_for(
     settings: Settings, package: PackageRecord, now: datetime | None = None
 ) -> Quarantine | None:
     """The quarantine that may hide some of the package's versions now; None when none can."""
-    hours = quarantine_hours(settings, package.name)
+    return changed_quarantine(settings, package.name, package.modified, now)
+
+
+def changed_quarantine(
+    settings: Settings, name: str, modified: str, now: datetime | None = None
+) -> Quarantine | None:
+    """The same, for a package last changed at `modified` ("": not known, so it may)."""
+    hours = quarantine_hours(settings, name)
     if hours <= 0:
         return None
     cutoff = (now or clock.now()) - timedelta(hours=hours)
     # Every publish changes the package: changed before the cutoff, nothing is young enough.
-    if parse_iso(package.modified) <= cutoff:
+    if modified and parse_iso(modified) <= cutoff:
         return None
     return Quarantine(hours, cutoff)
 

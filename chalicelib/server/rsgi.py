@@ -12,8 +12,10 @@ one at a time: a small read is a fraction of a millisecond of Python, and handin
 thread costs more than running it (GIL hand-offs: docs/performance.md). Everything else
 (publishes hash passwords and render documents) runs in a small thread pool, so a slow write
 never holds up the reads behind it. Which views are hot is said where they are declared
-(`chalicelib.http.routing.hot`). On the AWS backend every read is a network call, so nothing
-runs on the loop.
+(`chalicelib.http.routing.hot`). A hot read that finds it must wait on the network (the
+read-through cache's miss) says so before it does anything, and is run again in the pool
+(chalicelib/blocking.py). On the AWS backend every read is a network call, so nothing runs on
+the loop.
 
 Why RSGI and not granian's WSGI: a WSGI body is read by a blocking `wsgi.input.read()`, so a
 client trickling its body would hold a thread; WSGI has no zero-copy file answer either
@@ -24,17 +26,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
 from chalice.app import Chalice, Response
 
+from chalicelib.blocking import MustNotBlock, on_the_loop
 from chalicelib.http.observe import adapter_record, log
-from chalicelib.http.render import SENDFILE_CONTENT_TYPE, SENDFILE_HEADER
+from chalicelib.http.render import SENDFILE_CONTENT_TYPE, SENDFILE_HEADER, Streamed
 from chalicelib.http.routing import is_hot
 from chalicelib.server.bodies import BodyReader, BodyRefusedError
 from chalicelib.server.dispatch import Call, Dispatcher, body_bytes, header_list
@@ -118,17 +122,55 @@ class RegistryServer:
         entry = self._dispatch.table.routes[route].get(call.method)
         # Basic credentials cost a password hash: never on the loop, whatever the route.
         basic = headers.get("authorization", "")[:6].lower() == "basic "
+        response = None
         if self._inline and entry is not None and is_hot(entry.view_function) and not basic:
-            response = self._dispatch(call, route, captured)
-        else:
+            response = self._on_loop(call, route, captured)
+        if response is None:
             loop = asyncio.get_running_loop()
             response = await loop.run_in_executor(self._pool, self._pooled, call, route, captured)
+        if isinstance(response, Streamed):
+            return await self._stream(proto, call.method, response)
         try:
             _send(proto, call.method, response, self._files)
         except FileNotFoundError:
             # Its file went between the view and the send (a version unpublished meanwhile);
             # the app has logged the request already.
             _error(proto, 404, "Not found")
+
+    def _on_loop(self, call: Call, route: str, captured: dict[str, str]) -> Response | None:
+        """The view's answer, or None when it found it must wait on the network first
+        (chalicelib/blocking.py): then it goes to the pool."""
+        try:
+            with on_the_loop():
+                return self._dispatch(call, route, captured)
+        except MustNotBlock:
+            return None
+
+    async def _stream(self, proto: Any, method: str, response: Streamed) -> None:
+        """Each chunk is waited for in the pool (it comes from the network) and written from
+        the loop. A stream that breaks off ends the body early: the client sees it cut short
+        (npm retries), and nothing is kept (upstream/cache.py)."""
+        loop = asyncio.get_running_loop()
+        chunks = response.chunks
+        headers = [_file_header(k, v) for k, v in header_list(response)]
+        transport = None
+        try:
+            if method == "HEAD":
+                await loop.run_in_executor(self._pool, _drain, chunks)
+                proto.response_empty(response.status_code, headers)
+                return
+            while (chunk := await loop.run_in_executor(self._pool, next, chunks, None)) is not None:
+                if transport is None:
+                    transport = proto.response_stream(response.status_code, headers)
+                await transport.send_bytes(chunk)
+            if transport is None:
+                proto.response_bytes(response.status_code, headers, b"")
+        except Exception as exc:
+            logging.getLogger("tarbox").warning("a streamed answer broke off: %s", exc)
+            if transport is None:
+                _error(proto, 502, "The upstream registry's answer broke off")
+        finally:
+            chunks.close()
 
     def _pooled(self, call: Call, route: str, captured: dict[str, str]) -> Response:
         try:
@@ -140,6 +182,11 @@ class RegistryServer:
         _error(proto, status, message)
         # The app never saw it: its line is logged here instead.
         log(adapter_record(call.method, call.path, status, call.headers, started))
+
+
+def _drain(chunks: Iterator[bytes]) -> None:
+    for _ in chunks:
+        pass
 
 
 def _error(proto: Any, status: int, message: str) -> None:

@@ -19,12 +19,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from http.client import HTTPResponse
 from typing import Any
 
+from chalicelib.blocking import will_block
 from chalicelib.errors import TarballNotFoundError, UpstreamUnavailableError
+from chalicelib.packuments.quarantine import newest_release
 from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.publish.payload import verify_tarball
 from chalicelib.registry import Registry
@@ -33,6 +36,7 @@ from chalicelib.upstream.origins import Upstream
 USER_AGENT = "tarbox-upstream"
 TIMEOUT_SECONDS = 10
 JSON_TYPE = "application/json"
+CHUNK_BYTES = 64 * 1024
 HIT, MISS, REVALIDATED, STALE = "hit", "miss", "revalidated", "stale"
 PREFIX = "upstream/"
 STATE = "state.json"
@@ -44,13 +48,16 @@ class Cached:
     name: str
     digest: str  # of the document's bytes: what renders of it are keyed by
     how: str  # HIT, MISS, REVALIDATED or STALE
+    modified: str  # its `time.modified` ("" when it has none): for the quarantine
     load: Callable[[], bytes] = field(repr=False, compare=False)
+    pins: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def document(self) -> dict[str, Any]:
-        """The upstream's full document, read and parsed only when needed: a read answered from
-        a kept render, and a tarball already kept, need neither."""
-        return _document(self.name, self.load())
+        """The upstream's full document with the versions pinned here (upstream/pins.py), read
+        and parsed only when needed: a read answered from a kept render, and a tarball already
+        kept, need neither."""
+        return with_pins(_document(self.name, self.load()), self.pins)
 
 
 def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cached | None:
@@ -60,7 +67,8 @@ def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cache
     state = _state(registry, name)
     key = _key(name, PACKUMENT)
     if state is not None and _fresh(registry, state):
-        return Cached(name, str(state["digest"]), HIT, lambda: _kept(registry, key))
+        return _from_state(state, name, HIT, _loader(registry, name))
+    pins: dict[str, Any] = dict((state or {}).get("pins") or {})
     kept = blobs.get(key) if state is not None else None
     if state is None or kept is None:
         state, kept = None, None
@@ -71,21 +79,84 @@ def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cache
         if state is None or kept is None:
             raise
         # Better the copy kept than an error: the header says it was not revalidated.
-        return Cached(name, str(state["digest"]), STALE, lambda: kept)
-    if status == 404:
+        return _from_state(state, name, STALE, lambda: kept)
+    if status == 404 and not pins:
         _forget(registry, name)
         return None
+    if status == 404:
+        # Gone upstream, but an operator pinned versions of it: those stay, and only those.
+        body, new_etag = json.dumps({"name": name, "versions": {}}).encode(), ""
     if status == 304 and kept is not None and state is not None:
         _save_state(registry, name, {**state, "fetched": time.time()})
-        return Cached(name, str(state["digest"]), REVALIDATED, lambda: kept)
+        return _from_state(state, name, REVALIDATED, lambda: kept)
+    document = _document(name, body)
+    modified = (document.get("time") or {}).get("modified")
+    body_digest = hashlib.sha256(body).hexdigest()[:20]
     cached = Cached(
         name,
-        hashlib.sha256(body).hexdigest()[:20],
+        _digest(body_digest, pins),
         MISS if kept is None else REVALIDATED,
+        modified if isinstance(modified, str) else "",
         lambda: body,
+        pins,
     )
-    _replace(registry, cached, body, new_etag)
+    _replace(registry, cached, body, new_etag, body_digest)
     return cached
+
+
+def kept_packument(registry: Registry, name: str) -> Cached | None:
+    """The document kept for `name`, fresh or not, without asking the upstream."""
+    state = _state(registry, name)
+    return None if state is None else _from_state(state, name, HIT, _loader(registry, name))
+
+
+def set_pins(registry: Registry, name: str, pins: dict[str, Any]) -> None:
+    """Pin exactly these versions of a kept package (upstream/pins.py): {version: {"manifest",
+    "time"}}. Its renders are made afresh; the tarballs of versions neither pinned nor in the
+    upstream's document go."""
+    state = _state(registry, name)
+    if state is None:
+        raise UpstreamUnavailableError(f"Nothing is kept of {name}")
+    body_digest = str(state.get("document_digest") or state["digest"])
+    state = {**state, "pins": pins, "digest": _digest(body_digest, pins)}
+    _save_state(registry, name, state)
+    upstream_versions = (_document(name, _loader(registry, name)()).get("versions") or {}).keys()
+    _drop_replaced(registry, name, str(state["digest"]), {*upstream_versions, *pins})
+
+
+def with_pins(document: dict[str, Any], pins: dict[str, Any]) -> dict[str, Any]:
+    """The upstream's document with the pinned versions it no longer has put back. `latest`
+    moves to the newest of them only when the upstream's own is gone."""
+    if not pins:
+        return document
+    versions = dict(document.get("versions") or {})
+    times = dict(document.get("time") or {})
+    for number, pin in pins.items():
+        if number not in versions:
+            versions[number] = pin["manifest"]
+            if pin.get("time"):
+                times[number] = pin["time"]
+    tags = {t: v for t, v in (document.get("dist-tags") or {}).items() if v in versions}
+    if "latest" not in tags and (newest := newest_release(versions)) is not None:
+        tags["latest"] = newest
+    return {**document, "versions": versions, "time": times, "dist-tags": tags}
+
+
+def _digest(body_digest: str, pins: dict[str, Any]) -> str:
+    """What renders are keyed by: the upstream's bytes, and what is pinned."""
+    if not pins:
+        return body_digest
+    parts = body_digest + json.dumps(pins, sort_keys=True)
+    return hashlib.sha256(parts.encode()).hexdigest()[:20]
+
+
+def _from_state(state: dict[str, Any], name: str, how: str, load: Callable[[], bytes]) -> Cached:
+    modified, pins = str(state.get("modified") or ""), dict(state.get("pins") or {})
+    return Cached(name, str(state["digest"]), how, modified, load, pins)
+
+
+def _loader(registry: Registry, name: str) -> Callable[[], bytes]:
+    return lambda: _kept(registry, _key(name, PACKUMENT))
 
 
 def fresh_tarball(registry: Registry, name: str, file: str) -> str | None:
@@ -96,9 +167,25 @@ def fresh_tarball(registry: Registry, name: str, file: str) -> str | None:
     return key if state is not None and _fresh(registry, state) and _stored(registry, key) else None
 
 
-def cached_tarball(registry: Registry, upstream: Upstream, cached: Cached, file: str) -> str:
-    """The blob key of the version's tarball, fetched and checked against the upstream's
-    integrity the first time it is asked for."""
+@dataclass
+class Download:
+    """A tarball on its way from the upstream: its bytes as they arrive. It is kept once the
+    last chunk is in and the whole matches the upstream's integrity; never before."""
+
+    key: str  # where it is kept
+    length: int | None  # as the upstream said, when it did
+    chunks: Generator[bytes, None, None]
+
+    def read_to_end(self) -> None:
+        for _ in self.chunks:
+            pass
+
+
+def cached_tarball(
+    registry: Registry, upstream: Upstream, cached: Cached, file: str
+) -> str | Download:
+    """The blob key of the version's tarball when it is kept, else its download (which keeps
+    it, checked against the upstream's integrity, once read to the end)."""
     name = cached.name
     version = version_from_file(name, file)
     manifest = (cached.document.get("versions") or {}).get(version)
@@ -112,14 +199,34 @@ def cached_tarball(registry: Registry, upstream: Upstream, cached: Cached, file:
     url = dist.get("tarball")
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         raise missing
-    status, data, _ = _get(upstream, url, "application/octet-stream", "")
-    if status != 200:
+    _, answer = _open(upstream, url, "application/octet-stream", "")
+    if answer is None:
         raise missing
+    length = answer.headers.get("content-length")
+    return Download(
+        key,
+        int(length) if length and length.isdigit() else None,
+        _kept_once_read(registry, key, f"{name}@{version}", dist, answer),
+    )
+
+
+def _kept_once_read(
+    registry: Registry, key: str, what: str, dist: dict[str, Any], answer: HTTPResponse
+) -> Generator[bytes, None, None]:
+    parts: list[bytes] = []
+    with answer:
+        try:
+            while chunk := answer.read(CHUNK_BYTES):
+                parts.append(chunk)
+                yield chunk
+        except OSError as exc:
+            raise UpstreamUnavailableError(f"{what}: the download broke off: {exc}") from None
+    data = b"".join(parts)
     # Kept only when it is what the upstream's document says: a tampered or truncated download
-    # is never stored, nor served.
-    verify_tarball(f"{name}@{version}", dist, data)
+    # is never stored. One streamed to a client has reached it by now: npm checks the same
+    # integrity (from the document served here) and refuses it.
+    verify_tarball(what, dist, data)
     registry.blobs.put(key, data, "application/octet-stream")
-    return key
 
 
 @dataclass(frozen=True)
@@ -129,11 +236,13 @@ class CachedPackage:
     name: str
     fetched: float  # when its document was last fetched or revalidated
     tarballs: int  # how many of its tarballs are kept
+    pinned: tuple[str, ...] = ()  # versions kept even when the upstream removes them
 
 
 def cached_packages(registry: Registry) -> list[CachedPackage]:
     """Every package kept from an upstream, by name."""
     fetched: dict[str, float] = {}
+    pinned: dict[str, tuple[str, ...]] = {}
     tarballs: dict[str, int] = {}
     for blob in registry.blobs.list_blobs(PREFIX):
         rest = blob.key[len(PREFIX) :]
@@ -141,9 +250,11 @@ def cached_packages(registry: Registry) -> list[CachedPackage]:
             name = rest.split("/-/", 1)[0]
             tarballs[name] = tarballs.get(name, 0) + 1
         elif rest.endswith(f"/{STATE}"):
-            state = _state(registry, rest[: -len(STATE) - 1])
-            fetched[rest[: -len(STATE) - 1]] = float((state or {}).get("fetched") or 0)
-    return [CachedPackage(n, fetched[n], tarballs.get(n, 0)) for n in sorted(fetched)]
+            name = rest[: -len(STATE) - 1]
+            state = _state(registry, name) or {}
+            fetched[name] = float(state.get("fetched") or 0)
+            pinned[name] = tuple(sorted(state.get("pins") or {}))
+    return [CachedPackage(n, fetched[n], tarballs.get(n, 0), pinned[n]) for n in sorted(fetched)]
 
 
 def purge(registry: Registry, name: str) -> bool:
@@ -158,18 +269,32 @@ def render_key(name: str, digest: str, stamp: str, variant: str) -> str:
     return _key(name, f"renders/{digest}/{stamp}-{variant}.json")
 
 
-def _replace(registry: Registry, cached: Cached, body: bytes, etag: str) -> None:
+def _replace(registry: Registry, cached: Cached, body: bytes, etag: str, body_digest: str) -> None:
     """Keep a new document (checked first), and drop what was kept of the one it replaces: its
-    renders (read whole before they are sent), and the tarballs of versions it no longer has."""
-    name, blobs, versions = cached.name, registry.blobs, cached.document.get("versions") or {}
-    blobs.put(_key(name, PACKUMENT), body, JSON_TYPE)
-    _save_state(registry, name, {"etag": etag, "fetched": time.time(), "digest": cached.digest})
+    renders (read whole before they are sent), and the tarballs of versions it no longer has
+    (but those pinned)."""
+    name, versions = cached.name, cached.document.get("versions") or {}
+    registry.blobs.put(_key(name, PACKUMENT), body, JSON_TYPE)
+    state = {
+        "etag": etag,
+        "fetched": time.time(),
+        "digest": cached.digest,
+        "document_digest": body_digest,
+        "modified": cached.modified,
+        "pins": cached.pins,
+    }
+    _save_state(registry, name, state)
+    _drop_replaced(registry, name, cached.digest, versions)
+
+
+def _drop_replaced(registry: Registry, name: str, digest: str, versions: Iterable[str]) -> None:
+    blobs, shown = registry.blobs, set(versions)
     for blob in list(blobs.list_blobs(_key(name, ""))):
-        if _replaced(name, blob.key[len(_key(name, "")) :], cached.digest, versions):
+        if _replaced(name, blob.key[len(_key(name, "")) :], digest, shown):
             blobs.delete(blob.key)
 
 
-def _replaced(name: str, rest: str, digest: str, versions: dict[str, Any]) -> bool:
+def _replaced(name: str, rest: str, digest: str, versions: set[str]) -> bool:
     if rest.startswith("renders/"):
         return not rest.startswith(f"renders/{digest}/")
     return rest.startswith("-/") and version_from_file(name, rest[2:]) not in versions
@@ -228,6 +353,20 @@ def _path(name: str) -> str:
 def _get(upstream: Upstream, url: str, accept: str, etag: str) -> tuple[int, bytes, str]:
     """(status, body, ETag). 404 and 304 are answers; anything else that is not 200 is the
     upstream being unavailable."""
+    status, answer = _open(upstream, url, accept, etag)
+    if answer is None:
+        return status, b"", ""
+    with answer:
+        try:
+            return status, answer.read(), str(answer.headers.get("etag") or "")
+        except OSError as exc:
+            raise UpstreamUnavailableError(f"GET {url} broke off: {exc}") from None
+
+
+def _open(upstream: Upstream, url: str, accept: str, etag: str) -> tuple[int, HTTPResponse | None]:
+    """(status, the answer with its body not read yet). 304 and 404 are answers without one;
+    anything else but a 200 is the upstream being unavailable."""
+    will_block()
     headers = {"accept": accept, "user-agent": USER_AGENT}
     if etag:
         headers["if-none-match"] = etag
@@ -238,11 +377,15 @@ def _get(upstream: Upstream, url: str, accept: str, etag: str) -> tuple[int, byt
         headers["authorization"] = f"Bearer {upstream.token}"
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
-            return int(answer.status), answer.read(), str(answer.headers.get("etag") or "")
+        answer: HTTPResponse = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)  # noqa: S310
     except urllib.error.HTTPError as exc:
+        exc.close()
         if exc.code in (304, 404):
-            return exc.code, b"", ""
+            return exc.code, None
         raise UpstreamUnavailableError(f"GET {url} answered {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
         raise UpstreamUnavailableError(f"GET {url} failed: {exc}") from None
+    if answer.status != 200:
+        answer.close()
+        raise UpstreamUnavailableError(f"GET {url} answered {answer.status}")
+    return 200, answer

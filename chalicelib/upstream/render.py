@@ -6,9 +6,11 @@ once per upstream answer, base URL and signing key, and kept."""
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from chalicelib.packuments.documents import CORGI, FULL, RENDER_VERSION, encode
+from chalicelib.packuments.quarantine import changed_quarantine, quarantined
 from chalicelib.packuments.render import abbreviate, tarball_url
 from chalicelib.registry import Registry
 from chalicelib.signatures.signer import Signer, current_signer
@@ -20,20 +22,31 @@ JSON_TYPE = "application/json"
 def upstream_document(
     registry: Registry, cached: Cached, base_url: str, variant: str
 ) -> tuple[bytes, str]:
-    """(body, ETag)."""
+    """(body, ETag), without the versions the release-age quarantine hides now (as for local
+    packages: packuments/quarantine.py)."""
+    body, stamp = _rendered(registry, cached, base_url, variant)
+    quarantine = changed_quarantine(registry.settings, cached.name, cached.modified)
+    if quarantine is not None:
+        document, hidden = quarantined(json.loads(body), quarantine)
+        if hidden:
+            held = hashlib.sha1(",".join(hidden).encode(), usedforsecurity=False).hexdigest()[:8]
+            return encode(document), f'"{stamp}-{variant}-q{held}"'
+    return body, f'"{stamp}-{variant}"'
+
+
+def _rendered(registry: Registry, cached: Cached, base_url: str, variant: str) -> tuple[bytes, str]:
+    """(body, stamp): the render kept, else made and kept."""
     signer = current_signer(registry.signing_keys)
     parts = (RENDER_VERSION, cached.digest, base_url, signer.keyid if signer else "")
     stamp = hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()[:20]
-    key = render_key(cached.name, cached.digest, stamp, variant)
-    etag = f'"{stamp}-{variant}"'
-    kept = registry.blobs.get(key)
+    kept = registry.blobs.get(render_key(cached.name, cached.digest, stamp, variant))
     if kept is not None:
-        return kept, etag
+        return kept, stamp
     full = _full(cached.name, cached.document, base_url, signer)
     rendered = {FULL: encode(full), CORGI: encode(_abbreviated(full))}
     for each, body in rendered.items():
         registry.blobs.put(render_key(cached.name, cached.digest, stamp, each), body, JSON_TYPE)
-    return rendered[variant], etag
+    return rendered[variant], stamp
 
 
 def _full(

@@ -6,10 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.auth.service import Actor
-from chalicelib.errors import AuthenticationRequiredError
+from chalicelib.clock import iso
+from chalicelib.errors import AuthenticationRequiredError, PermissionDeniedError
 from chalicelib.packuments.documents import CORGI, FULL
+from chalicelib.packuments.quarantine import changed_quarantine, quarantine_hours
+from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.registry import Registry
-from chalicelib.upstream.cache import Cached, cached_packument, cached_tarball, fresh_tarball
+from chalicelib.settings import Settings
+from chalicelib.upstream.cache import (
+    HIT,
+    MISS,
+    Cached,
+    Download,
+    cached_packument,
+    cached_tarball,
+    fresh_tarball,
+)
 from chalicelib.upstream.origins import Upstream, may_fetch
 from chalicelib.upstream.render import upstream_document
 
@@ -34,20 +46,53 @@ def upstream_packument(
     return UpstreamDocument(body, etag, cached.how, private=bool(upstream.token))
 
 
+@dataclass(frozen=True)
+class UpstreamTarball:
+    key: str  # where it is kept
+    download: Download | None  # not kept yet: its bytes as they arrive, kept once all are in
+    private: bool
+    how: str  # HIT (it was kept) or MISS (fetched now)
+
+
 def upstream_tarball(
-    registry: Registry, actor: Actor | None, name: str, file: str
-) -> tuple[str, bool] | None:
-    """(the blob key of the tarball, fetched on its first request; whether it is private), or
-    None when the name is not fetched."""
-    upstream = _upstream(registry, actor, name)
+    registry: Registry, actor: Actor | None, name: str, file: str, *, stream: bool
+) -> UpstreamTarball | None:
+    """The tarball, fetched on its first request: as a download to stream to the client while
+    it is kept (`stream`), else fetched whole first. None when the name is not fetched."""
+    upstream, settings = _upstream(registry, actor, name), registry.settings
     if upstream is None:
         return None
     private = bool(upstream.token)
-    kept = fresh_tarball(registry, name, file)
+    # Without a quarantine to ask, a tarball kept needs no document (the hot path).
+    kept = fresh_tarball(registry, name, file) if not quarantine_hours(settings, name) else None
     if kept is not None:
-        return kept, private
+        return UpstreamTarball(kept, None, private, HIT)
     cached = cached_packument(registry, upstream, name)
-    return None if cached is None else (cached_tarball(registry, upstream, cached, file), private)
+    if cached is None:
+        return None
+    _refuse_held_back(settings, cached, file)
+    found = cached_tarball(registry, upstream, cached, file)
+    if isinstance(found, str):
+        return UpstreamTarball(found, None, private, HIT)
+    if not stream:
+        found.read_to_end()
+        return UpstreamTarball(found.key, None, private, MISS)
+    return UpstreamTarball(found.key, found, private, MISS)
+
+
+def _refuse_held_back(settings: Settings, cached: Cached, file: str) -> None:
+    """The tarball of a version the release-age quarantine hides is refused, as a local one's."""
+    quarantine = changed_quarantine(settings, cached.name, cached.modified)
+    if quarantine is None:
+        return
+    version = version_from_file(cached.name, file)
+    published = (cached.document.get("time") or {}).get(version)
+    if isinstance(published, str) and quarantine.hides(published):
+        until = iso(quarantine.until(published))
+        raise PermissionDeniedError(
+            f"{cached.name}@{version} is held back by this registry's release-age quarantine"
+            f" until {until}"
+        )
 
 
 def _cached(registry: Registry, actor: Actor | None, name: str) -> tuple[Upstream, Cached] | None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from chalicelib import cli, wiring
 from tests.api.conftest import Api, body_of
 from tests.builders import a_publish_body, a_tarball, integrity_of
-from tests.e2e.harness import free_port
+from tests.e2e.harness import free_port, serving
+from tests.upstream_standin import standin_registry
 
 
 @pytest.fixture
@@ -74,18 +75,12 @@ def corp_registry(tarball: bytes) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    packument["versions"]["1.0.0"]["dist"] = {  # type: ignore[index]
-        "tarball": f"{url}/@corp/tool/-/tool-1.0.0.tgz",
-        "integrity": integrity_of(tarball),
-    }
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Upstream) as url:
+        packument["versions"]["1.0.0"]["dist"] = {  # type: ignore[index]
+            "tarball": f"{url}/@corp/tool/-/tool-1.0.0.tgz",
+            "integrity": integrity_of(tarball),
+        }
         yield url
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_what_comes_with_a_token_is_never_kept_by_a_shared_cache(
@@ -134,3 +129,28 @@ def test_tarbox_cache_lists_and_purges_what_is_kept(
         # Fetched afresh on its next request.
         again = any_api.call("GET", "/@corp%2ftool", token=bob)
         assert again.status_code == 200 and again.headers["X-Tarbox-Cache"] == "miss"
+
+
+def test_status_counts_how_the_cache_answered(
+    any_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with standin_registry() as upstream:
+        upstream.publish("counted-lib", "1.0.0")
+        monkeypatch.setenv("TARBOX_UPSTREAMS", f"*={upstream.url},@gone=http://127.0.0.1:1")
+        wiring.reset()
+        wiring.registry()
+        assert any_api.call("GET", "/counted-lib").headers["X-Tarbox-Cache"] == "miss"
+        assert any_api.call("GET", "/counted-lib").headers["X-Tarbox-Cache"] == "hit"
+        tarball = "/counted-lib/-/counted-lib-1.0.0.tgz"
+        assert any_api.call("GET", tarball).status_code in (200, 302)  # fetched: a miss
+        assert any_api.call("GET", tarball).status_code in (200, 302)  # kept: a hit
+        assert any_api.call("GET", "/@gone%2fthing").status_code == 502
+        wiring.download_counter().flush()  # counted in memory, stored in batches
+        status = body_of(any_api.call("GET", "/-/status"))
+    counts = {k: v for k, v in status["upstream"].items() if k != "day"}
+    assert counts == {"hit": 2, "miss": 2, "revalidated": 0, "stale": 0, "error": 1}
+    assert status["upstream"]["day"] == time.strftime("%Y-%m-%d", time.gmtime())
+
+
+def test_status_says_nothing_of_a_cache_that_is_not_there(any_api: Api) -> None:
+    assert "upstream" not in body_of(any_api.call("GET", "/-/status"))

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -39,6 +39,7 @@ from urllib.parse import unquote, urlsplit
 import boto3
 import requests
 
+from tests.e2e.harness import serving
 from tests.edge_stack import a_front_door
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -359,11 +360,6 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def front_door(door: FrontDoor) -> Iterator[FrontDoor]:
     handler = type("Handler", (_Handler,), {"door": door})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    door.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(handler) as url:
+        door.url = url
         yield door
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -13,10 +13,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -129,8 +131,10 @@ class Registry:
 
 
 @contextmanager
-def tarbox_server(workdir: Path, env: Mapping[str, str]) -> Iterator[Registry]:
-    command = [sys.executable, "-m", "chalicelib.cli", "serve", "--port", "{port}"]
+def tarbox_server(
+    workdir: Path, env: Mapping[str, str], args: tuple[str, ...] = ()
+) -> Iterator[Registry]:
+    command = [sys.executable, "-m", "chalicelib.cli", "serve", "--port", "{port}", *args]
     port, process = started(
         [*command, "--data-dir", str(workdir / "data")],
         {**os.environ, **env},
@@ -308,12 +312,23 @@ def a_library(root: Path, name: str, version: str = "1.0.0", **extra: object) ->
 
 
 @contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server of the test's own on 127.0.0.1, answering with `handler` on threads;
+    yields its URL (no trailing slash)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def tampering_proxy(upstream: str, tamper: Callable[[str, bytes], bytes]) -> Iterator[str]:
     """A stand-in for whoever sits between npm and the registry (a mirror, a CDN, a proxy): it
     passes GETs on to `upstream` and hands every answer's body to `tamper(path, body)`. Yields
     its URL, with a trailing slash as npm config wants it."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from threading import Thread
 
     class Relay(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -333,11 +348,5 @@ def tampering_proxy(upstream: str, tamper: Callable[[str, bytes], bytes]) -> Ite
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
-    thread = Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Relay) as url:
+        yield f"{url}/"

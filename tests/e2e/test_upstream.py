@@ -1,8 +1,9 @@
 """The read-through cache end to end, on both backends: a second `tarbox serve` plays the public
-registry (the upstream), holding a small dependency tree, and the real npm, pnpm and yarn
-install it through tarbox with nothing cached; then with the upstream stopped (served from what
-was kept), after the upstream removed a version, and in the dependency-confusion cases (a local
-package's name, a scope held here, an upstream package published later under a local name)."""
+registry (the upstream). Holding a real dependency tree (tests/fixtures/real_tree: 79 packages),
+the real npm, pnpm and yarn install it through tarbox with nothing cached, then with the
+upstream stopped (served from what was kept). Holding a small tree published by the test: after
+the upstream removed a version, and in the dependency-confusion cases (a local package's name,
+a scope held here, an upstream package published later under a local name)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from tests.e2e.harness import (
     write_package,
 )
 from tests.e2e.test_clients import Pnpm, Yarn
-from tests.e2e.test_release_age import installed
+from tests.fixtures import real_tree
 
 # The tree: app-entry -> middle -> leaf (two versions), and a scoped package.
 TREE = (
@@ -96,42 +97,6 @@ def reads_of(registry: Registry, path: str) -> int:
     )
 
 
-def test_clients_install_through_the_cache_and_then_from_it_alone(
-    tmp_path: Path, pair: Pair
-) -> None:
-    entry, leaf = pair.names["entry"], pair.names["leaf"]
-    npm = Workspace(tmp_path / "npm", pair.cache)
-    project = npm.project("app")
-    npm.run("npm", "install", entry, cwd=project).ok()
-    assert installed(npm, project, entry) == f"{entry}@1.0.0"
-    assert installed(npm, project, leaf) == f"{leaf}@1.1.0"  # the newest the range allows
-    lock = json.loads((project / "package-lock.json").read_text())
-    resolved = {p["resolved"] for p in lock["packages"].values() if "resolved" in p}
-    assert len(resolved) == 4 and all(r.startswith(pair.cache.url) for r in resolved)
-
-    for client in (Pnpm(), Yarn()):
-        machine = Workspace(tmp_path / client.name, pair.cache)
-        client_project = machine.project("app")
-        client.configure(machine, client_project)
-        client.add(machine, client_project, entry).ok()
-        assert deep(machine, client_project, entry, pair.names["middle"], leaf) == f"{leaf}@1.1.0"
-
-    # Each document and tarball was fetched once; the others were answered from the cache.
-    assert reads_of(pair.upstream, f"/{leaf}/-/{leaf}-1.1.0.tgz") == 1
-
-    # The upstream goes away: what was kept is served, and says so.
-    os.kill(pair.upstream.pid, signal.SIGTERM)
-    time.sleep(1.5)  # past the cache's TTL (1 s): it tries the upstream first
-    answer = requests.get(f"{pair.cache.url}{leaf}", timeout=30)
-    assert answer.status_code == 200 and answer.headers["x-tarbox-cache"] == "stale"
-    later = Workspace(tmp_path / "later", pair.cache)
-    later_project = later.project("app")
-    later.run("npm", "install", entry, cwd=later_project).ok()
-    assert installed(later, later_project, leaf) == f"{leaf}@1.1.0"
-    missing = requests.get(f"{pair.cache.url}never-fetched-{unique('x')}", timeout=30)
-    assert missing.status_code == 502
-
-
 def test_a_version_the_upstream_removed_is_gone_here_at_the_next_revalidation(
     tmp_path: Path, pair: Pair
 ) -> None:
@@ -167,3 +132,66 @@ def test_names_held_here_are_never_fetched(tmp_path: Path, pair: Pair) -> None:
     assert reads_of(pair.upstream, f"/{late}") == asked
     # And the tree's names not held here still come from the upstream.
     assert "1.0.0" in requests.get(f"{pair.cache.url}{leaf}", timeout=30).json()["versions"]
+
+
+def version_under(machine: Workspace, project: Path, *chain: str) -> str:
+    """The version of the last of `chain` as the one before it sees it (see `deep`)."""
+    script = "let r = require;"
+    for name in chain[:-1]:
+        script += f"r = require('module').createRequire(r.resolve({json.dumps(name)}));"
+    script += f"console.log(r({json.dumps(chain[-1] + '/package.json')}).version)"
+    return machine.run("node", "-e", script, cwd=project).ok().out.strip()
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def real_pair(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Registry, Registry]]:
+    """An upstream holding a real dependency tree (tests/fixtures/real_tree: express and
+    cli-table3, 79 packages), and a tarbox on the backend reading through to it."""
+    (tmp_path / "cache").mkdir()
+    real_tree.load(tmp_path / "upstream" / "data")
+    with tarbox_on(tmp_path / "upstream", "embedded", {}) as upstream:
+        env = {"TARBOX_UPSTREAMS": f"*={upstream.url.rstrip('/')}", "TARBOX_UPSTREAM_TTL": "1"}
+        with tarbox_on(tmp_path / "cache", request.param, env) as cache:
+            yield upstream, cache
+
+
+def test_clients_install_a_real_tree_through_the_cache_and_then_from_it_alone(
+    tmp_path: Path, real_pair: tuple[Registry, Registry]
+) -> None:
+    upstream, cache = real_pair
+    roots = [f"{name}@{version}" for name, version in real_tree.ROOTS.items()]
+    npm = Workspace(tmp_path / "npm", cache)
+    project = npm.project("app")
+    npm.run("npm", "install", *roots, cwd=project).ok()
+    lock = json.loads((project / "package-lock.json").read_text())
+    resolved = [p["resolved"] for p in lock["packages"].values() if "resolved" in p]
+    assert len(resolved) == real_tree.PACKAGES
+    assert all(r.startswith(cache.url) for r in resolved)
+    script = "require('express'); require('cli-table3'); console.log('ok')"
+    assert npm.run("node", "-e", script, cwd=project).ok().out.strip() == "ok"
+
+    for client in (Pnpm(), Yarn()):
+        machine = Workspace(tmp_path / client.name, cache)
+        client_project = machine.project("app")
+        client.configure(machine, client_project)
+        client.add(machine, client_project, *roots).ok()
+        # express's debug 2.6.9 wants ms 2.0.0, though the tree's newest ms is 2.1.3.
+        assert version_under(machine, client_project, "express", "debug", "ms") == "2.0.0"
+
+    # Each tarball was fetched from the upstream once, for all three clients.
+    assert reads_of(upstream, "/ms/-/ms-2.0.0.tgz") == 1
+    assert reads_of(upstream, "/@colors/colors/-/colors-1.5.0.tgz") == 1
+
+    # The upstream goes away: what was kept is served, and says so.
+    os.kill(upstream.pid or 0, signal.SIGTERM)
+    time.sleep(1.5)  # past the cache's TTL (1 s): it tries the upstream first
+    answer = requests.get(f"{cache.url}express", timeout=30)
+    assert answer.status_code == 200 and answer.headers["x-tarbox-cache"] == "stale"
+    later = Workspace(tmp_path / "later", cache)
+    later_project = later.project("app")
+    later.run("npm", "install", *roots, cwd=later_project).ok()
+    assert later.run("node", "-e", script, cwd=later_project).ok().out.strip() == "ok"
+    missing = requests.get(f"{cache.url}never-fetched-{unique('x')}", timeout=30)
+    assert missing.status_code == 502
