@@ -655,16 +655,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def tools() -> dict[str, str]:
-    found = {name: shutil.which(name) for name in ("wrk", "node", "npm")}
-    found["nginx"] = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None
-    )
+def tools(
+    names: tuple[str, ...] = ("wrk", "node", "npm"), nginx: bool = True, who: str = "compare.py"
+) -> dict[str, str]:
+    """Where each tool the benchmark runs is; exits saying how to install what is missing."""
+    found = {name: shutil.which(name) for name in names}
+    if nginx:
+        found["nginx"] = shutil.which("nginx") or (
+            "/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None
+        )
     missing = [name for name, path in found.items() if path is None]
     if missing:
+        packages = " ".join(
+            {"nginx": "nginx-light", "node": "nodejs"}.get(name, name) for name in missing
+        )
         raise SystemExit(
-            f"bench/compare.py needs {', '.join(missing)}. On Debian/Ubuntu: "
-            "apt-get install -y wrk nginx-light nodejs npm"
+            f"bench/{who} needs {', '.join(missing)}. On Debian/Ubuntu: "
+            f"apt-get install -y {packages}"
         )
     return {name: str(path) for name, path in found.items()}
 

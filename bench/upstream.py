@@ -572,22 +572,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def tools(without: list[str]) -> dict[str, str]:
-    wanted = ["node", "npm"]
-    found = {name: shutil.which(name) for name in wanted}
-    if "nginx" not in without:
-        found["nginx"] = shutil.which("nginx") or (
-            "/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None
-        )
-    missing = [name for name, path in found.items() if path is None]
-    if missing:
-        raise SystemExit(
-            f"bench/upstream.py needs {', '.join(missing)} (or --without nginx). On Debian/Ubuntu:"
-            " apt-get install -y nginx-light nodejs npm"
-        )
-    return {name: str(path) for name, path in found.items()}
-
-
 def on_signal(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds the `with`s: every server is stopped
 
@@ -597,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(reads.ROOT))  # for tests.fixtures.real_tree
     from tests.fixtures import real_tree
 
-    found = tools(args.without)
+    found = compare.tools(("node", "npm"), "nginx" not in args.without, "upstream.py")
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     bin_script = None

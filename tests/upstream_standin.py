@@ -3,6 +3,7 @@ version's tarball, and a count of what it was asked."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +21,8 @@ OLD = "2026-01-01T00:00:00.000Z"
 
 @dataclass
 class StandIn:
-    """An upstream registry: documents by name, each version's tarball; what it was asked."""
+    """An upstream registry: documents by name, each version's tarball; what it was asked. It
+    answers ETags, and 304 to a request that has the current one."""
 
     url: str = ""
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -60,7 +62,13 @@ def standin_registry() -> Iterator[StandIn]:
             state.asked[path] += 1
             document = state.documents.get(path[1:])
             body = json.dumps(document).encode() if document else state.tarballs.get(path)
+            etag = f'"{hashlib.sha1(body or b"").hexdigest()}"'
+            if body is not None and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.end_headers()
+                return
             self.send_response(200 if body is not None else 404)
+            self.send_header("ETag", etag)
             self.send_header("Content-Length", str(len(body or b"")))
             self.end_headers()
             self.wfile.write(body or b"")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from chalice.app import Response
@@ -131,14 +131,18 @@ class Streamed(Response):
     `local_server`): API Gateway sends a Lambda's answer whole."""
 
     def __init__(
-        self, chunks: Generator[bytes, None, None], headers: dict[str, str | list[str]]
+        self,
+        chunks: Iterator[bytes],
+        close: Callable[[], None],
+        headers: dict[str, str | list[str]],
     ) -> None:
         super().__init__(body="", status_code=200, headers=headers)
         self.chunks = chunks
+        self.close = close  # lets go of the source, whether every chunk was sent or not
 
 
 def streamed_tarball(
-    chunks: Generator[bytes, None, None], length: int | None, *, private: bool
+    chunks: Iterator[bytes], close: Callable[[], None], length: int | None, *, private: bool
 ) -> Streamed:
     headers: dict[str, str | list[str]] = {
         # The stand-in type, as for a file sent (sendfile): no Accept check on an empty body.
@@ -147,7 +151,7 @@ def streamed_tarball(
     }
     if length is not None:
         headers["Content-Length"] = str(length)
-    return Streamed(chunks, headers)
+    return Streamed(chunks, close, headers)
 
 
 def stored_tarball(blobs: BlobStore, key: str, url_ttl: int, *, private: bool) -> Response | None:

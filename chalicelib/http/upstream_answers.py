@@ -80,7 +80,9 @@ def upstream_tarball_answer(
     _count(found.how)
     if found.download is not None:
         download = found.download
-        return render.streamed_tarball(download.chunks, download.length, private=found.private)
+        return render.streamed_tarball(
+            download.chunks, download.close, download.length, private=found.private
+        )
     return render.stored_tarball(
         registry.blobs, found.key, registry.settings.tarball_url_ttl, private=found.private
     )

@@ -39,7 +39,7 @@ class Quarantine:
     def hides(self, published: str) -> bool:
         try:
             return parse_iso(published) > self.cutoff
-        except ValueError:  # an upstream's document (upstream/): its age is not known
+        except (ValueError, TypeError):  # an upstream's (upstream/): its age is not known
             return False
 
     def until(self, published: str) -> datetime:
@@ -60,11 +60,19 @@ def changed_quarantine(
     hours = quarantine_hours(settings, name)
     if hours <= 0:
         return None
-    cutoff = (now or clock.now()) - timedelta(hours=hours)
+    quarantine = Quarantine(hours, (now or clock.now()) - timedelta(hours=hours))
     # Every publish changes the package: changed before the cutoff, nothing is young enough.
-    if modified and parse_iso(modified) <= cutoff:
+    if modified and not quarantine.hides(modified) and _known(modified):
         return None
-    return Quarantine(hours, cutoff)
+    return quarantine
+
+
+def _known(moment: str) -> bool:
+    """An upstream's document may say anything: a time without a zone is no time here."""
+    try:
+        return parse_iso(moment).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def quarantine_hours(settings: Settings, name: str) -> float:

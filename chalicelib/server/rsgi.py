@@ -169,8 +169,11 @@ class RegistryServer:
             logging.getLogger("tarbox").warning("a streamed answer broke off: %s", exc)
             if transport is None:
                 _error(proto, 502, "The upstream registry's answer broke off")
+                return
+            # Mid-body: the client must see it cut short, not a body that looks whole.
+            raise
         finally:
-            chunks.close()
+            self._pool.submit(response.close)  # it may wait on the network too
 
     def _pooled(self, call: Call, route: str, captured: dict[str, str]) -> Response:
         try:

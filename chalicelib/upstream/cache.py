@@ -13,6 +13,7 @@ the package is gone (404), it is gone here too, at that revalidation.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -22,11 +23,15 @@ import urllib.request
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from http.client import HTTPResponse
+from http.client import HTTPException, HTTPResponse
 from typing import Any
 
 from chalicelib.blocking import will_block
-from chalicelib.errors import TarballNotFoundError, UpstreamUnavailableError
+from chalicelib.errors import (
+    IntegrityMismatchError,
+    TarballNotFoundError,
+    UpstreamUnavailableError,
+)
 from chalicelib.packuments.quarantine import newest_release
 from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.publish.payload import verify_tarball
@@ -35,6 +40,8 @@ from chalicelib.upstream.origins import Upstream
 
 USER_AGENT = "tarbox-upstream"
 TIMEOUT_SECONDS = 10
+# After the upstream failed to answer, the copy kept is served this long without asking again.
+BACKOFF_SECONDS = 30
 JSON_TYPE = "application/json"
 CHUNK_BYTES = 64 * 1024
 HIT, MISS, REVALIDATED, STALE = "hit", "miss", "revalidated", "stale"
@@ -63,13 +70,11 @@ class Cached:
 def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cached | None:
     """The upstream's document for `name`, from the copy kept while it is fresh; None when the
     upstream has no such package."""
-    blobs = registry.blobs
     state = _state(registry, name)
-    key = _key(name, PACKUMENT)
-    if state is not None and _fresh(registry, state):
-        return _from_state(state, name, HIT, _loader(registry, name))
-    pins: dict[str, Any] = dict((state or {}).get("pins") or {})
-    kept = blobs.get(key) if state is not None else None
+    if state is not None and (_fresh(registry, state) or _backing_off(state)):
+        how = HIT if _fresh(registry, state) else STALE
+        return _from_state(state, name, how, _loader(registry, name))
+    kept = registry.blobs.get(_key(name, PACKUMENT)) if state is not None else None
     if state is None or kept is None:
         state, kept = None, None
     etag = str(state.get("etag") or "") if state is not None else ""
@@ -78,17 +83,21 @@ def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cache
     except UpstreamUnavailableError:
         if state is None or kept is None:
             raise
-        # Better the copy kept than an error: the header says it was not revalidated.
+        # Better the copy kept than an error: the header says it was not revalidated. The
+        # upstream is not asked again for a while: each ask may wait out the timeout.
+        state = _update_state(registry, name, {"failed": time.time()})
         return _from_state(state, name, STALE, lambda: kept)
+    # Read again now: an operator may have pinned or unpinned while the upstream was asked.
+    pins: dict[str, Any] = dict((_state(registry, name) or {}).get("pins") or {})
     if status == 404 and not pins:
         _forget(registry, name)
         return None
+    if status == 304 and kept is not None:
+        state = _update_state(registry, name, {"fetched": time.time(), "failed": None})
+        return _from_state(state, name, REVALIDATED, lambda: kept)
     if status == 404:
         # Gone upstream, but an operator pinned versions of it: those stay, and only those.
         body, new_etag = json.dumps({"name": name, "versions": {}}).encode(), ""
-    if status == 304 and kept is not None and state is not None:
-        _save_state(registry, name, {**state, "fetched": time.time()})
-        return _from_state(state, name, REVALIDATED, lambda: kept)
     document = _document(name, body)
     modified = (document.get("time") or {}).get("modified")
     body_digest = hashlib.sha256(body).hexdigest()[:20]
@@ -100,7 +109,7 @@ def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cache
         lambda: body,
         pins,
     )
-    _replace(registry, cached, body, new_etag, body_digest)
+    _replace(registry, cached, body, new_etag, body_digest, gone=status == 404)
     return cached
 
 
@@ -117,6 +126,9 @@ def set_pins(registry: Registry, name: str, pins: dict[str, Any]) -> None:
     state = _state(registry, name)
     if state is None:
         raise UpstreamUnavailableError(f"Nothing is kept of {name}")
+    if not pins and state.get("gone"):
+        _forget(registry, name)  # the upstream no longer has it: neither does this registry
+        return
     body_digest = str(state.get("document_digest") or state["digest"])
     state = {**state, "pins": pins, "digest": _digest(body_digest, pins)}
     _save_state(registry, name, state)
@@ -125,17 +137,18 @@ def set_pins(registry: Registry, name: str, pins: dict[str, Any]) -> None:
 
 
 def with_pins(document: dict[str, Any], pins: dict[str, Any]) -> dict[str, Any]:
-    """The upstream's document with the pinned versions it no longer has put back. `latest`
-    moves to the newest of them only when the upstream's own is gone."""
+    """The upstream's document with the pinned versions put back. `latest` moves to the newest
+    of them only when the upstream's own is gone."""
     if not pins:
         return document
     versions = dict(document.get("versions") or {})
     times = dict(document.get("time") or {})
     for number, pin in pins.items():
-        if number not in versions:
-            versions[number] = pin["manifest"]
-            if pin.get("time"):
-                times[number] = pin["time"]
+        # The pinned manifest, even when the upstream has the version again: it is what the
+        # tarball kept matches.
+        versions[number] = pin["manifest"]
+        if pin.get("time"):
+            times[number] = pin["time"]
     tags = {t: v for t, v in (document.get("dist-tags") or {}).items() if v in versions}
     if "latest" not in tags and (newest := newest_release(versions)) is not None:
         tags["latest"] = newest
@@ -159,12 +172,14 @@ def _loader(registry: Registry, name: str) -> Callable[[], bytes]:
     return lambda: _kept(registry, _key(name, PACKUMENT))
 
 
-def fresh_tarball(registry: Registry, name: str, file: str) -> str | None:
-    """The key of a tarball kept, while its document is fresh (the tarballs of versions it no
-    longer has are gone): a download then reads no document."""
+def fresh_tarball(registry: Registry, name: str, file: str) -> tuple[str, str] | None:
+    """(the key of a tarball kept, its document's `time.modified`) while the document is fresh
+    (the tarballs of versions it no longer has are gone): a download then reads no document."""
     state = _state(registry, name)
     key = _key(name, f"-/{file}")
-    return key if state is not None and _fresh(registry, state) and _stored(registry, key) else None
+    if state is None or not _fresh(registry, state) or not _stored(registry, key):
+        return None
+    return key, str(state.get("modified") or "")
 
 
 @dataclass
@@ -175,10 +190,22 @@ class Download:
     key: str  # where it is kept
     length: int | None  # as the upstream said, when it did
     chunks: Generator[bytes, None, None]
+    answer: HTTPResponse = field(repr=False)
+    # Only bytes from the upstream's own origin may reach a client before they are checked (a
+    # document naming another host could point anywhere, an internal address too); and only
+    # with a length, so that a download that breaks off breaks the client's off too (a body
+    # without one would end as if whole).
+    streamable: bool = False
 
     def read_to_end(self) -> None:
         for _ in self.chunks:
             pass
+
+    def close(self) -> None:
+        """Let go of the upstream's answer, read to the end or not."""
+        with contextlib.suppress(ValueError):  # still reading on another thread: the answer
+            self.chunks.close()  # closed below ends that read
+        self.answer.close()
 
 
 def cached_tarball(
@@ -188,13 +215,14 @@ def cached_tarball(
     it, checked against the upstream's integrity, once read to the end)."""
     name = cached.name
     version = version_from_file(name, file)
+    key = _key(name, f"-/{file}")
+    if _stored(registry, key):  # the tarballs of versions the document dropped are gone
+        return key
+    will_block()  # before the document is read: that is the pool's work too
     manifest = (cached.document.get("versions") or {}).get(version)
     missing = TarballNotFoundError(f"{name}: no tarball {file}")
     if not isinstance(manifest, dict):
         raise missing
-    key = _key(name, f"-/{file}")
-    if _stored(registry, key):
-        return key
     dist = manifest.get("dist") or {}
     url = dist.get("tarball")
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
@@ -202,16 +230,26 @@ def cached_tarball(
     _, answer = _open(upstream, url, "application/octet-stream", "")
     if answer is None:
         raise missing
-    length = answer.headers.get("content-length")
+    header = answer.headers.get("content-length")
+    length = int(header) if header and header.isdigit() else None
+    what = f"{name}@{version}"
+    same_origin = _origin(url) == _origin(upstream.url) == _origin(answer.geturl())
     return Download(
         key,
-        int(length) if length and length.isdigit() else None,
-        _kept_once_read(registry, key, f"{name}@{version}", dist, answer),
+        length,
+        _kept_once_read(registry, cached, key, what, dist, answer),
+        answer,
+        streamable=same_origin and length is not None,
     )
 
 
 def _kept_once_read(
-    registry: Registry, key: str, what: str, dist: dict[str, Any], answer: HTTPResponse
+    registry: Registry,
+    cached: Cached,
+    key: str,
+    what: str,
+    dist: dict[str, Any],
+    answer: HTTPResponse,
 ) -> Generator[bytes, None, None]:
     parts: list[bytes] = []
     with answer:
@@ -219,14 +257,36 @@ def _kept_once_read(
             while chunk := answer.read(CHUNK_BYTES):
                 parts.append(chunk)
                 yield chunk
-        except OSError as exc:
+        except (OSError, HTTPException) as exc:
             raise UpstreamUnavailableError(f"{what}: the download broke off: {exc}") from None
     data = b"".join(parts)
     # Kept only when it is what the upstream's document says: a tampered or truncated download
     # is never stored. One streamed to a client has reached it by now: npm checks the same
     # integrity (from the document served here) and refuses it.
-    verify_tarball(what, dist, data)
-    registry.blobs.put(key, data, "application/octet-stream")
+    try:
+        verify_tarball(what, dist, data)
+    except IntegrityMismatchError as exc:
+        raise UpstreamUnavailableError(f"The upstream's {exc.message}") from None
+    if _still_wanted(registry, cached, key):
+        registry.blobs.put(key, data, "application/octet-stream")
+
+
+def _still_wanted(registry: Registry, cached: Cached, key: str) -> bool:
+    """Whether the version is still in the document kept: a revalidation during a long
+    download may have dropped it, and a tarball stored after that would be served on."""
+    state = _state(registry, cached.name)
+    if state is None:
+        return False
+    if state.get("digest") == cached.digest:
+        return True
+    now = _from_state(state, cached.name, HIT, _loader(registry, cached.name))
+    version = version_from_file(cached.name, key.rsplit("/", 1)[-1])
+    return version in (now.document.get("versions") or {})
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parsed = urllib.parse.urlsplit(url)
+    return parsed.scheme, parsed.netloc
 
 
 @dataclass(frozen=True)
@@ -269,7 +329,9 @@ def render_key(name: str, digest: str, stamp: str, variant: str) -> str:
     return _key(name, f"renders/{digest}/{stamp}-{variant}.json")
 
 
-def _replace(registry: Registry, cached: Cached, body: bytes, etag: str, body_digest: str) -> None:
+def _replace(
+    registry: Registry, cached: Cached, body: bytes, etag: str, body_digest: str, *, gone: bool
+) -> None:
     """Keep a new document (checked first), and drop what was kept of the one it replaces: its
     renders (read whole before they are sent), and the tarballs of versions it no longer has
     (but those pinned)."""
@@ -282,6 +344,7 @@ def _replace(registry: Registry, cached: Cached, body: bytes, etag: str, body_di
         "document_digest": body_digest,
         "modified": cached.modified,
         "pins": cached.pins,
+        "gone": gone,  # the upstream answered 404: only the pins keep it here
     }
     _save_state(registry, name, state)
     _drop_replaced(registry, name, cached.digest, versions)
@@ -305,6 +368,9 @@ def _fresh(registry: Registry, state: dict[str, Any]) -> bool:
 
 
 def _stored(registry: Registry, key: str) -> bool:
+    # A file is one stat; an object store has no cheaper question than a listing.
+    if registry.blobs.local_path(key) is not None:
+        return True
     return any(blob.key == key for blob in registry.blobs.list_blobs(key))
 
 
@@ -318,6 +384,18 @@ def _kept(registry: Registry, key: str) -> bytes:
 def _state(registry: Registry, name: str) -> dict[str, Any] | None:
     raw = registry.blobs.get(_key(name, STATE))
     return json.loads(raw) if raw else None
+
+
+def _update_state(registry: Registry, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """The state as it is now (pins set meanwhile included), with `changes`."""
+    state = {**(_state(registry, name) or {}), **changes}
+    _save_state(registry, name, state)
+    return state
+
+
+def _backing_off(state: dict[str, Any]) -> bool:
+    failed = state.get("failed")
+    return failed is not None and time.time() - float(failed) < BACKOFF_SECONDS
 
 
 def _save_state(registry: Registry, name: str, state: dict[str, Any]) -> None:
@@ -359,7 +437,7 @@ def _get(upstream: Upstream, url: str, accept: str, etag: str) -> tuple[int, byt
     with answer:
         try:
             return status, answer.read(), str(answer.headers.get("etag") or "")
-        except OSError as exc:
+        except (OSError, HTTPException) as exc:
             raise UpstreamUnavailableError(f"GET {url} broke off: {exc}") from None
 
 
@@ -373,9 +451,11 @@ def _open(upstream: Upstream, url: str, accept: str, etag: str) -> tuple[int, HT
     origin = urllib.parse.urlsplit(upstream.url)
     parsed = urllib.parse.urlsplit(url)
     # The token goes to its origin only, never to a host a `dist.tarball` happens to name.
-    if upstream.token and (parsed.scheme, parsed.netloc) == (origin.scheme, origin.netloc):
-        headers["authorization"] = f"Bearer {upstream.token}"
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only
+    if upstream.token and (parsed.scheme, parsed.netloc) == (origin.scheme, origin.netloc):
+        # Never sent on where the origin redirects (a private registry's tarball in S3 or a
+        # CDN): urllib copies every other header to the next request, to any host.
+        request.add_unredirected_header("Authorization", f"Bearer {upstream.token}")
     try:
         answer: HTTPResponse = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)  # noqa: S310
     except urllib.error.HTTPError as exc:

@@ -10,7 +10,7 @@ from chalicelib.errors import NotFoundError, VersionNotFoundError
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.registry import Registry
 from chalicelib.upstream.cache import Download, cached_tarball, kept_packument, set_pins
-from chalicelib.upstream.origins import upstream_for
+from chalicelib.upstream.origins import may_fetch
 
 
 def pin(registry: Registry, name: str, version: str) -> None:
@@ -21,9 +21,9 @@ def pin(registry: Registry, name: str, version: str) -> None:
     manifest = (cached.document.get("versions") or {}).get(version)
     if not isinstance(manifest, dict):
         raise VersionNotFoundError(f"The copy kept of {name} has no version {version}")
-    upstream = upstream_for(registry.settings, name)
+    upstream = may_fetch(registry, name)
     if upstream is None and version not in cached.pins:
-        raise NotFoundError(f"{name} is routed to no upstream (TARBOX_UPSTREAMS)")
+        raise NotFoundError(f"{name} is not fetched from an upstream (TARBOX_UPSTREAMS)")
     if upstream is not None:
         found = cached_tarball(registry, upstream, cached, tarball_basename(name, version))
         if isinstance(found, Download):

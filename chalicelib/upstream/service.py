@@ -9,7 +9,7 @@ from chalicelib.auth.service import Actor
 from chalicelib.clock import iso
 from chalicelib.errors import AuthenticationRequiredError, PermissionDeniedError
 from chalicelib.packuments.documents import CORGI, FULL
-from chalicelib.packuments.quarantine import changed_quarantine, quarantine_hours
+from chalicelib.packuments.quarantine import changed_quarantine
 from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.registry import Registry
 from chalicelib.settings import Settings
@@ -63,10 +63,10 @@ def upstream_tarball(
     if upstream is None:
         return None
     private = bool(upstream.token)
-    # Without a quarantine to ask, a tarball kept needs no document (the hot path).
-    kept = fresh_tarball(registry, name, file) if not quarantine_hours(settings, name) else None
-    if kept is not None:
-        return UpstreamTarball(kept, None, private, HIT)
+    kept = fresh_tarball(registry, name, file)
+    # A tarball kept needs no document, unless the quarantine may hold some version back.
+    if kept is not None and changed_quarantine(settings, name, kept[1]) is None:
+        return UpstreamTarball(kept[0], None, private, HIT)
     cached = cached_packument(registry, upstream, name)
     if cached is None:
         return None
@@ -74,8 +74,11 @@ def upstream_tarball(
     found = cached_tarball(registry, upstream, cached, file)
     if isinstance(found, str):
         return UpstreamTarball(found, None, private, HIT)
-    if not stream:
-        found.read_to_end()
+    if not (stream and found.streamable):
+        try:
+            found.read_to_end()
+        finally:
+            found.close()
         return UpstreamTarball(found.key, None, private, MISS)
     return UpstreamTarball(found.key, found, private, MISS)
 

@@ -49,8 +49,9 @@ def test_a_package_here_is_answered_without_asking(down: Api, alice: str) -> Non
 
 
 @contextmanager
-def corp_registry(tarball: bytes) -> Iterator[str]:
-    """An upstream holding one private package, `@corp/tool`, for the token `s3cret` only."""
+def corp_registry(tarball: bytes, redirect: str | None = None) -> Iterator[str]:
+    """An upstream holding one private package, `@corp/tool`, for the token `s3cret` only; its
+    tarball there, or a redirect to `redirect`."""
     packument = {
         "name": "@corp/tool",
         "dist-tags": {"latest": "1.0.0"},
@@ -64,6 +65,12 @@ def corp_registry(tarball: bytes) -> Iterator[str]:
                 return self._send(401, b'{"error": "login"}')
             if self.path.lower() == "/@corp%2ftool":
                 return self._send(200, json.dumps(packument).encode())
+            if redirect is not None:
+                self.send_response(302)
+                self.send_header("Location", f"{redirect}{self.path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
             return self._send(200, tarball)
 
         def _send(self, status: int, body: bytes) -> None:
@@ -154,3 +161,32 @@ def test_status_counts_how_the_cache_answered(
 
 def test_status_says_nothing_of_a_cache_that_is_not_there(any_api: Api) -> None:
     assert "upstream" not in body_of(any_api.call("GET", "/-/status"))
+
+
+def test_the_token_is_never_sent_where_the_upstream_redirects(
+    any_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tarball = a_tarball("@corp/tool", "1.0.0")
+    seen: list[str | None] = []
+
+    class Elsewhere(BaseHTTPRequestHandler):  # where the private registry keeps its tarballs
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(tarball)))
+            self.end_headers()
+            self.wfile.write(tarball)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with serving(Elsewhere) as elsewhere, corp_registry(tarball, redirect=elsewhere) as url:
+        monkeypatch.setenv("TARBOX_UPSTREAMS", f"@corp={url}")
+        monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
+        wiring.reset()
+        wiring.registry()
+        bob = any_api.add_user("bob")
+        assert any_api.call("GET", "/@corp%2ftool", token=bob).status_code == 200
+        fetched = any_api.call("GET", "/@corp/tool/-/tool-1.0.0.tgz", token=bob)
+        assert fetched.status_code in (200, 302)
+    assert seen == [None]

@@ -105,6 +105,8 @@ def test_a_pinned_version_stays_when_the_upstream_removes_it(
     capsys.readouterr()
     assert cli.main(["cache", "pin", "pinned-lib@1.1.0"]) == 0  # its tarball is fetched now
     assert capsys.readouterr().out.strip() == "pinned pinned-lib@1.1.0"
+    again = any_api.call("GET", "/pinned-lib")  # unchanged upstream: a 304 keeps the pin
+    assert again.headers["X-Tarbox-Cache"] == "revalidated"
     assert cli.main(["cache", "pin", "pinned-lib@9.9.9"]) == 1  # the copy kept has none
     assert cli.main(["cache", "pin", "never-fetched@1.0.0"]) == 1
     tarball = "/pinned-lib/-/pinned-lib-1.1.0.tgz"
@@ -131,3 +133,34 @@ def test_a_pinned_version_stays_when_the_upstream_removes_it(
     assert cli.main(["cache", "unpin", "pinned-lib@1.1.0"]) == 0
     assert any_api.call("GET", "/pinned-lib").status_code == 404  # gone, as upstream
     assert any_api.call("GET", tarball).status_code == 404
+
+
+def test_unpinning_what_the_upstream_removed_removes_it_at_once(
+    any_api: Api, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.publish("gone-lib", "1.0.0")
+    configure(monkeypatch, standin, UPSTREAM_TTL="0")
+    assert any_api.call("GET", "/gone-lib").status_code == 200
+    assert cli.main(["cache", "pin", "gone-lib@1.0.0"]) == 0
+    standin.unpublish("gone-lib")
+    assert list(body_of(any_api.call("GET", "/gone-lib"))["versions"]) == ["1.0.0"]
+    configure(monkeypatch, standin, UPSTREAM_TTL="3600")  # no revalidation from now on
+    assert cli.main(["cache", "unpin", "gone-lib@1.0.0"]) == 0
+    assert any_api.call("GET", "/gone-lib").status_code == 404
+    assert any_api.call("GET", "/gone-lib/-/gone-lib-1.0.0.tgz").status_code == 404
+
+
+def test_a_denied_name_is_refused_on_every_route_even_when_kept(
+    any_api: Api, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.publish("kept-lib", "1.0.0")
+    configure(monkeypatch, standin)
+    assert any_api.call("GET", "/kept-lib").status_code == 200
+    configure(monkeypatch, standin, UPSTREAM_DENY="kept-lib")
+    for path in (
+        "/kept-lib",
+        "/kept-lib/1.0.0",
+        "/kept-lib/latest",
+        "/kept-lib/-/kept-lib-1.0.0.tgz",
+    ):
+        assert any_api.call("GET", path).status_code == 404, path

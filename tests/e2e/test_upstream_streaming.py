@@ -33,6 +33,7 @@ class Upstream:
 
     url: str = ""
     body: bytes = TARBALL  # what it sends as the tarball
+    cut: bool = False  # send half the tarball, then hang up
     stall: set[str] = field(default_factory=set)  # paths held back until `go`
     go: threading.Event = field(default_factory=threading.Event)
     asked: Counter[str] = field(default_factory=Counter)
@@ -68,6 +69,10 @@ def upstream() -> Iterator[Upstream]:
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if state.cut and self.path.endswith(".tgz"):
+                self.wfile.write(body[: len(body) // 2])
+                self.close_connection = True
+                return
             half = len(body) // 2
             self.wfile.write(body[:half])
             self.wfile.flush()
@@ -145,4 +150,16 @@ def test_a_tarball_that_does_not_match_is_sent_but_never_kept(
         answer = requests.get(f"{cache.url}{NAME}/-/{FILE}", timeout=10)
         assert answer.content == upstream.body
     # ...and it was fetched again the second time: nothing was kept.
+    assert upstream.asked[f"/{NAME}/-/{FILE}"] == 2
+
+
+def test_a_download_that_breaks_off_is_cut_short_for_the_client_too(
+    upstream: Upstream, cache: Registry
+) -> None:
+    upstream.cut = True
+    assert requests.get(f"{cache.url}{NAME}", timeout=10).status_code == 200
+    with pytest.raises(requests.exceptions.RequestException):  # no whole-looking half body
+        requests.get(f"{cache.url}{NAME}/-/{FILE}", timeout=10)
+    upstream.cut = False  # and nothing was kept: the next request fetches it whole
+    assert requests.get(f"{cache.url}{NAME}/-/{FILE}", timeout=10).content == TARBALL
     assert upstream.asked[f"/{NAME}/-/{FILE}"] == 2
