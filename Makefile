@@ -10,7 +10,7 @@ STAGE ?= dev
 NPM_REGISTRY ?= https://registry.npmjs.org/
 
 .DEFAULT_GOAL := help
-.PHONY: help install clients browser sam run test lint typecheck unit e2e package deploy bench bench-compare bench-search coldstart clean
+.PHONY: help install clients browser sam run test lint typecheck unit e2e relevance-full package deploy bench bench-compare bench-search coldstart clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,6 +65,14 @@ unit: install ## the fast tests only (no real clients)
 
 e2e: install clients browser ## the end-to-end tests with the real npm, pnpm, yarn and Chromium
 	$(BIN)/pytest -q -n 2 --dist loadgroup tests/e2e
+
+# `make test` runs the search relevance suite over the catalog sample in the repo
+# (tests/fixtures/catalog_sample/); this runs it over the whole npm catalog, which lives outside
+# the checkout: FULL_CATALOG=/path/to/npm-packages.tsv.gz to say where.
+FULL_CATALOG ?= ../shared/data/npm-packages.tsv.gz
+relevance-full: install clients ## the search relevance suite over the whole npm catalog (FULL_CATALOG)
+	TARBOX_CATALOG="$(abspath $(FULL_CATALOG))" $(BIN)/pytest -q -n 2 --dist loadgroup \
+		tests/search tests/e2e/test_npm_search.py::test_npm_search_over_the_real_catalog
 
 package: install ## build the deployment package for STAGE offline (merged template, precompiled)
 	$(BIN)/python infra/build.py out/$(STAGE) --stage $(STAGE)

@@ -1,6 +1,11 @@
-"""The real npm catalog (`../shared/data/npm-packages.tsv.gz`) as search entries, for the search
-benchmark and the relevance suite. Each row becomes the package and latest version a publish
-would have stored, indexed by the same `entry_for`, with the row's monthly downloads."""
+"""The npm catalog as search entries, for the relevance suite and the search benchmark. Each row
+becomes the package and latest version a publish would have stored, indexed by the same
+`entry_for`, with the row's monthly downloads.
+
+The relevance suite runs over SAMPLE, a slice of the real catalog kept in the repo
+(tests/fixtures/catalog_sample/README.md: which rows, and why its results are the full
+catalog's), so `make test` needs nothing outside the checkout. `TARBOX_CATALOG=<path>` runs it
+over another catalog instead, such as the whole one (`make relevance-full`)."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import fcntl
 import gzip
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,15 +26,18 @@ from chalicelib.search.document import entry_for
 from chalicelib.storage.ports import Maintainer, PackageRecord, SearchEntry, VersionRecord
 
 ROOT = Path(__file__).resolve().parents[1]
-_WHERE = "shared/data/npm-packages.tsv.gz"
+SAMPLE = ROOT / "tests" / "fixtures" / "catalog_sample" / "catalog-sample.tsv.gz"
+# The queries SAMPLE was made for, one a line (written with it).
+SAMPLE_QUERIES = SAMPLE.parent / "queries.txt"
+# The team's copy of the whole catalog (about 227,000 packages, 6 MB), beside the checkout: what
+# `make relevance-full`, the benchmarks and the sample's script read by default; no test does.
+FULL_CATALOG = ROOT.parent / "shared" / "data" / "npm-packages.tsv.gz"
 
 
 def _catalog() -> Path:
-    """The team's copy of the catalog: $TARBOX_CATALOG, or `shared/` beside the checkout (a
-    clone elsewhere finds the team's one at /work)."""
-    candidates = [os.environ.get("TARBOX_CATALOG"), ROOT.parent / _WHERE, Path("/work") / _WHERE]
-    found = [Path(c) for c in candidates if c and Path(c).exists()]
-    return found[0] if found else ROOT.parent / _WHERE
+    """$TARBOX_CATALOG if set (opt in: the whole catalog, say), else the sample in the repo."""
+    chosen = os.environ.get("TARBOX_CATALOG")
+    return Path(chosen).expanduser().resolve() if chosen else SAMPLE
 
 
 CATALOG = _catalog()
@@ -112,30 +121,39 @@ def _load(db: Any, store: Any, rows: list[tuple[str, str, int, str]], to_json: A
     store.put_entries([catalog_entry(*row) for row in rows])
 
 
-def catalog_index() -> Path:
-    """A data dir whose search index holds the whole catalog: built once (about a minute) into
-    .cache/, keyed by the catalog and the code that builds it, under a lock so parallel test
-    workers build it once between them."""
-    if not CATALOG.exists():  # no skip: the relevance suite is what proves search works
-        pytest.fail(f"the npm catalog is not here ({CATALOG}): set TARBOX_CATALOG to its path")
-    digest = hashlib.sha256(CATALOG.read_bytes())
+def catalog_index(catalog: Path = CATALOG) -> Path:
+    """A data dir whose search index holds `catalog`: built once into .cache/ (a few seconds for
+    the sample, about a minute for the whole catalog), keyed by the catalog and the code that
+    builds it, under a lock so parallel test workers build it once between them."""
+    if not catalog.exists():  # no skip: the relevance suite is what proves search works
+        pytest.fail(f"no npm catalog at {catalog} (TARBOX_CATALOG, or the sample in the repo)")
+    digest = hashlib.sha256(catalog.read_bytes())
     for source in INDEX_SOURCES:
         digest.update((ROOT / source).read_bytes())
-    where = ROOT / ".cache" / f"search-catalog-{digest.hexdigest()[:16]}"
+    label = catalog.name.split(".", 1)[0]  # each catalog keeps its own index
+    where = ROOT / ".cache" / f"search-{label}-{digest.hexdigest()[:16]}"
     where.parent.mkdir(exist_ok=True)
     with (where.parent / "search-catalog.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (where / "complete").exists():
-            for stale in where.parent.glob("search-catalog-*"):  # built from older code
-                if stale.is_dir() and stale != where:
+            for stale in where.parent.iterdir():  # this catalog's, built from older code
+                if stale.is_dir() and stale != where and _stale(stale.name, label):
                     shutil.rmtree(stale)
-            _build(where)
+            _build(where, catalog)
     return where
 
 
-def _build(where: Path) -> None:
+def _stale(name: str, label: str) -> bool:
+    # Also `search-catalog-<digest>`: the one index of before the sample, whatever its catalog.
+    return any(
+        re.fullmatch(rf"search-{re.escape(which)}-[0-9a-f]{{16}}", name)
+        for which in (label, "catalog")
+    )
+
+
+def _build(where: Path, catalog: Path) -> None:
     where.mkdir(exist_ok=True)
     for stale in where.glob("tarbox.sqlite3*"):
         os.unlink(stale)
-    load_catalog(where / "tarbox.sqlite3")
+    load_catalog(where / "tarbox.sqlite3", catalog=catalog)
     (where / "complete").write_text("ok\n")

@@ -1,6 +1,7 @@
 """`npm search` with the real npm, on both backends: a package is found by a word of its name,
 its keywords or its description, in that order; a private package only by those who may read it.
-And the relevance suite (tests/search/relevance.py) through `npm search`, over the real catalog."""
+And the relevance suite (tests/search/relevance.py) through `npm search`, over the catalog the
+suite runs over (tests/search_catalog.py: the sample in the repo, or $TARBOX_CATALOG)."""
 
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ def test_npm_search_finds_by_name_keyword_and_description(
 
 @pytest.mark.xdist_group("catalog")
 def test_npm_search_over_the_real_catalog(tmp_path: Path) -> None:
-    """The relevance suite through the real CLI, against a server holding the whole catalog
-    (about 227,000 packages; embedded backend)."""
+    """The relevance suite through the real CLI, against a server holding the catalog (the
+    sample in the repo, or $TARBOX_CATALOG, such as the whole one; embedded backend)."""
     data = tmp_path / "server" / "data"
     data.mkdir(parents=True)
     shutil.copy(catalog_index() / "tarbox.sqlite3", data / "tarbox.sqlite3")

@@ -1,7 +1,10 @@
 """The relevance suite: real queries over the real npm catalog, with the results npm users would
 expect at the top. Each case: the query, the names expected, in this order, among the first
 `within` results. Run through the search use case (tests/search/test_relevance.py) and through
-the real `npm search` (tests/e2e/test_npm_search.py)."""
+the real `npm search` (tests/e2e/test_npm_search.py), over the catalog sample in the repo by
+default: a query added or changed here needs the sample made again
+(tests/fixtures/catalog_sample/README.md), and `make relevance-full` runs them over the whole
+catalog."""
 
 from __future__ import annotations
 
