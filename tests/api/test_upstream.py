@@ -48,6 +48,14 @@ def test_a_package_here_is_answered_without_asking(down: Api, alice: str) -> Non
     assert down.call("GET", "/@alice%2fnothing").status_code == 404
 
 
+def through_corp(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """`@corp/…` read through to the registry at `url`, with its token."""
+    monkeypatch.setenv("TARBOX_UPSTREAMS", f"@corp={url}")
+    monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
+    wiring.reset()
+    wiring.registry()  # built now, from this environment (see tests/api/conftest.py)
+
+
 @contextmanager
 def corp_registry(tarball: bytes, redirect: str | None = None) -> Iterator[str]:
     """An upstream holding one private package, `@corp/tool`, for the token `s3cret` only; its
@@ -95,10 +103,7 @@ def test_what_comes_with_a_token_is_never_kept_by_a_shared_cache(
 ) -> None:
     tarball = a_tarball("@corp/tool", "1.0.0")
     with corp_registry(tarball) as url:
-        monkeypatch.setenv("TARBOX_UPSTREAMS", f"@corp={url}")
-        monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
-        wiring.reset()
-        wiring.registry()
+        through_corp(monkeypatch, url)
         bob = any_api.add_user("bob")
         document = any_api.call("GET", "/@corp%2ftool", token=bob)
         assert document.status_code == 200, document.body
@@ -115,10 +120,7 @@ def test_tarbox_cache_lists_and_purges_what_is_kept(
     any_api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with corp_registry(a_tarball("@corp/tool", "1.0.0")) as url:
-        monkeypatch.setenv("TARBOX_UPSTREAMS", f"@corp={url}")
-        monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
-        wiring.reset()
-        wiring.registry()
+        through_corp(monkeypatch, url)
         bob = any_api.add_user("bob")
         assert any_api.call("GET", "/@corp%2ftool", token=bob).status_code == 200
         fetched = any_api.call("GET", "/@corp/tool/-/tool-1.0.0.tgz", token=bob)
@@ -181,10 +183,7 @@ def test_the_token_is_never_sent_where_the_upstream_redirects(
             pass
 
     with serving(Elsewhere) as elsewhere, corp_registry(tarball, redirect=elsewhere) as url:
-        monkeypatch.setenv("TARBOX_UPSTREAMS", f"@corp={url}")
-        monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
-        wiring.reset()
-        wiring.registry()
+        through_corp(monkeypatch, url)
         bob = any_api.add_user("bob")
         assert any_api.call("GET", "/@corp%2ftool", token=bob).status_code == 200
         fetched = any_api.call("GET", "/@corp/tool/-/tool-1.0.0.tgz", token=bob)
