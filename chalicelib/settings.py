@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 MB = 1024 * 1024
 # API Gateway -> Lambda carries at most 6 MB; npm's publish body is ~1.35x the tarball
-# (base64 plus manifest and readme), so about 4.4 MiB of tarball fits. See docs/limits.
+# (base64 plus manifest and readme), so about 4.4 MiB of tarball fits. See docs/configuration.md.
 AWS_MAX_TARBALL_BYTES = int(4.4 * MB)
 EMBEDDED_MAX_TARBALL_BYTES = 100 * MB
 # Lambda's response payload limit is 6 MB, the JSON envelope (headers, status) included.
