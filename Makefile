@@ -10,17 +10,24 @@ STAGE ?= dev
 NPM_REGISTRY ?= https://registry.npmjs.org/
 
 .DEFAULT_GOAL := help
-.PHONY: help install clients browser sam run test lint typecheck unit e2e relevance-full package deploy bench bench-compare bench-search coldstart clean
+.PHONY: help install clients browser sam run run-aws-local test lint typecheck unit e2e relevance-full package deploy bench bench-compare bench-search coldstart clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# What the server needs, for `make run`: pip says what it fetches (the first time only).
+$(VENV)/.serve-installed: $(BIN)/python requirements.txt requirements-serve.txt pyproject.toml
+	@echo "tarbox: installing the server's packages into $(VENV) (the first time only)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements-serve.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Everything else the tests and the linters need.
+$(VENV)/.installed: $(VENV)/.serve-installed requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed ## create the virtualenv and install everything pinned
@@ -47,8 +54,11 @@ $(SAM_VENV)/bin/sam:
 
 sam: $(SAM_VENV)/bin/sam ## install the SAM CLI the infra tests use
 
-run: install ## start the registry at http://$(HOST):$(PORT) on the embedded backend (data in $(DATA_DIR))
+run: $(VENV)/.serve-installed ## start the registry at http://$(HOST):$(PORT) on the embedded backend (data in $(DATA_DIR))
 	$(BIN)/tarbox serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+run-aws-local: install ## the same on the AWS backend, against a moto server in memory (as the e2e tests)
+	$(BIN)/python scripts/run_aws_local.py --host $(HOST) --port $(PORT)
 
 lint: install ## ruff (lint and format check)
 	$(BIN)/ruff check .

@@ -14,14 +14,33 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.registry import Registry
+    from chalicelib.settings import Settings
     from chalicelib.storage.ports import SigningKeyStore
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4873
 
 
+# What the AWS backend needs and does not find: said in one line, not a traceback.
+NO_CREDENTIALS = (
+    "no AWS credentials found for the aws backend: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and"
+    " AWS_SECRET_ACCESS_KEY (`make run` serves the embedded backend, which needs none;"
+    " `make run-aws-local` the aws one against a local moto)"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from chalicelib.settings import SettingsError
+
+    try:
+        return _command(args)
+    except SettingsError as exc:
+        print(f"tarbox: {exc}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
     operator_commands: dict[str, Callable[[Registry, argparse.Namespace], str]] = {
@@ -162,12 +181,21 @@ def _operator(
     from chalicelib.errors import RegistryError
 
     wiring.reset()
+    _require_credentials(wiring.settings())
     try:
         print(command(wiring.registry(), args))
     except RegistryError as exc:
         print(f"tarbox: {exc.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _require_credentials(settings: Settings) -> None:
+    from chalicelib import wiring
+    from chalicelib.settings import SettingsError
+
+    if settings.backend == "aws" and not wiring.aws_credentials_found():
+        raise SettingsError(NO_CREDENTIALS)
 
 
 def _create_org(registry: Registry, args: argparse.Namespace) -> str:
@@ -328,6 +356,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     check_port(args.host, args.port)
     settings = wiring.settings()
+    _require_credentials(settings)
     where = settings.table_name if settings.backend == "aws" else os.path.abspath(settings.data_dir)
     workers = args.workers or default_workers()
     print(

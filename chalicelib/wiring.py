@@ -66,6 +66,14 @@ def _embedded(config: Settings) -> Registry:
     )
 
 
+def aws_credentials_found() -> bool:
+    """Whether boto3 finds credentials (environment, profile, SSO, a role): without them the
+    AWS backend cannot answer, and an operator is better told so in one line."""
+    from chalicelib.storage.s3 import credentials_found
+
+    return credentials_found()
+
+
 def _aws(config: Settings) -> Registry:
     from chalicelib.storage.dynamo import (
         DynamoAccountStore,

@@ -44,6 +44,13 @@ def s3_client(settings: Settings) -> BaseClient:
     )
 
 
+def credentials_found() -> bool:
+    """Whether boto3 finds credentials (environment, profile, SSO, a role)."""
+    import boto3
+
+    return boto3.session.Session().get_credentials() is not None
+
+
 def _error_code(exc: Exception) -> str:
     response: dict[str, Any] = getattr(exc, "response", None) or {}
     return str(response.get("Error", {}).get("Code", ""))
