@@ -59,6 +59,11 @@ def couch_user_name(segment: str) -> str:
     return text[len(COUCH_USER_PREFIX) :]
 
 
+def org_name(segment: str) -> str:
+    """An org or team segment: percent-decoded, without the scope's `@` (the clients strip it)."""
+    return unquote(segment).lstrip("@")
+
+
 def wants_abbreviated(accept: str | None) -> bool:
     return CORGI_CONTENT_TYPE in (accept or "")
 
@@ -94,6 +99,11 @@ def json_body(raw: bytes | str | None) -> Any:
     except (ValueError, UnicodeError, RecursionError):
         raise InvalidPayloadError("The body is not valid JSON") from None
     return value
+
+
+def json_body_or_empty(raw: bytes | str | None) -> Any:
+    """`json_body`, or `{}` when there is no body at all."""
+    return json_body(raw) if raw else {}
 
 
 def _refuse_constant(name: str) -> Any:

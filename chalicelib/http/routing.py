@@ -1,5 +1,5 @@
 """Registering views on a Blueprint with the error table around them (see `errors.translated`),
-the way app.py's `route` does for the app's own; and which views are hot reads."""
+the way every module of chalicelib/routes/ does; and which views are hot reads."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.http.errors import translated
 
 View = Callable[..., Response]
+
+# What the routes accept and answer to, in Chalice's terms.
+JSON_TYPES = ["application/json", "text/plain"]
+FORM = "application/x-www-form-urlencoded"
+READ = ["GET", "HEAD"]
 
 # Views the local server runs on its event loop, never in its thread pool: the reads every
 # install makes, each a fraction of a millisecond (chalicelib/server/rsgi.py says why).
@@ -30,9 +35,14 @@ def is_hot(view: Callable[..., Any]) -> bool:
 
 
 def router(blueprint: Blueprint) -> Callable[..., Callable[[View], View]]:
-    def route(path: str, **options: Any) -> Callable[[View], View]:
+    """`route(path, hot=False, **options)` for `blueprint`: Chalice's own, with the view wrapped by
+    the error table and, with `hot=True`, marked as a hot read (see `hot`)."""
+
+    def route(path: str, *, hot: bool = False, **options: Any) -> Callable[[View], View]:
         def register(view: View) -> View:
             registered: View = blueprint.route(path, **options)(translated(view))
+            if hot:
+                _HOT.add(registered)
             return registered
 
         return register

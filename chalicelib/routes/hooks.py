@@ -1,5 +1,5 @@
-"""Routes for npm hooks (libnpmhook's paths), as a Blueprint. Every route needs a login: hooks
-are their owner's alone."""
+"""`npm hook` (libnpmhook's paths). Every route needs a login: hooks are their owner's alone.
+Delivery is off the request path (app.py's `hook_worker`, chalicelib/hooks/)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,18 @@ from chalicelib import wiring
 from chalicelib.hooks import api
 from chalicelib.http import params, render
 from chalicelib.http.request import actor
-from chalicelib.http.routing import current_request, router
+from chalicelib.http.routing import JSON_TYPES, current_request, router
 
-hooks = Blueprint(__name__)
-_route = router(hooks)
-JSON_TYPES = ["application/json", "text/plain"]
+blueprint = Blueprint(__name__)
+_route = router(blueprint)
 
 
 def _request() -> Request:
-    return current_request(hooks)
+    return current_request(blueprint)
 
 
 def _body() -> Any:
-    raw = _request().raw_body
-    return params.json_body(raw) if raw else {}
+    return params.json_body_or_empty(_request().raw_body)
 
 
 @_route("/-/npm/v1/hooks/hook", methods=["POST"], content_types=JSON_TYPES)

@@ -1,4 +1,5 @@
-"""Routes for staged publishing (`npm stage …`, publish/staged.py), as a Blueprint."""
+"""Staged publishing: `npm stage publish/list/view/download/approve/reject`
+(publish/staged.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from chalicelib.errors import InvalidQueryError, NotFoundError
 from chalicelib.http import params, render
 from chalicelib.http.observe import note
 from chalicelib.http.request import actor, base_url
-from chalicelib.http.routing import current_request, router
+from chalicelib.http.routing import JSON_TYPES, current_request, router
 from chalicelib.publish.payload import parse_publish
 from chalicelib.publish.staged import (
     MAX_PER_PAGE,
@@ -24,16 +25,15 @@ from chalicelib.publish.staged import (
     view_staged,
 )
 
-stage = Blueprint(__name__)
-_route = router(stage)
-JSON_TYPES = ["application/json", "text/plain"]
+blueprint = Blueprint(__name__)
+_route = router(blueprint)
 # npm checks the ids it is given are UUIDs (lib/utils/validate-uuid.js); so do we, before any
 # read, so a stray path never reaches the store.
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _request() -> Request:
-    return current_request(stage)
+    return current_request(blueprint)
 
 
 @_route("/-/stage/package/{p1}", methods=["POST"], content_types=JSON_TYPES)

@@ -1,6 +1,6 @@
-"""Routes for what npm checks a package's origin with, as a Blueprint: the registry's signing
-keys and the versions' provenance attestations (`npm audit signatures`), and a package's trusted
-publishers (`npm trust`) and the token exchange they allow."""
+"""What npm checks a package's origin with: the registry's signing keys and the versions'
+provenance attestations (`npm audit signatures`), and a package's trusted publishers (`npm
+trust`) and the token exchange they allow."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from chalicelib import wiring
 from chalicelib.errors import NotFoundError
 from chalicelib.http import params, render
 from chalicelib.http.request import actor, base_url, header, optional_actor
-from chalicelib.http.routing import current_request, router
+from chalicelib.http.routing import JSON_TYPES, READ, current_request, router
 from chalicelib.provenance.attestations import attestations
 from chalicelib.signatures.keys import KEYS_MAX_AGE, public_keys
 from chalicelib.trust.config import add_trusted, list_trusted, revoke_trusted
 from chalicelib.trust.exchange import exchange_token
 
-supply_chain = Blueprint(__name__)
-_route = router(supply_chain)
-READ = ["GET", "HEAD"]
+blueprint = Blueprint(__name__)
+_route = router(blueprint)
 # Keys change only by rotation, which lists a new key well before it signs (signatures/keys.py).
 KEYS_CACHE = f"public, max-age={KEYS_MAX_AGE}"
 
@@ -34,7 +33,7 @@ def keys() -> Response:
 
 
 def _request() -> Request:
-    return current_request(supply_chain)
+    return current_request(blueprint)
 
 
 @_route("/-/npm/v1/attestations/{p1}", methods=READ)
@@ -52,9 +51,6 @@ def _attestations(spec: str) -> Response:
     registry = wiring.registry()
     body, seen = attestations(registry, optional_actor(registry, _request()), spec)
     return render.json_response(body, headers=render.read_headers(seen))
-
-
-JSON_TYPES = ["application/json", "text/plain"]
 
 
 @_route("/-/package/{p1}/trust", methods=["GET", "POST"], content_types=JSON_TYPES)

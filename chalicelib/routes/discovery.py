@@ -1,7 +1,6 @@
-"""Routes for the registry's followers and finders, as a Blueprint: the database info (`GET /`),
-the changes feed (CouchDB's `_changes`, which npm's mirrors replicated from), search (`npm
-search`), download counts (api.npmjs.org's paths, on the registry's own host) and who depends
-on a package."""
+"""The registry's followers and finders: the database info (`GET /`), the changes feed
+(CouchDB's `_changes`, which npm's mirrors replicated from), search (`npm search`), download
+counts (api.npmjs.org's paths, on the registry's own host) and who depends on a package."""
 
 from __future__ import annotations
 
@@ -12,18 +11,17 @@ from chalicelib.changes import feed
 from chalicelib.downloads import api as downloads
 from chalicelib.http import params, render
 from chalicelib.http.request import optional_actor
-from chalicelib.http.routing import current_request, router
+from chalicelib.http.routing import READ, current_request, router
 from chalicelib.packuments.dependents import dependents_of
 from chalicelib.search.engine import search as run_search
 from chalicelib.search.query import parse_query
 
-discovery = Blueprint(__name__)
-_route = router(discovery)
-READ = ["GET", "HEAD"]
+blueprint = Blueprint(__name__)
+_route = router(blueprint)
 
 
 def _request() -> Request:
-    return current_request(discovery)
+    return current_request(blueprint)
 
 
 def _query() -> dict[str, str]:

@@ -1,6 +1,6 @@
-"""Routes for `npm org` and `npm team` (libnpmorg, libnpmteam), as a Blueprint: app.py would
-outgrow one screenful of routes per concern otherwise. Org and team names arrive without the
-scope's `@` (the clients strip it) and percent-encoded."""
+"""`npm org` and `npm team` (libnpmorg, libnpmteam). Org and team names arrive without the
+scope's `@` (the clients strip it) and percent-encoded. What a team may do with packages is
+`npm access` (routes/access.py)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,24 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib import wiring
 from chalicelib.http import params, render
-from chalicelib.http.request import actor, optional_actor
-from chalicelib.http.routing import current_request, router
-from chalicelib.orgs import grants, service
+from chalicelib.http.request import actor
+from chalicelib.http.routing import JSON_TYPES, current_request, router
+from chalicelib.orgs import service
 
-orgs = Blueprint(__name__)
-_route = router(orgs)
-JSON_TYPES = ["application/json", "text/plain"]
+blueprint = Blueprint(__name__)
+_route = router(blueprint)
 
 
 def _request() -> Request:
-    return current_request(orgs)
+    return current_request(blueprint)
 
 
 def _name(segment: str) -> str:
-    return params.unquote(segment).lstrip("@")
+    return params.org_name(segment)
 
 
 def _body() -> Any:
-    raw = _request().raw_body
-    return params.json_body(raw) if raw else {}
+    return params.json_body_or_empty(_request().raw_body)
 
 
 def _cli_or_object(items: list[str]) -> Response:
@@ -102,55 +100,3 @@ def list_team_members(org: str, team: str) -> Response:
     registry = wiring.registry()
     who = actor(registry, _request())
     return _cli_or_object(service.list_team_members(registry, who, _name(org), _name(team)))
-
-
-@_route("/-/team/{org}/{team}/package", methods=["PUT"], content_types=JSON_TYPES)
-def grant_team_package(org: str, team: str) -> Response:
-    registry = wiring.registry()
-    who = actor(registry, _request())
-    granted = grants.grant(registry, who, _name(org), _name(team), _body())
-    return render.json_response(granted, status=201)
-
-
-@_route("/-/team/{org}/{team}/package", methods=["DELETE"], content_types=JSON_TYPES)
-def revoke_team_package(org: str, team: str) -> Response:
-    registry = wiring.registry()
-    grants.revoke(registry, actor(registry, _request()), _name(org), _name(team), _body())
-    return Response(body="", status_code=204)
-
-
-@_route("/-/team/{org}/{team}/package", methods=["GET"])
-def list_team_packages(org: str, team: str) -> Response:
-    registry = wiring.registry()
-    who = actor(registry, _request())
-    return render.json_response(grants.team_packages(registry, who, _name(org), _name(team)))
-
-
-@_route("/-/org/{org}/package", methods=["GET"])
-def list_org_packages(org: str) -> Response:
-    # npm access list packages @org (libnpmaccess getPackages; a 404 sends npm to /-/user/…)
-    registry = wiring.registry()
-    who = optional_actor(registry, _request())
-    return render.json_response(grants.org_packages(registry, who, _name(org)))
-
-
-@_route("/-/user/{user}/package", methods=["GET"])
-def list_user_packages(user: str) -> Response:
-    registry = wiring.registry()
-    who = optional_actor(registry, _request())
-    return render.json_response(grants.user_packages(registry, who, _name(user)))
-
-
-@_route("/-/package/{p1}/collaborators", methods=["GET"])
-def collaborators(p1: str) -> Response:
-    registry = wiring.registry()
-    who = optional_actor(registry, _request())
-    return render.json_response(grants.collaborators(registry, who, params.package_name(p1)))
-
-
-@_route("/-/package/{p1}/{p2}/collaborators", methods=["GET"])
-def scoped_collaborators(p1: str, p2: str) -> Response:
-    registry = wiring.registry()
-    who = optional_actor(registry, _request())
-    name = params.scoped_name(p1, p2)
-    return render.json_response(grants.collaborators(registry, who, name))
