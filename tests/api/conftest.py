@@ -17,6 +17,7 @@ from chalicelib import wiring
 from chalicelib.storage.dynamo import ensure_table
 from chalicelib.storage.s3 import ensure_bucket
 from tests import stripe_events
+from tests.builders import a_publish_body, encoded
 from tests.oidc_issuer import Issuer
 
 API_MAX_TARBALL_BYTES = 64 * 1024
@@ -43,6 +44,31 @@ class Api:
             sent["authorization"] = f"Bearer {token}"
         raw = body if isinstance(body, bytes) else (None if body is None else json.dumps(body))
         return self.client.http.request(method, path, headers=sent, body=raw or b"")
+
+    def publish(
+        self,
+        name: str,
+        version: str = "1.0.0",
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        **body_options: Any,
+    ) -> Any:
+        """`npm publish` of `name@version`: the body `a_publish_body` builds (its options pass
+        through: `access=`, `manifest=`, `tarball=`, `tag=`); answers the response."""
+        body = a_publish_body(name, version, **body_options)
+        return self.put_package(body, token=token, headers=headers)
+
+    def put_package(
+        self,
+        body: dict[str, Any],
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """PUT a publish body (or a whole package document) to its package's path, the name
+        spelled as npm spells it there (`@scope%2fname`)."""
+        return self.call("PUT", f"/{encoded(body['name'])}", body, token=token, headers=headers)
 
     def add_user(self, name: str, password: str = "correct horse") -> str:
         body = {"name": name, "password": password, "email": f"{name}@example.com"}
@@ -95,6 +121,13 @@ def alice(request: pytest.FixtureRequest) -> str:
     fixture = "any_api" if "any_api" in request.fixturenames else "api"
     api: Api = request.getfixturevalue(fixture)
     return api.add_user("alice")
+
+
+@pytest.fixture
+def lib(any_api: Api, alice: str) -> str:
+    """`lib@1.0.0`, published by alice on `any_api`; answers her token."""
+    assert any_api.publish("lib", token=alice).status_code == 201
+    return alice
 
 
 @pytest.fixture(params=["embedded", "aws"])

@@ -172,8 +172,7 @@ def read(path: str) -> Op:
 
 
 def publish(w: World, token: str | None, me: str, name: str) -> Any:
-    body = a_publish_body(name, f"2.0.{w.n()}", access=access_of(name))
-    return w.call("PUT", f"/{encoded(name)}", body, token)
+    return w.api.publish(name, f"2.0.{w.n()}", token=token, access=access_of(name))
 
 
 def tag_add(w: World, token: str | None, me: str, name: str) -> Any:
@@ -285,7 +284,7 @@ def revoke(w: World, token: str | None, me: str, name: str) -> Any:
 
 def new_package(w: World, token: str | None, me: str, name: str) -> Any:
     fresh = f"@acme/new-{w.n()}"
-    return w.call("PUT", f"/{encoded(fresh)}", a_publish_body(fresh), token)
+    return w.api.publish(fresh, token=token)
 
 
 @dataclass

@@ -95,3 +95,29 @@ def test_failed_logins_are_rate_limited_per_account(api: Api, alice: str) -> Non
     assert "Too many failed logins" in body_of(limited)["error"]
     # the account's tokens still work; only password checks wait
     assert api.call("GET", "/-/whoami", token=alice).status_code == 200
+
+
+def test_a_token_cannot_mint_a_token_through_the_login_retry(api: Api, alice: str) -> None:
+    # npm only ever sends the password (Basic) to PUT …/-rev/…; a stolen token must not be able
+    # to make a fresh one that survives `npm logout`.
+    response = api.call("PUT", "/-/user/org.couchdb.user:alice/-rev/1-0", {}, token=alice)
+    assert response.status_code == 401
+
+
+def test_the_login_retry_is_for_the_named_user_only(api: Api, alice: str) -> None:
+    api.add_user("bob")
+    response = api.call(
+        "PUT",
+        "/-/user/org.couchdb.user:alice/-rev/1-0",
+        {},
+        headers={"authorization": basic("bob", "correct horse")},
+    )
+    assert response.status_code == 401
+
+
+def test_a_scope_taken_by_a_publisher_makes_that_user_name_unavailable(api: Api) -> None:
+    bob = api.add_user("bob")
+    assert api.publish("@carol/x", token=bob).status_code == 201
+    body = {"name": "carol", "password": "pw", "email": "c@x.io"}
+    response = api.call("PUT", "/-/user/org.couchdb.user:carol", body)
+    assert response.status_code == 400 and "unavailable" in body_of(response)["error"]

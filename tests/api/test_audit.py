@@ -144,3 +144,11 @@ def test_a_packages_writers_add_its_advisories_and_its_readers_see_them(
         "PUT", f"{ADVISORIES}/TBX-6", osv("TBX-7", "open", "1.0.1"), token=alice
     )
     assert mismatched.status_code == 400
+
+
+def test_the_audit_body_is_inflated_within_a_limit(api: Api) -> None:
+    bomb = gzip.compress(b"\0" * (50 * 1024 * 1024))
+    response = api.call(
+        "POST", "/-/npm/v1/security/advisories/bulk", bomb, headers={"content-encoding": "gzip"}
+    )
+    assert response.status_code == 413, response.body

@@ -12,12 +12,10 @@ from chalicelib import wiring
 from chalicelib.billing.plans import standing
 from tests import stripe_events
 from tests.api.conftest import WEBHOOK_SECRET, Api, body_of, deliver, subscribe
-from tests.builders import a_publish_body
 
 
 def private_publish(api: Api, token: str, version: str = "1.0.0") -> int:
-    body = a_publish_body("@alice/secret", version, access="restricted")
-    return int(api.call("PUT", "/@alice%2fsecret", body, token=token).status_code)
+    return int(api.publish("@alice/secret", version, token=token, access="restricted").status_code)
 
 
 def state(scope: str = "alice") -> str:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import Api, body_of
-from tests.builders import a_publish_body, encoded
+from tests.builders import encoded
 
 
 @pytest.fixture(params=["foo", "@alice/foo"])
 def name(request: pytest.FixtureRequest, api: Api, alice: str) -> str:
     name = str(request.param)
     for version in ("1.0.0", "2.0.0"):
-        response = api.call("PUT", f"/{encoded(name)}", a_publish_body(name, version), token=alice)
-        assert response.status_code == 201
+        assert api.publish(name, version, token=alice).status_code == 201
     return name
 
 

@@ -27,9 +27,8 @@ def fetch(api: Api, path: str, times: int = 1, token: str | None = None) -> None
 
 def published(api: Api, alice: str) -> None:
     for name, version in [("foo", "1.0.0"), ("foo", "1.1.0"), ("bar", "1.0.0")]:
-        assert api.call("PUT", f"/{name}", a_publish_body(name, version), token=alice).status_code
-    scoped = a_publish_body("@alice/lib", access="public")
-    assert api.call("PUT", "/@alice%2flib", scoped, token=alice).status_code == 201
+        assert api.publish(name, version, token=alice).status_code == 201
+    assert api.publish("@alice/lib", token=alice, access="public").status_code == 201
 
 
 def test_downloads_are_counted_and_served_as_npm_does(any_api: Api, alice: str) -> None:

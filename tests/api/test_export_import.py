@@ -67,16 +67,16 @@ def other_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
     yield "embedded"
 
 
-def publish(api: Api, token: str, name: str, version: str, **extra: Any) -> None:
-    ok(api.call("PUT", f"/{encoded(name)}", a_publish_body(name, version, **extra), token=token))
-
-
 def fill(api: Api) -> dict[str, str]:
     """A registry with one of everything the export carries; returns the users' tokens."""
     alice, bob = api.add_user("alice"), api.add_user("bob")
-    publish(api, alice, "left-pad", "1.0.0", manifest={"keywords": ["padding"]})
-    publish(api, alice, "left-pad", "1.1.0", manifest={"dependencies": {"right-pad": "^1"}})
-    publish(api, bob, "right-pad", "1.0.0")
+    ok(api.publish("left-pad", "1.0.0", token=alice, manifest={"keywords": ["padding"]}))
+    ok(
+        api.publish(
+            "left-pad", "1.1.0", token=alice, manifest={"dependencies": {"right-pad": "^1"}}
+        )
+    )
+    ok(api.publish("right-pad", "1.0.0", token=bob))
     ok(api.call("PUT", "/-/package/left-pad/dist-tags/stable", "1.0.0", token=alice))
     doc = ok(api.call("GET", "/left-pad"))
     doc["versions"]["1.0.0"]["deprecated"] = "use 1.1.0"
@@ -84,16 +84,16 @@ def fill(api: Api) -> dict[str, str]:
     rev = ok(api.call("GET", "/right-pad"))["_rev"]
     star = {"_id": "right-pad", "_rev": rev, "users": {"alice": True}}
     ok(api.call("PUT", "/right-pad", star, token=alice))
-    publish(api, bob, "gone", "1.0.0")
+    ok(api.publish("gone", "1.0.0", token=bob))
     gone_rev = ok(api.call("GET", "/gone"))["_rev"]
     ok(api.call("DELETE", f"/gone/-rev/{gone_rev}", token=bob))
     subscribe(api, "alice")
-    publish(api, alice, "@alice/secret", "1.0.0", access="restricted")
+    ok(api.publish("@alice/secret", "1.0.0", token=alice, access="restricted"))
     create_org(wiring.registry(), "acme", "alice")
     ok(api.call("PUT", "/-/org/acme/user", {"user": "bob", "role": "developer"}, token=alice))
     ok(api.call("PUT", "/-/org/acme/team", {"name": "core"}, token=alice))
     ok(api.call("PUT", "/-/team/acme/core/user", {"user": "bob"}, token=alice))
-    publish(api, alice, "@acme/tool", "1.0.0")
+    ok(api.publish("@acme/tool", "1.0.0", token=alice))
     # A version published with provenance (a real bundle): the bundle goes with it.
     provenance = with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE)
     ok(api.call("PUT", "/@playwright%2fcli", provenance, token=alice))
@@ -259,7 +259,7 @@ def test_a_record_someone_else_wrote_meanwhile_is_left_and_named(
             import_registry(wiring.registry(), tmp_path / "export", stop_after_users)
         # between the runs, a user of the new registry publishes a name the export has
         carol = any_api.add_user("carol")
-        publish(any_api, carol, "right-pad", "9.0.0")
+        ok(any_api.publish("right-pad", "9.0.0", token=carol))
         with pytest.raises(ImportIncompleteError) as stopped:
             import_registry(wiring.registry(), tmp_path / "export", quiet)
         kept = ok(any_api.call("GET", "/right-pad"))

@@ -18,13 +18,6 @@ from tests.builders import a_publish_body
 CRASHED = "tarballs/kept/" + "0" * 40 + ".tgz"
 
 
-def publish(api: Api, token: str, name: str, version: str) -> None:
-    answer = api.call(
-        "PUT", f"/{name.replace('/', '%2f')}", a_publish_body(name, version), token=token
-    )
-    assert answer.status_code == 201, answer.body
-
-
 def fsck(capsys: pytest.CaptureFixture[str], *options: str) -> list[str]:
     assert cli.main(["fsck", "--grace", "0", *options]) == 0
     return capsys.readouterr().out.splitlines()
@@ -43,10 +36,10 @@ def test_fsck_finds_and_repairs_what_no_record_points_to(
     any_api: Api, alice: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     registry = wiring.registry()
-    publish(any_api, alice, "kept", "1.0.0")
-    publish(any_api, alice, "kept", "1.0.1")
-    publish(any_api, alice, "gone", "1.0.0")
-    publish(any_api, alice, "gone", "1.0.1")
+    assert any_api.publish("kept", "1.0.0", token=alice).status_code == 201
+    assert any_api.publish("kept", "1.0.1", token=alice).status_code == 201
+    assert any_api.publish("gone", "1.0.0", token=alice).status_code == 201
+    assert any_api.publish("gone", "1.0.1", token=alice).status_code == 201
     # Every render so far: the changes below make them old.
     previous = {blob.key for blob in registry.blobs.list_blobs("packuments/")}
     assert len(previous) == 8  # full and corgi after each publish
@@ -107,7 +100,7 @@ def test_fsck_finds_and_repairs_what_no_record_points_to(
 def test_a_key_rotation_leaves_the_renders_signed_with_the_old_key(
     any_api: Api, alice: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    publish(any_api, alice, "resigned", "1.0.0")
+    assert any_api.publish("resigned", "1.0.0", token=alice).status_code == 201
     registry = wiring.registry()
     old = {blob.key for blob in registry.blobs.list_blobs("packuments/resigned/")}
     assert len(old) == 2  # full and corgi
@@ -125,7 +118,7 @@ def test_repair_keeps_what_was_written_since_it_was_found(any_api: Api, alice: s
     """A publish retried with the same bytes stores the same key: if that happens between
     `fsck` finding the crashed one and removing it, the fresh copy stays."""
     registry = wiring.registry()
-    publish(any_api, alice, "kept", "1.0.0")
+    assert any_api.publish("kept", "1.0.0", token=alice).status_code == 201
     registry.blobs.put(CRASHED, b"crashed", "application/octet-stream")
     found = find_leftovers(registry, 0)
     assert [leftover.key for leftover in found] == [CRASHED]
@@ -142,7 +135,7 @@ def test_public_copies_are_left_alone_without_the_front_doors_settings(
 ) -> None:
     # Run with only the table's and bucket's settings, fsck cannot know what the CDN serves.
     registry = wiring.registry()
-    publish(any_api, alice, "kept", "1.0.0")
+    assert any_api.publish("kept", "1.0.0", token=alice).status_code == 201
     registry.blobs.put("public/kept/-/kept-1.0.0.tgz", b"copy", "application/octet-stream")
 
     assert find_leftovers(registry, 0) == []

@@ -20,6 +20,7 @@ from chalicelib.hooks.deliver import deliver_due
 from chalicelib.hooks.dispatch import dispatch
 from chalicelib.hooks.endpoints import check_endpoint
 from tests.api.conftest import Api, body_of, subscribe
+from tests.api.helpers import enable, otp
 from tests.builders import a_publish_body
 
 BASE = "https://registry.example"
@@ -335,8 +336,6 @@ def test_a_huge_package_is_sent_as_a_summary(any_api: Api, alice: str) -> None:
 
 
 def test_hooks_under_auth_and_writes_need_a_one_time_password(any_api: Api, alice: str) -> None:
-    from tests.api.test_profile import enable, otp
-
     any_api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
     totp, _ = enable(any_api, alice)
     hook = {"type": "package", "name": "foo", "endpoint": "https://hooks.example/in", "secret": "s"}

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib import wiring
 from tests.api.conftest import Api, body_of
 from tests.builders import a_publish_body, encoded
 
@@ -14,8 +15,7 @@ from tests.builders import a_publish_body, encoded
 def name(request: pytest.FixtureRequest, api: Api, alice: str) -> str:
     name = str(request.param)
     for version in ("1.0.0", "1.1.0"):
-        response = api.call("PUT", f"/{encoded(name)}", a_publish_body(name, version), token=alice)
-        assert response.status_code == 201
+        assert api.publish(name, version, token=alice).status_code == 201
     return name
 
 
@@ -152,12 +152,8 @@ def test_unpublish_the_whole_package(api: Api, alice: str, name: str) -> None:
     assert api.call("GET", f"/{name}/-/{basename}-1.0.0.tgz").status_code == 404
     assert api.call("GET", f"/-/package/{encoded(name)}/dist-tags").status_code == 404
     # the name stays blocked for others; the former owner may publish new versions only
-    again = a_publish_body(name, "1.0.0")
-    assert api.call("PUT", f"/{encoded(name)}", again, token=alice).status_code == 403
-    assert (
-        api.call("PUT", f"/{encoded(name)}", a_publish_body(name, "3.0.0"), token=alice).status_code
-        == 201
-    )
+    assert api.publish(name, "1.0.0", token=alice).status_code == 403
+    assert api.publish(name, "3.0.0", token=alice).status_code == 201
     assert doc(api, name)["dist-tags"] == {"latest": "3.0.0"}
 
 
@@ -168,3 +164,50 @@ def test_within_the_window_dependents_do_not_block_unpublish(
     assert api.call("PUT", "/app", app, token=alice).status_code == 201
     rev = doc(api, name)["_rev"]
     assert api.call("DELETE", f"/{encoded(name)}/-rev/{rev}", token=alice).status_code == 200
+
+
+def test_others_may_take_an_unpublished_name_once_the_block_ends(
+    api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TARBOX_UNPUBLISHED_NAME_BLOCK_HOURS", "0")
+    wiring.reset()
+    api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    rev = body_of(api.call("GET", "/foo?write=true"))["_rev"]
+    assert api.call("DELETE", f"/foo/-rev/{rev}", token=alice).status_code == 200
+    bob = api.add_user("bob")
+    assert api.call("PUT", "/foo", a_publish_body("foo", "1.0.0"), token=bob).status_code == 403
+    assert api.call("PUT", "/foo", a_publish_body("foo", "2.0.0"), token=bob).status_code == 201
+    assert body_of(api.call("GET", "/foo"))["maintainers"][0]["name"] == "bob"
+
+
+def test_unpublishing_latest_drops_its_readme_and_description(api: Api, alice: str) -> None:
+    api.call(
+        "PUT", "/foo", a_publish_body("foo", "1.0.0", manifest={"description": "fine"}), token=alice
+    )
+    secret = a_publish_body("foo", "1.1.0", manifest={"description": "SECRET"})
+    secret["versions"]["1.1.0"]["readme"] = "api_key=123"
+    api.call("PUT", "/foo", secret, token=alice)
+    doc = body_of(api.call("GET", "/foo?write=true"))
+    del doc["versions"]["1.1.0"]
+    api.call("PUT", f"/foo/-rev/{doc['_rev']}", doc, token=alice)
+    after = body_of(api.call("GET", "/foo"))
+    assert after["description"] == "fine" and "api_key" not in after["readme"]
+
+
+def test_a_version_read_shows_its_deprecation(api: Api, alice: str) -> None:
+    api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    doc = body_of(api.call("GET", "/foo?write=true"))
+    doc["versions"]["1.0.0"]["deprecated"] = "old"
+    api.call("PUT", "/foo", doc, token=alice)
+    assert body_of(api.call("GET", "/foo/1.0.0"))["deprecated"] == "old"
+
+
+def test_stars_of_an_unpublished_package_are_not_listed(api: Api, alice: str) -> None:
+    api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    api.call("PUT", "/foo", {"_id": "foo", "users": {"alice": True}}, token=alice)
+    assert [
+        r["value"] for r in body_of(api.call("GET", '/-/_view/starredByUser?key="alice"'))["rows"]
+    ] == ["foo"]
+    rev = body_of(api.call("GET", "/foo?write=true"))["_rev"]
+    api.call("DELETE", f"/foo/-rev/{rev}", token=alice)
+    assert body_of(api.call("GET", '/-/_view/starredByUser?key="alice"'))["rows"] == []

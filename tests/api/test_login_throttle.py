@@ -20,7 +20,7 @@ from chalicelib.auth.service import check_password
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import IncorrectPasswordError, RateLimitedError
 from tests.api.conftest import Api, body_of
-from tests.api.test_profile import enable, otp
+from tests.api.helpers import enable, otp
 from tests.builders import a_publish_body
 
 SECRET = "throttle-tests-edge"
@@ -187,3 +187,20 @@ def test_password_hashes_wait_for_a_free_slot_then_answer_429(
             if taken:
                 passwords.SLOTS.release()
     assert passwords.verify_password("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "x") is False
+
+
+def test_wrong_one_time_passwords_are_rate_limited(api: Api, alice: str) -> None:
+    totp, _ = enable(api, alice, "auth-and-writes")
+    api.call("PUT", "/foo", a_publish_body("foo"), token=alice, headers={"npm-otp": totp.now()})
+    wrong = "000000" if totp.now() != "000000" else "111111"
+    path = "/-/package/foo/dist-tags/latest"
+    statuses = [
+        api.call("PUT", path, "1.0.0", token=alice, headers={"npm-otp": wrong}).status_code
+        for _ in range(11)
+    ]
+    assert statuses[:10] == [401] * 10 and statuses[10] == 429
+    # even the right code waits now
+    assert (
+        api.call("PUT", path, "1.0.0", token=alice, headers={"npm-otp": totp.now()}).status_code
+        == 429
+    )

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from chalicelib import __version__, wiring
+from chalicelib.http.observe import redacted
+from chalicelib.packuments.relations import dependency_names
 from tests.api.conftest import Api, body_of
 from tests.builders import a_publish_body
 
@@ -139,3 +141,17 @@ def test_with_tracing_on_requests_run_inside_a_subsegment(
     wiring.reset()
     assert api.call("GET", "/-/ping").status_code == 200
     assert api.call("GET", "/nothing").status_code == 404
+
+
+def test_secrets_in_paths_are_not_logged_and_aliases_count_as_dependents() -> None:
+    assert redacted("/-/user/token/tbx_secret") == "/-/user/token/[redacted]"
+    assert redacted("/-/v1/done/abc") == "/-/v1/done/[redacted]"
+    assert redacted("/foo") == "/foo"
+    # on API Gateway's own domain the stage comes first
+    assert redacted("/api/-/user/token/tbx_secret") == "/api/-/user/token/[redacted]"
+    assert redacted("/api/-/v1/login/page/key?x=1") == "/api/-/v1/login/page/[redacted]"
+    deps = {
+        "dependencies": {"mylib": "npm:lib@^1", "x": "npm:@s/y@2"},
+        "peerDependencies": {"p": "1"},
+    }
+    assert dependency_names(deps) == ["@s/y", "lib", "p"]

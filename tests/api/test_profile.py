@@ -4,32 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyotp
-
 from tests.api.conftest import Api, basic, body_of
+from tests.api.helpers import TOKENS, USER, enable, otp
 from tests.builders import a_publish_body
-
-USER = "/-/npm/v1/user"
-
-
-def enable(api: Api, token: str, mode: str = "auth-and-writes") -> tuple[pyotp.TOTP, list[str]]:
-    started = body_of(
-        api.call("POST", USER, {"tfa": {"mode": mode, "password": "correct horse"}}, token=token)
-    )
-    assert started["tfa"].startswith("otpauth://totp/")
-    secret = started["tfa"].split("secret=")[1].split("&")[0]
-    totp = pyotp.TOTP(secret)
-    assert body_of(api.call("GET", USER, token=token))["tfa"] == {"mode": mode, "pending": True}
-    wrong = api.call(
-        "POST", USER, {"tfa": ["000000" if totp.now() != "000000" else "111111"]}, token=token
-    )
-    assert wrong.status_code == 401
-    confirmed = body_of(api.call("POST", USER, {"tfa": [totp.now()]}, token=token))
-    return totp, list(confirmed["tfa"])
-
-
-def otp(code: str) -> dict[str, str]:
-    return {"npm-otp": code}
 
 
 def test_profile_get_and_set(api: Api, alice: str) -> None:
@@ -129,3 +106,34 @@ def test_package_mfa_levels(api: Api, alice: str) -> None:
     )
     restricted = api.call("POST", "/-/package/foo/access", {"access": "restricted"}, token=alice)
     assert restricted.status_code == 400  # unscoped
+
+
+def test_auth_only_still_guards_tokens_and_password(api: Api, alice: str) -> None:
+    totp, _ = enable(api, alice, "auth-only")
+    assert api.call("POST", TOKENS, {"password": "correct horse"}, token=alice).status_code == 401
+    change = {"password": {"old": "correct horse", "new": "other"}}
+    assert api.call("POST", USER, change, token=alice).status_code == 401
+    ok = api.call(
+        "POST", TOKENS, {"password": "correct horse"}, token=alice, headers={"npm-otp": totp.now()}
+    )
+    assert ok.status_code == 200
+
+
+def test_password_guesses_through_the_profile_count(api: Api, alice: str) -> None:
+    for n in range(10):
+        api.call("POST", USER, {"password": {"old": f"guess{n}", "new": "x"}}, token=alice)
+    login = api.call(
+        "PUT", "/-/user/org.couchdb.user:alice", {"name": "alice", "password": "correct horse"}
+    )
+    assert login.status_code == 429
+
+
+def test_remembered_basic_credentials_do_not_skip_new_two_factor(api: Api, alice: str) -> None:
+    api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    plain = {"authorization": basic("alice", "correct horse")}
+    assert api.call("GET", "/-/whoami", headers=plain).status_code == 200  # remembered
+    enable(api, alice, "auth-and-writes")
+    assert (
+        api.call("PUT", "/-/package/foo/dist-tags/latest", "1.0.0", headers=plain).status_code
+        == 401
+    )

@@ -38,10 +38,6 @@ def with_bundle(body: dict[str, Any], bundle: Any, key: str | None = None) -> di
     return body
 
 
-def publish(api: Api, token: str, body: dict[str, Any]) -> Any:
-    return api.call("PUT", "/" + body["name"].replace("/", "%2f"), body, token=token)
-
-
 def statement(bundle: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"])))
 
@@ -62,8 +58,8 @@ def test_the_fixture_is_the_real_package_and_its_provenance() -> None:
 
 
 def test_a_provenance_publish_keeps_and_serves_the_bundle(any_api: Api, alice: str) -> None:
-    answer = publish(
-        any_api, alice, with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE)
+    answer = any_api.put_package(
+        with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE), token=alice
     )
     assert answer.status_code == 201, answer.body
 
@@ -85,7 +81,7 @@ def test_a_provenance_publish_keeps_and_serves_the_bundle(any_api: Api, alice: s
 
 
 def test_a_publish_without_provenance_has_no_attestations(any_api: Api, alice: str) -> None:
-    assert publish(any_api, alice, a_publish_body("plain")).status_code == 201
+    assert any_api.put_package(a_publish_body("plain"), token=alice).status_code == 201
 
     assert "attestations" not in body_of(any_api.call("GET", "/plain"))["versions"]["1.0.0"]["dist"]
     answer = any_api.call("GET", "/-/npm/v1/attestations/plain@1.0.0")
@@ -135,7 +131,7 @@ def test_a_bundle_about_something_else_is_refused_and_nothing_is_stored(
 ) -> None:
     body = with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), bundle)
 
-    answer = publish(any_api, alice, body)
+    answer = any_api.put_package(body, token=alice)
 
     assert answer.status_code == 400
     assert body_of(answer)["error"] == error
@@ -146,8 +142,8 @@ def test_a_bundle_about_something_else_is_refused_and_nothing_is_stored(
 def test_a_bundle_for_another_tarball_of_the_same_name_is_refused(any_api: Api, alice: str) -> None:
     """The subject names the package; only the digest tells the tarball apart."""
     other = a_tarball(NAME, VERSION)
-    answer = publish(
-        any_api, alice, with_bundle(a_publish_body(NAME, VERSION, tarball=other), BUNDLE)
+    answer = any_api.put_package(
+        with_bundle(a_publish_body(NAME, VERSION, tarball=other), BUNDLE), token=alice
     )
     assert answer.status_code == 400
     assert body_of(answer)["error"] == "Provenance subject digest does not match the package"
@@ -155,7 +151,7 @@ def test_a_bundle_for_another_tarball_of_the_same_name_is_refused(any_api: Api, 
 
 def test_the_bundle_must_be_named_for_the_version(any_api: Api, alice: str) -> None:
     body = with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE, "other.sigstore")
-    answer = publish(any_api, alice, body)
+    answer = any_api.put_package(body, token=alice)
     assert answer.status_code == 400
     assert "@playwright/cli-0.1.1.sigstore" in body_of(answer)["error"]
 
@@ -172,7 +168,9 @@ def test_provenance_on_a_private_package_is_refused(any_api: Api, alice: str) ->
     tarball = a_tarball("@alice/secret", "1.0.0")
     body = a_publish_body("@alice/secret", tarball=tarball, access="restricted")
 
-    answer = publish(any_api, alice, with_bundle(body, for_package("@alice/secret", tarball)))
+    answer = any_api.put_package(
+        with_bundle(body, for_package("@alice/secret", tarball)), token=alice
+    )
 
     assert answer.status_code == 400
     assert "Provenance is for public packages only" in body_of(answer)["error"]
@@ -186,8 +184,8 @@ def test_a_package_made_private_shows_its_attestations_to_its_readers(
     tarball = a_tarball("@alice/secret", "1.0.0")
     body = a_publish_body("@alice/secret", tarball=tarball, access="public")
     assert (
-        publish(
-            any_api, alice, with_bundle(body, for_package("@alice/secret", tarball))
+        any_api.put_package(
+            with_bundle(body, for_package("@alice/secret", tarball)), token=alice
         ).status_code
         == 201
     )
@@ -205,11 +203,11 @@ def test_a_package_made_private_shows_its_attestations_to_its_readers(
 
 def test_a_retry_with_another_bundle_keeps_the_first(any_api: Api, alice: str) -> None:
     first = with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE)
-    assert publish(any_api, alice, first).status_code == 201
+    assert any_api.put_package(first, token=alice).status_code == 201
     other = {**BUNDLE, "verificationMaterial": {**BUNDLE["verificationMaterial"], "extra": 1}}
 
-    again = publish(
-        any_api, alice, with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), other)
+    again = any_api.put_package(
+        with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), other), token=alice
     )
 
     assert again.status_code in (200, 201), again.body  # npm's retry of a publish that went through
@@ -219,8 +217,8 @@ def test_a_retry_with_another_bundle_keeps_the_first(any_api: Api, alice: str) -
 
 def test_unpublish_removes_the_bundle(any_api: Api, alice: str) -> None:
     assert (
-        publish(
-            any_api, alice, with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE)
+        any_api.put_package(
+            with_bundle(a_publish_body(NAME, VERSION, tarball=TARBALL), BUNDLE), token=alice
         ).status_code
         == 201
     )

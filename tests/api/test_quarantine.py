@@ -15,14 +15,13 @@ from chalicelib import clock, wiring
 from chalicelib.clock import parse_iso
 from tests.api.conftest import Api, body_of
 from tests.api.test_edge import edge, public_copy  # noqa: F401 - edge: a fixture
-from tests.builders import a_publish_body
 
 CORGI = {"accept": "application/vnd.npm.install-v1+json"}
 
 
-def publish(api: Api, token: str, name: str, version: str) -> datetime:
-    path = f"/{name.replace('/', '%2f')}"
-    assert api.call("PUT", path, a_publish_body(name, version), token=token).status_code == 201
+def published_at(api: Api, token: str, name: str, version: str) -> datetime:
+    """Publish `name@version`; answers the time the registry stored for it."""
+    assert api.publish(name, version, token=token).status_code == 201
     stored = wiring.registry().packages.get_version(name, version)
     assert stored is not None
     return parse_iso(stored.published)
@@ -44,9 +43,9 @@ def moved(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
 @pytest.fixture
 def fresh(any_api: Api, alice: str) -> datetime:
     """lib 1.0.0, then a second later 1.1.0: when 1.1.0 was published."""
-    publish(any_api, alice, "lib", "1.0.0")
+    published_at(any_api, alice, "lib", "1.0.0")
     time.sleep(1.1)
-    return publish(any_api, alice, "lib", "1.1.0")
+    return published_at(any_api, alice, "lib", "1.1.0")
 
 
 def test_a_young_version_is_hidden_until_it_is_old_enough(
@@ -116,9 +115,9 @@ def test_a_writer_can_still_unpublish_a_held_back_version(
 def test_orgs_and_exceptions_have_their_own_setting(
     any_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch, moved: Callable[[datetime], None]
 ) -> None:
-    published = publish(any_api, alice, "@alice/tool", "1.0.0")
-    publish(any_api, alice, "lib", "1.0.0")
-    publish(any_api, alice, "left-pad", "1.0.0")
+    published = published_at(any_api, alice, "@alice/tool", "1.0.0")
+    published_at(any_api, alice, "lib", "1.0.0")
+    published_at(any_api, alice, "left-pad", "1.0.0")
     configure(monkeypatch, HOURS="0", ORGS="alice=12")
     moved(published + timedelta(hours=1))
     assert body_of(any_api.call("GET", "/@alice%2ftool"))["versions"] == {}
@@ -137,6 +136,6 @@ def test_the_front_door_gets_no_copy_of_a_young_tarball(
     """The CDN serves public copies without asking the registry: a young version has none, so
     the CDN asks the registry, which refuses it until it is old enough."""
     configure(monkeypatch, HOURS="24")
-    publish(api, alice, "edgy", "1.0.0")
+    published_at(api, alice, "edgy", "1.0.0")
     assert public_copy("edgy/-/edgy-1.0.0.tgz") is None
     assert api.call("GET", "/edgy/-/edgy-1.0.0.tgz").status_code == 403

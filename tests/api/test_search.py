@@ -7,13 +7,12 @@ import time
 from typing import Any
 
 from tests.api.conftest import Api, body_of, subscribe
-from tests.builders import a_publish_body
 
 
 def publish(api: Api, token: str, name: str, version: str = "1.0.0", **manifest: Any) -> None:
+    """Publish `name@version` with `manifest`'s fields (public unless `access=` says otherwise)."""
     access = manifest.pop("access", "public")
-    body = a_publish_body(name, version, manifest=manifest, access=access)
-    answer = api.call("PUT", f"/{name.replace('/', '%2f')}", body, token=token)
+    answer = api.publish(name, version, token=token, manifest=manifest, access=access)
     assert answer.status_code == 201, answer.body
 
 

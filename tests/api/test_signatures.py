@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from chalicelib import cli, wiring
 from chalicelib.clock import now_iso
 from tests.api.conftest import Api, body_of
-from tests.builders import a_publish_body
 
 KEYS = "/-/npm/v1/keys"
 CORGI = {"accept": "application/vnd.npm.install-v1+json"}
@@ -50,11 +49,6 @@ def check_signed(keys: list[dict[str, Any]], manifest: dict[str, Any]) -> str:
     return str(signature["keyid"])
 
 
-def publish(api: Api, token: str, name: str, version: str) -> None:
-    answer = api.call("PUT", f"/{name}", a_publish_body(name, version), token=token)
-    assert answer.status_code == 201, answer.body
-
-
 def test_the_registry_lists_one_current_key_in_npms_shape(any_api: Api) -> None:
     [key] = keys_of(any_api)
 
@@ -68,8 +62,8 @@ def test_the_registry_lists_one_current_key_in_npms_shape(any_api: Api) -> None:
 
 
 def test_every_version_in_every_document_is_signed(any_api: Api, alice: str) -> None:
-    publish(any_api, alice, "signed", "1.0.0")
-    publish(any_api, alice, "signed", "1.1.0")
+    assert any_api.publish("signed", "1.0.0", token=alice).status_code == 201
+    assert any_api.publish("signed", "1.1.0", token=alice).status_code == 201
     keys = keys_of(any_api)
 
     full = body_of(any_api.call("GET", "/signed"))
@@ -83,7 +77,7 @@ def test_every_version_in_every_document_is_signed(any_api: Api, alice: str) -> 
 
 def test_signatures_are_made_when_rendered_not_stored(any_api: Api, alice: str) -> None:
     """So versions published before signing existed are signed too: nothing is stored."""
-    publish(any_api, alice, "older", "1.0.0")
+    assert any_api.publish("older", "1.0.0", token=alice).status_code == 201
 
     stored = wiring.registry().packages.get_version("older", "1.0.0")
     assert stored is not None
@@ -92,7 +86,7 @@ def test_signatures_are_made_when_rendered_not_stored(any_api: Api, alice: str) 
 
 
 def test_a_signature_does_not_verify_another_integrity(any_api: Api, alice: str) -> None:
-    publish(any_api, alice, "tamper", "1.0.0")
+    assert any_api.publish("tamper", "1.0.0", token=alice).status_code == 201
     [key] = keys_of(any_api)
     manifest = body_of(any_api.call("GET", "/tamper"))["versions"]["1.0.0"]
     sig = manifest["dist"]["signatures"][0]["sig"]
@@ -105,7 +99,7 @@ def test_a_signature_does_not_verify_another_integrity(any_api: Api, alice: str)
 def test_rotation_lists_the_new_key_before_it_signs_and_keeps_the_old_one(
     any_api: Api, alice: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    publish(any_api, alice, "rotated", "1.0.0")
+    assert any_api.publish("rotated", "1.0.0", token=alice).status_code == 201
     [old] = keys_of(any_api)
     before = any_api.call("GET", "/rotated")
 
@@ -159,7 +153,7 @@ def test_without_a_key_secret_the_aws_backend_does_not_sign(
 ) -> None:
     monkeypatch.delenv("TARBOX_SIGNING_KEYS_SECRET")
     wiring.reset()
-    publish(api, alice, "unsigned", "1.0.0")
+    assert api.publish("unsigned", "1.0.0", token=alice).status_code == 201
 
     answer = api.call("GET", KEYS)
     assert answer.status_code == 404

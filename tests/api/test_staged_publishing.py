@@ -8,19 +8,18 @@ import hashlib
 from typing import Any
 
 import pyotp
-import pytest
 
 from chalicelib import wiring
 from tests.api.conftest import Api, body_of
-from tests.api.test_profile import enable, otp
-from tests.api.test_trusted_publishing import AUDIENCE, RELEASE, exchange, github, trust
-from tests.builders import a_publish_body
+from tests.api.helpers import enable, github, otp
+from tests.api.test_trusted_publishing import AUDIENCE, RELEASE, exchange, trust
+from tests.builders import a_publish_body, encoded
 from tests.oidc_issuer import Issuer
 
 
 def stage(api: Api, token: str, version: str, package: str = "lib", **extra: Any) -> Any:
     body = a_publish_body(package, version, **extra)
-    return api.call("POST", f"/-/stage/package/{package.replace('/', '%2f')}", body, token=token)
+    return api.call("POST", f"/-/stage/package/{encoded(package)}", body, token=token)
 
 
 def staged_id(api: Api, token: str, version: str, package: str = "lib") -> str:
@@ -32,12 +31,6 @@ def staged_id(api: Api, token: str, version: str, package: str = "lib") -> str:
 def approve(api: Api, token: str, id: str, totp: pyotp.TOTP | None = None) -> Any:
     headers = otp(totp.now()) if totp is not None else {}
     return api.call("POST", f"/-/stage/{id}/approve", token=token, headers=headers)
-
-
-@pytest.fixture
-def lib(any_api: Api, alice: str) -> str:
-    assert any_api.call("PUT", "/lib", a_publish_body("lib"), token=alice).status_code == 201
-    return alice
 
 
 def test_a_staged_version_is_served_once_approved(any_api: Api, lib: str) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from chalicelib import wiring
 from chalicelib.auth.tokens import token_key
 from tests.api.conftest import Api, body_of
+from tests.api.helpers import TOKENS, USER
 from tests.builders import a_publish_body
-
-TOKENS = "/-/npm/v1/tokens"
 
 
 def create(api: Api, token: str, **body: object) -> dict[str, object]:
@@ -104,3 +105,34 @@ def test_only_a_full_token_lists_the_accounts_tokens(api: Api, alice: str) -> No
         refused = api.call("GET", TOKENS, token=token)
         assert refused.status_code == 403, refused.body
     assert api.call("GET", TOKENS, token=alice).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "grants",
+    [
+        {"packages": ["foo"], "packages_and_scopes_permission": "no-access"},
+        {"orgs": ["acme"], "orgs_permission": "read-write"},
+    ],
+)
+def test_granular_tokens_without_package_write_grants_write_nothing(
+    api: Api, alice: str, grants: dict[str, object]
+) -> None:
+    api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
+    token = body_of(api.call("POST", TOKENS, {"password": "correct horse", **grants}, token=alice))[
+        "token"
+    ]
+    assert api.call("PUT", "/-/package/foo/dist-tags/x1", "1.0.0", token=token).status_code == 403
+    assert api.call("PUT", "/foo", a_publish_body("foo", "2.0.0"), token=token).status_code == 403
+
+
+def test_limited_tokens_cannot_manage_the_account(api: Api, alice: str) -> None:
+    reader = body_of(
+        api.call("POST", TOKENS, {"password": "correct horse", "readonly": True}, token=alice)
+    )
+    limited = body_of(
+        api.call("POST", TOKENS, {"password": "correct horse", "packages": ["foo"]}, token=alice)
+    )["token"]
+    victim = body_of(api.call("POST", TOKENS, {"password": "correct horse"}, token=alice))["key"]
+    assert api.call("DELETE", f"{TOKENS}/token/{victim}", token=reader["token"]).status_code == 403
+    assert api.call("POST", USER, {"email": "evil@x.io"}, token=limited).status_code == 403
+    assert api.call("POST", TOKENS, {"password": "correct horse"}, token=limited).status_code == 403

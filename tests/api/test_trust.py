@@ -10,23 +10,10 @@ import pytest
 
 from chalicelib import wiring
 from tests.api.conftest import Api, body_of
+from tests.api.helpers import github
 from tests.builders import a_publish_body
 
 TRUST = "/-/package/lib/trust"
-
-
-def github(**claims: Any) -> dict[str, Any]:
-    return {
-        "type": "github",
-        "claims": {"repository": "acme/lib", "workflow_ref": {"file": "release.yml"}, **claims},
-        "permissions": ["createPackage"],
-    }
-
-
-@pytest.fixture
-def lib(any_api: Api, alice: str) -> str:
-    assert any_api.call("PUT", "/lib", a_publish_body("lib"), token=alice).status_code == 201
-    return alice
 
 
 def test_a_writer_adds_lists_and_revokes(any_api: Api, lib: str) -> None:

@@ -15,7 +15,7 @@ from chalicelib import wiring
 from chalicelib.auth.tokens import token_key
 from chalicelib.clock import parse_iso
 from tests.api.conftest import Api, body_of, subscribe
-from tests.api.test_profile import enable, otp
+from tests.api.helpers import enable, github, otp
 from tests.builders import a_publish_body
 from tests.oidc_issuer import Issuer
 
@@ -32,14 +32,6 @@ PIPELINE = {
 }
 
 
-def github(**claims: Any) -> dict[str, Any]:
-    return {
-        "type": "github",
-        "claims": {"repository": "acme/lib", "workflow_ref": {"file": "release.yml"}, **claims},
-        "permissions": ["createPackage"],
-    }
-
-
 def trust(api: Api, token: str, *configs: dict[str, Any], package: str = "lib") -> list[Any]:
     made = api.call("POST", f"/-/package/{package}/trust", list(configs), token=token)
     assert made.status_code == 201, made.body
@@ -51,16 +43,6 @@ def exchange(api: Api, id_token: str | None, package: str = "lib") -> Any:
     return api.call("POST", f"{EXCHANGE}/{package}", headers=headers)
 
 
-def publish(api: Api, token: str, version: str, package: str = "lib", **extra: Any) -> Any:
-    return api.call("PUT", f"/{package}", a_publish_body(package, version), token=token, **extra)
-
-
-@pytest.fixture
-def lib(any_api: Api, alice: str) -> str:
-    assert publish(any_api, alice, "1.0.0").status_code == 201
-    return alice
-
-
 def test_a_trusted_workflow_publishes_with_the_token_it_gets(
     any_api: Api, lib: str, oidc_issuer: Issuer
 ) -> None:
@@ -70,7 +52,7 @@ def test_a_trusted_workflow_publishes_with_the_token_it_gets(
     token = body_of(answer)["token"]
     assert answer.headers["Cache-Control"] == "no-store"
 
-    assert publish(any_api, token, "1.0.1").status_code == 201
+    assert any_api.publish("lib", "1.0.1", token=token).status_code == 201
     published = body_of(any_api.call("GET", "/lib"))["versions"]["1.0.1"]
     # As npmjs records a trusted publish: who the CI acted for, and which publisher it was.
     assert published["_npmUser"] == {
@@ -92,7 +74,7 @@ def test_a_gitlab_pipeline_is_matched_by_project_and_ci_file(
     trust(any_api, lib, pipeline)
     answer = exchange(any_api, oidc_issuer.id_token("gitlab", PIPELINE, audience=AUDIENCE))
     assert answer.status_code == 201, answer.body
-    assert publish(any_api, body_of(answer)["token"], "1.0.1").status_code == 201
+    assert any_api.publish("lib", "1.0.1", token=body_of(answer)["token"]).status_code == 201
 
     # GitHub's issuer speaks only for GitHub workflows, whatever its claims say.
     forged = oidc_issuer.id_token("github", PIPELINE, audience=AUDIENCE)
@@ -162,12 +144,12 @@ def test_the_token_publishes_that_package_and_does_nothing_else(
     any_api: Api, lib: str, oidc_issuer: Issuer
 ) -> None:
     trust(any_api, lib, github())
-    assert publish(any_api, lib, "1.0.0", package="other").status_code == 201
+    assert any_api.publish("other", "1.0.0", token=lib).status_code == 201
     token = body_of(exchange(any_api, oidc_issuer.id_token("github", RELEASE, audience=AUDIENCE)))[
         "token"
     ]
 
-    assert publish(any_api, token, "1.0.1", package="other").status_code == 403
+    assert any_api.publish("other", "1.0.1", token=token).status_code == 403
     tag = any_api.call("PUT", "/-/package/lib/dist-tags/next", '"1.0.0"', token=token)
     assert tag.status_code == 403
     rev = body_of(any_api.call("GET", "/lib?write=true", token=lib))["_rev"]
@@ -175,7 +157,7 @@ def test_the_token_publishes_that_package_and_does_nothing_else(
     more = any_api.call("POST", "/-/npm/v1/tokens", {"password": "correct horse"}, token=token)
     assert more.status_code == 403
     assert any_api.call("POST", "/-/package/lib/trust", [github()], token=token).status_code == 403
-    assert publish(any_api, token, "1.0.1").status_code == 201
+    assert any_api.publish("lib", "1.0.1", token=token).status_code == 201
 
 
 def test_a_publisher_that_may_only_stage_gets_no_publish(
@@ -184,7 +166,7 @@ def test_a_publisher_that_may_only_stage_gets_no_publish(
     trust(any_api, lib, {**github(), "permissions": ["createStagedPackage"]})
     answer = exchange(any_api, oidc_issuer.id_token("github", RELEASE, audience=AUDIENCE))
     assert answer.status_code == 201
-    refused = publish(any_api, body_of(answer)["token"], "1.0.1")
+    refused = any_api.publish("lib", "1.0.1", token=body_of(answer)["token"])
     assert refused.status_code == 403
     assert "createPackage" in body_of(refused)["error"]
 
@@ -194,7 +176,7 @@ def test_no_one_time_password_is_asked_of_a_trusted_publisher(
 ) -> None:
     """npm's trusted publishing replaces 2FA-bypassing tokens: it works for a writer with
     auth-and-writes 2FA, and for a package that requires 2FA and disallows tokens."""
-    assert publish(api, alice, "1.0.0").status_code == 201
+    assert api.publish("lib", "1.0.0", token=alice).status_code == 201
     totp, _ = enable(api, alice)
     required = {"publish_requires_tfa": True, "automation_token_overrides_tfa": False}
     changed = api.call(
@@ -205,10 +187,11 @@ def test_no_one_time_password_is_asked_of_a_trusted_publisher(
         "POST", "/-/package/lib/trust", [github()], token=alice, headers=otp(totp.now())
     )
     assert trust_made.status_code == 201
-    assert publish(api, alice, "1.0.1").status_code == 401  # a person still needs the code
+    # a person still needs the code
+    assert api.publish("lib", "1.0.1", token=alice).status_code == 401
 
     answer = exchange(api, oidc_issuer.id_token("github", RELEASE, audience=AUDIENCE))
-    assert publish(api, body_of(answer)["token"], "1.0.1").status_code == 201
+    assert api.publish("lib", "1.0.1", token=body_of(answer)["token"]).status_code == 201
 
 
 def test_a_writer_who_loses_the_package_takes_their_publishers_power(
@@ -241,7 +224,7 @@ def test_a_jobs_token_expires_and_is_forgotten_at_the_next_exchange(
     assert stored is not None
     accounts.delete_token(stored.key)
     accounts.put_token(replace(stored, expires="2026-01-01T00:00:00.000Z"))
-    assert publish(any_api, first["token"], "1.0.1").status_code == 401
+    assert any_api.publish("lib", "1.0.1", token=first["token"]).status_code == 401
 
     second = body_of(exchange(any_api, id_token))["token"]
     assert accounts.get_token(stored.key) is None
