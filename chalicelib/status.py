@@ -1,5 +1,6 @@
 """`/-/status`: what is running (version, commit, uptime, backend) and whether each backend
-answers. The same on every deployment, Lambda or `tarbox serve`: one cheap read per store."""
+answers. The same on every deployment, Lambda or `tarbox serve`: one cheap read per store,
+and with an upstream configured one more per count of the day (upstream/counts.py)."""
 
 from __future__ import annotations
 

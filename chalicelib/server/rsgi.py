@@ -25,6 +25,7 @@ client trickling its body would hold a thread; WSGI has no zero-copy file answer
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import os
@@ -188,8 +189,8 @@ class RegistryServer:
 
 
 def _drain(chunks: Iterator[bytes]) -> None:
-    for _ in chunks:
-        pass
+    # A HEAD still runs the stream to its end: the tarball is kept only once read whole.
+    collections.deque(chunks, maxlen=0)
 
 
 def _error(proto: Any, status: int, message: str) -> None:

@@ -252,23 +252,29 @@ def _kept_once_read(
     answer: HTTPResponse,
 ) -> Generator[bytes, None, None]:
     parts: list[bytes] = []
+    held = b""
     with answer:
         try:
             while chunk := answer.read(CHUNK_BYTES):
                 parts.append(chunk)
-                yield chunk
+                if held:
+                    yield held
+                held = chunk
         except (OSError, HTTPException) as exc:
             raise UpstreamUnavailableError(f"{what}: the download broke off: {exc}") from None
     data = b"".join(parts)
     # Kept only when it is what the upstream's document says: a tampered or truncated download
-    # is never stored. One streamed to a client has reached it by now: npm checks the same
-    # integrity (from the document served here) and refuses it.
+    # is never stored. The last chunk is held back until then, so a mismatch reaches the client
+    # cut short (never whole and wrong), and a client that asks again the moment its download
+    # ends finds the tarball kept rather than fetching it a second time.
     try:
         verify_tarball(what, dist, data)
     except IntegrityMismatchError as exc:
         raise UpstreamUnavailableError(f"The upstream's {exc.message}") from None
     if _still_wanted(registry, cached, key):
         registry.blobs.put(key, data, "application/octet-stream")
+    if held:
+        yield held
 
 
 def _still_wanted(registry: Registry, cached: Cached, key: str) -> bool:
