@@ -60,9 +60,10 @@ run: $(VENV)/.serve-installed ## start the registry at http://$(HOST):$(PORT) on
 run-aws-local: install ## the same on the AWS backend, against a moto server in memory (as the e2e tests)
 	$(BIN)/python scripts/run_aws_local.py --host $(HOST) --port $(PORT)
 
-lint: install ## ruff (lint and format check)
+lint: install ## ruff (lint and format check), and the import layers (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install ## mypy --strict over app.py and chalicelib/
 	$(BIN)/mypy

@@ -30,21 +30,21 @@ from dataclasses import dataclass
 from chalicelib.acl.guard import may_read
 from chalicelib.changes.log import package_names
 from chalicelib.clock import parse_iso
-from chalicelib.packuments.edge import tarball_path
-from chalicelib.packuments.lookup import is_live
+from chalicelib.packuments.dist import BUNDLES, TARBALLS, provenance_key
 from chalicelib.packuments.names import tarball_basename
-from chalicelib.provenance.dist import provenance_key
+from chalicelib.packuments.render import is_live
 from chalicelib.registry import Registry
 from chalicelib.signatures.keys import existing_key, signs_from
 from chalicelib.storage.edge import PUBLIC_PREFIX, public_key
 from chalicelib.storage.files import TEMPORARY_PREFIX
 from chalicelib.storage.ports import PackageRecord, StoredBlob
+from chalicelib.writes.edge import tarball_path
+from chalicelib.writes.rendered import RENDERS
 
 GRACE = 600.0  # seconds
 # S3 keeps modification times to the second; a render written in the second its package
 # changed must not look older than the change.
 _CLOCK_SLACK = 1.0
-_TARBALLS, _RENDERS, _BUNDLES = "tarballs/", "packuments/", "attestations/"
 
 _BATCH = 100
 
@@ -124,11 +124,11 @@ def _kind(
     key = blob.key
     if key.rsplit("/", 1)[-1].startswith(TEMPORARY_PREFIX):
         return TEMPORARY
-    for prefix, kind in ((_TARBALLS, TARBALL), (_BUNDLES, BUNDLE)):
+    for prefix, kind in ((TARBALLS, TARBALL), (BUNDLES, BUNDLE)):
         if key.startswith(prefix):
             return kind if key not in live else None
-    if key.startswith(_RENDERS):
-        name = key[len(_RENDERS) :].rsplit("/", 2)[0]
+    if key.startswith(RENDERS):
+        name = key[len(RENDERS) :].rsplit("/", 2)[0]
         package = packages.get(name)
         changed = max(_epoch(package.modified), signed) if package is not None else float("-inf")
         if package is not None and (blob.modified >= changed - _CLOCK_SLACK or changed > settled):
@@ -196,7 +196,7 @@ def _touched(registry: Registry, key: str, grace: float) -> bool:
 def _named(registry: Registry, key: str) -> bool:
     """Whether a live version names the tarball or bundle now (a publish of the same bytes
     since)."""
-    prefix = _TARBALLS if key.startswith(_TARBALLS) else _BUNDLES
+    prefix = TARBALLS if key.startswith(TARBALLS) else BUNDLES
     name = key[len(prefix) :].rsplit("/", 1)[0]
     package = registry.packages.get_package(name)
     if package is None:

@@ -22,7 +22,7 @@ from chalicelib.backup.layout import ExportWriter, encode
 from chalicelib.changes.log import package_names
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError
-from chalicelib.provenance.dist import provenance_key
+from chalicelib.packuments.dist import provenance_key
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import JSON, OrgRecord, PackageRecord, VersionRecord
 

@@ -15,19 +15,19 @@ from dataclasses import replace
 
 from chalicelib.backup.layout import ExportFormatError, ExportReader
 from chalicelib.errors import ConflictError, RegistryError
-from chalicelib.packuments.edge import sync_edge
+from chalicelib.packuments.dist import (
+    is_tarball_key_of,
+    provenance_key,
+    tarball_key,
+    verify_tarball,
+)
 from chalicelib.packuments.names import require_valid_name
-from chalicelib.packuments.relations import dependency_names
-from chalicelib.packuments.replay import replay_versions
 from chalicelib.packuments.versions import clean
 from chalicelib.provenance.bundle import checked_bundle
-from chalicelib.provenance.dist import provenance_key
-from chalicelib.publish.payload import verify_tarball
 from chalicelib.registry import Registry
-from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import PackageRecord, VersionRecord
-
-TARBALL_PREFIX = "tarballs/"
+from chalicelib.writes.after import after_write
+from chalicelib.writes.replay import write_copy
 
 
 class ImportConflictError(ConflictError):
@@ -59,18 +59,20 @@ def restore_package(
         bundle = bundles[version.version]
         if bundle is not None:  # before the version that names it, as a publish does
             registry.blobs.put(bundle[0], bundle[1], "application/json")
-    current = _write(registry, stored, target, fresh)
-    for version in exported.values():  # all: a stopped run may have written some unindexed
-        if _live(target, version):
-            deps = dependency_names(version.manifest)
-            registry.packages.index_dependencies(name, version.version, deps, present=True)
+    current, _ = write_copy(
+        registry, stored, target, list(have.values()), fresh, announce=False, keep_rev=True
+    )
+    if current is None:
+        raise ExportFormatError(f"{target.name} has no versions to write")
     for maintainer in current.maintainers:
         registry.packages.index_maintainer(maintainer.name, name, present=True)
     for user, starred in current.users.items():
         if starred:
             registry.accounts.set_star(user, name, starred=True)
-    index_package(registry, current)
-    sync_edge(registry, current)
+    # Every live version's dependents, not only those written now: a stopped run may have
+    # written some unindexed.
+    live = [v for v in exported.values() if _live(target, v)]
+    after_write(registry, current, added=live)
     return len(fresh)
 
 
@@ -82,7 +84,7 @@ def _by_number(name: str, versions: list[VersionRecord]) -> dict[str, VersionRec
         manifest = (version.manifest.get("name"), version.manifest.get("version"))
         if version.name != name or manifest != (name, number) or clean(number) != number:
             raise ExportFormatError(f"{name}'s versions in the export include {number!r}")
-        if not version.tarball_key.startswith(f"{TARBALL_PREFIX}{name}/"):
+        if not is_tarball_key_of(name, version.tarball_key):
             raise ExportFormatError(f"{name}@{number} names a tarball key not of {name}")
     return {v.version: v for v in versions}
 
@@ -131,7 +133,7 @@ def _tarball(
     # Keys are made from the bytes (publish's rule): a key that is not would let one version's
     # bytes land on another's tarball.
     shasum = hashlib.sha1(data, usedforsecurity=False).hexdigest()
-    if version.tarball_key != f"{TARBALL_PREFIX}{version.name}/{shasum}.tgz":
+    if version.tarball_key != tarball_key(version.name, shasum):
         raise ExportFormatError(f"{what}: its tarball key is not made from its bytes")
     return data
 
@@ -153,23 +155,3 @@ def _provenance(
     except (RegistryError, UnicodeDecodeError) as exc:
         raise ExportFormatError(f"{what}: its provenance bundle is not about its tarball") from exc
     return key, data
-
-
-def _write(
-    registry: Registry,
-    stored: PackageRecord | None,
-    target: PackageRecord,
-    records: list[VersionRecord],
-) -> PackageRecord:
-    """The versions (`replay_versions`, without events), then the item as exported, at its
-    exported rev when that is higher than this registry's (else one more): a `_rev` a client
-    read from the old registry mostly stays current."""
-    store = registry.packages
-    current = replay_versions(store, stored, target, records, announce=False)
-    if current is None:
-        raise ExportFormatError(f"{target.name} has no versions to write")
-    if replace(current, rev=target.rev) == target:  # written by an earlier run of the import
-        return current
-    final = replace(target, rev=max(target.rev, current.rev + 1))
-    store.update_package(final, current.rev)
-    return final

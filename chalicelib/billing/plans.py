@@ -22,9 +22,9 @@ from typing import Any
 
 from chalicelib.clock import now_iso
 from chalicelib.errors import InvalidPayloadError, NotFoundError, PaymentRequiredError
-from chalicelib.packuments.updates import with_retries
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
+from chalicelib.writes.retries import with_retries
 
 PRIVATE_NEEDS_PLAN = "You must sign up for private packages"
 

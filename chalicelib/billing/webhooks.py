@@ -23,9 +23,9 @@ from chalicelib.billing.signature import verify_signature
 from chalicelib.billing.subscriptions import PAYING, next_state
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError, NotConfiguredError
-from chalicelib.packuments.updates import with_retries
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import Expiring, PlanRecord
+from chalicelib.writes.retries import with_retries
 
 EVENT_KIND = "stripe-event"
 # Stripe retries a delivery for up to three days; a week covers it with room to spare.

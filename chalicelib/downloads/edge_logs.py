@@ -1,5 +1,5 @@
 """Counting the downloads the CDN served without the registry (AWS): a public tarball comes from
-its public copy (packuments/edge.py), so no request of ours sees it. CloudFront's standard
+its public copy (writes/edge.py), so no request of ours sees it. CloudFront's standard
 access logs do; the background round reads the new ones, adds their tarball downloads to the
 counts, and deletes them.
 
@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from chalicelib.downloads.counter import ALL, Key
 from chalicelib.errors import ConflictError, TarballNotFoundError
-from chalicelib.packuments.tarballs import version_from_file
+from chalicelib.packuments.dist import version_from_file
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import EdgeStore, Expiring
 

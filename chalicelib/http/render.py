@@ -8,8 +8,8 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.packuments.documents import Document, matches
-from chalicelib.packuments.visibility import Seen
+from chalicelib.serving.documents import Document, matches
+from chalicelib.serving.visibility import Seen
 from chalicelib.storage.ports import BlobStore
 
 # Packuments change on every publish: let clients and CDNs keep them but revalidate (ETag -> 304).
@@ -49,7 +49,7 @@ NOTICE_CACHE = "private, no-store"
 
 def read_headers(seen: Seen, shared_max_age: int = 0) -> dict[str, str]:
     """`shared_max_age`: how long the CDN in front (AWS) may keep a public document before it
-    revalidates; it invalidates its copies on every change (packuments/edge.py), clients still
+    revalidates; it invalidates its copies on every change (writes/edge.py), clients still
     revalidate every time."""
     cache = PRIVATE_PACKUMENT_CACHE if seen.private else PACKUMENT_CACHE
     if shared_max_age and not seen.private:

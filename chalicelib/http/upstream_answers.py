@@ -16,12 +16,13 @@ from chalicelib.auth.service import Actor
 from chalicelib.errors import UpstreamUnavailableError, VersionNotFoundError
 from chalicelib.http import render
 from chalicelib.http.observe import note
-from chalicelib.packuments.documents import JSON_CONTENT_TYPE, matches
 from chalicelib.packuments.render import CORGI_CONTENT_TYPE
-from chalicelib.packuments.visibility import Seen
 from chalicelib.registry import Registry
+from chalicelib.serving.documents import matches
+from chalicelib.serving.visibility import Seen
 from chalicelib.upstream.counts import ERROR, count_key
 from chalicelib.upstream.service import UpstreamDocument, upstream_packument, upstream_tarball
+from chalicelib.writes.rendered import JSON_CONTENT_TYPE
 
 CACHE_HEADER = "X-Tarbox-Cache"
 

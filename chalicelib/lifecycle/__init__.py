@@ -1,1 +1,1 @@
-"""Changes to a published package: deprecate, owners, stars, unpublish."""
+"""Changes to a published package: dist-tags, deprecate, owners, stars, access, unpublish."""

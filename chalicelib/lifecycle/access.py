@@ -6,20 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.acl.guard import require_read
-from chalicelib.auth.second_factor import require_login_otp
 from chalicelib.auth.service import Actor
-from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import (
     InvalidPayloadError,
-    OtpRequiredError,
     PackageNotFoundError,
-    PermissionDeniedError,
 )
-from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.access import access_for_existing
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.writes.pipeline import change_package
 
 MFA_LEVELS = ("none", "publish", "automation")
 
@@ -64,27 +60,3 @@ def _mfa_level(body: dict[str, Any]) -> str:
     if requires is True:
         return "automation" if body.get("automation_token_overrides_tfa") is True else "publish"
     raise InvalidPayloadError("Send access, or publish_requires_tfa")
-
-
-def require_publish_mfa(registry: Registry, package: PackageRecord | None, actor: Actor) -> None:
-    """A package with mfa=publish|automation needs a second factor on every publish; with
-    automation, a token created with --bypass-2fa is enough; a trusted publisher's always is."""
-    if package is None or package.mfa == "none":
-        return
-    if package.mfa == "automation" and actor.grants.get("bypass_2fa") is True:
-        return
-    # npm's "require 2FA and disallow tokens" still lets the package's trusted publishers in.
-    if actor.trusted_publisher is not None or actor.otp_checked:
-        return
-    user = registry.accounts.get_user(actor.name)
-    if actor.tfa_mode is None or user is None:
-        raise PermissionDeniedError(
-            f"Publishing {package.name} requires two-factor authentication: "
-            "turn it on with `npm profile enable-2fa`"
-        )
-    try:
-        require_login_otp(
-            registry.accounts, user, actor.otp, LoginThrottle(registry.ephemeral, actor.client_ip)
-        )
-    except OtpRequiredError:
-        raise OtpRequiredError(f"Publishing {package.name} requires a one-time password") from None

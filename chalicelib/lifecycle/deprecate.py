@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from chalicelib.auth.service import Actor
 from chalicelib.errors import InvalidPayloadError
-from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.invariants import view_of
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.classify import Deprecate
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.writes.pipeline import change_package
 
 
 def deprecate(

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from chalicelib.auth.service import Actor
 from chalicelib.errors import InvalidPayloadError
-from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.classify import ChangeOwners
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import Maintainer, PackageRecord, VersionRecord
+from chalicelib.writes.pipeline import change_package
 
 
 def change_owners(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from chalicelib.acl.guard import may_read
 from chalicelib.auth.service import Actor
-from chalicelib.packuments.changes import change_package
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.classify import Star
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.writes.pipeline import change_package
 
 
 def star(registry: Registry, actor: Actor, name: str, change: Star, base_url: str) -> PackageRecord:

@@ -21,18 +21,19 @@ from chalicelib.errors import (
     PermissionDeniedError,
     TarballNotFoundError,
 )
-from chalicelib.packuments.changes import change_package
+from chalicelib.packuments.dist import provenance_key, version_from_file
 from chalicelib.packuments.invariants import view_of
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.relations import dependency_names
-from chalicelib.packuments.tarballs import version_from_file
+from chalicelib.packuments.render import live_versions
+from chalicelib.packuments.tombstone import tombstoned
 from chalicelib.packuments.updates import next_rev
 from chalicelib.packuments.versions import is_prerelease, sort_versions
-from chalicelib.provenance.dist import provenance_key
 from chalicelib.publish.classify import UnpublishVersions
 from chalicelib.publish.staged import forget_staged
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.writes.pipeline import change_package
 
 LATEST = "latest"
 
@@ -79,23 +80,10 @@ def unpublish_package(
     gone: list[VersionRecord] = []
 
     def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
-        live = set(view_of(package, versions).versions)
-        records = [v for v in versions if v.version in live]
+        records = live_versions(package, versions)
         _check_policy(registry, package, records)
         gone[:] = records
-        now = now_iso()
-        tombstone = {
-            "time": now,
-            "versions": sort_versions(live),
-            "maintainers": [{"name": m.name, "email": m.email} for m in package.maintainers],
-        }
-        return next_rev(
-            package,
-            dist_tags={},
-            deprecated={},
-            unpublished={**package.unpublished, **dict.fromkeys(live, now)},
-            tombstone=tombstone,
-        )
+        return tombstoned(package, versions)
 
     updated = change_package(registry, actor, name, compute, base_url=base_url, expected_rev=rev)
     _forget(registry, gone)

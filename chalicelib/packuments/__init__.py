@@ -1,1 +1,2 @@
-"""Packuments: names, versions, and the full and abbreviated documents npm reads."""
+"""The npm model of a package: names, versions, dist-tags, the rules of a document, and the full
+and abbreviated packuments as npm reads them. Pure: no store is read or written here."""

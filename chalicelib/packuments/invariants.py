@@ -1,9 +1,14 @@
 """All the rules of a package document, in one pure function every write path calls.
 
 This is npm-registry-couchapp's `validate_doc_update` moved out of the database: given the package
-as it is, as it would be, and who asks, accept the change or say why not. Each write path builds
-the `new` view from its own change and calls `check_transition` before storing anything; the
-table of cases is `tests/unit/test_invariants.py`.
+as it is, as it would be, and who asks, accept the change or say why not. Every write path
+(writes/pipeline.py, publish/service.py, writes/replay.py) builds the `new` view from its own
+change and calls `check_transition` before storing anything; the table of cases is
+`tests/unit/test_invariants.py`.
+
+A copy of another registry's package (a mirror, an import) has no one asking: it keeps the
+people its source has, so only the rules of the data apply to it (a published version never
+changes, a number is never used twice, dist-tags and deprecations name live versions).
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.auth.service import Actor
 from chalicelib.errors import (
     InvariantViolationError,
     PermissionDeniedError,
@@ -61,28 +65,30 @@ def view_of(
     )
 
 
-def check_transition(old: PackageView | None, new: PackageView, actor: Actor) -> None:
-    """Raise unless `actor` may turn `old` (None: no such package yet) into `new`."""
-    if old is None:
+def check_transition(old: PackageView | None, new: PackageView, actor: str | None) -> None:
+    """Raise unless the user named `actor` may turn `old` (None: no such package yet) into
+    `new`. `actor` None: a copy of another registry's package, which the people rules skip."""
+    if old is None and actor is not None:
         _check_new_package(new, actor)
-    else:
-        _check_actor(old, new, actor)
+    if old is not None:
+        if old.name != new.name:
+            raise InvariantViolationError(f"The document's name must stay {old.name!r}")
+        if actor is not None:
+            _check_actor(old, new, actor)
         _check_versions(old, new)
-    _check_document(new)
+    _check_document(new, copy=actor is None)
 
 
-def _check_new_package(new: PackageView, actor: Actor) -> None:
-    if new.maintainers != {actor.name}:
+def _check_new_package(new: PackageView, actor: str) -> None:
+    if new.maintainers != {actor}:
         raise PermissionDeniedError("A new package's only maintainer is its publisher")
     if not new.versions:
         raise InvariantViolationError("A new package needs a version")
 
 
-def _check_actor(old: PackageView, new: PackageView, actor: Actor) -> None:
-    if old.name != new.name:
-        raise InvariantViolationError(f"The document's name must stay {old.name!r}")
+def _check_actor(old: PackageView, new: PackageView, actor: str) -> None:
     writers = old.maintainers if old.writers is None else old.writers
-    if _changed_beyond_stars(old, new) and actor.name not in writers:
+    if _changed_beyond_stars(old, new) and actor not in writers:
         raise PermissionDeniedError(
             f"You do not have permission to change {old.name!r}. "
             "Are you logged in as the correct user?"
@@ -90,7 +96,7 @@ def _check_actor(old: PackageView, new: PackageView, actor: Actor) -> None:
     changed_stars = {
         u for u in set(old.users) | set(new.users) if old.users.get(u) != new.users.get(u)
     }
-    if changed_stars - {actor.name}:
+    if changed_stars - {actor}:
         raise PermissionDeniedError("You can only star or unstar a package as yourself")
 
 
@@ -119,15 +125,17 @@ def _check_versions(old: PackageView, new: PackageView) -> None:
         )
 
 
-def _check_document(new: PackageView) -> None:
+def _check_document(new: PackageView, *, copy: bool) -> None:
     for tag, version in new.dist_tags.items():
         if version not in new.versions:
             raise InvariantViolationError(f"dist-tag {tag!r} points at a missing version {version}")
-    if new.versions and LATEST not in new.dist_tags:
-        # "Every package will have a `latest` tag defined" (registry docs, package-metadata.md).
-        raise InvariantViolationError("A package must keep a latest tag")
     missing = sorted(set(new.deprecated) - set(new.versions))
     if missing:
         raise InvariantViolationError(f"Cannot deprecate missing versions: {', '.join(missing)}")
+    if copy:  # as its source has it: npm picks the highest version when there is no `latest`
+        return
+    if new.versions and LATEST not in new.dist_tags:
+        # "Every package will have a `latest` tag defined" (registry docs, package-metadata.md).
+        raise InvariantViolationError("A package must keep a latest tag")
     if new.versions and not new.maintainers:
         raise InvariantViolationError("A package must keep at least one owner")

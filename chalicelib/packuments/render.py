@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.packuments.dist import with_url
 from chalicelib.packuments.meta import MAX_README_CHARS
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.packuments.versions import sort_versions
-from chalicelib.provenance.dist import with_url
 from chalicelib.storage.ports import PackageRecord, VersionRecord
 
 if TYPE_CHECKING:
@@ -80,6 +80,11 @@ def version_manifest(
         dist["signatures"] = signer.signatures(version.name, version.version, dist)
     manifest["dist"] = dist
     return manifest
+
+
+def is_live(package: PackageRecord, version: str) -> bool:
+    """Published and not unpublished since."""
+    return version not in package.unpublished and package.tombstone is None
 
 
 def live_versions(package: PackageRecord, versions: list[VersionRecord]) -> list[VersionRecord]:

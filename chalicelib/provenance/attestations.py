@@ -9,11 +9,11 @@ from typing import Any
 
 from chalicelib.auth.service import Actor
 from chalicelib.errors import InvalidPayloadError, VersionNotFoundError
-from chalicelib.packuments.lookup import find_version
+from chalicelib.packuments.dist import provenance_key
 from chalicelib.packuments.versions import clean
-from chalicelib.packuments.visibility import Seen
-from chalicelib.provenance.dist import provenance_key
 from chalicelib.registry import Registry
+from chalicelib.serving.lookup import find_version
+from chalicelib.serving.visibility import Seen
 
 
 def attestations(registry: Registry, actor: Actor | None, spec: str) -> tuple[dict[str, Any], Seen]:

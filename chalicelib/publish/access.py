@@ -6,9 +6,16 @@ from __future__ import annotations
 from chalicelib.acl.facts import facts_for
 from chalicelib.acl.guard import enforce, not_found, require_publish_into
 from chalicelib.acl.policy import HIDDEN, PACKAGE_WRITE, PackageFacts, can
+from chalicelib.auth.second_factor import require_login_otp
 from chalicelib.auth.service import Actor, validate_new_user
+from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.billing.plans import Standing, require_private_plan
-from chalicelib.errors import InvalidPayloadError, PermissionDeniedError, ScopeClaimedError
+from chalicelib.errors import (
+    InvalidPayloadError,
+    OtpRequiredError,
+    PermissionDeniedError,
+    ScopeClaimedError,
+)
 from chalicelib.orgs.service import create_org
 from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.publish.payload import PublishRequest
@@ -124,3 +131,27 @@ def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
     except ScopeClaimedError:
         # Someone claimed it first: publish into it only if they let this publisher in.
         require_publish_into(registry, actor, scope)
+
+
+def require_publish_mfa(registry: Registry, package: PackageRecord | None, actor: Actor) -> None:
+    """A package with mfa=publish|automation needs a second factor on every publish; with
+    automation, a token created with --bypass-2fa is enough; a trusted publisher's always is."""
+    if package is None or package.mfa == "none":
+        return
+    if package.mfa == "automation" and actor.grants.get("bypass_2fa") is True:
+        return
+    # npm's "require 2FA and disallow tokens" still lets the package's trusted publishers in.
+    if actor.trusted_publisher is not None or actor.otp_checked:
+        return
+    user = registry.accounts.get_user(actor.name)
+    if actor.tfa_mode is None or user is None:
+        raise PermissionDeniedError(
+            f"Publishing {package.name} requires two-factor authentication: "
+            "turn it on with `npm profile enable-2fa`"
+        )
+    try:
+        require_login_otp(
+            registry.accounts, user, actor.otp, LoginThrottle(registry.ephemeral, actor.client_ip)
+        )
+    except OtpRequiredError:
+        raise OtpRequiredError(f"Publishing {package.name} requires a one-time password") from None

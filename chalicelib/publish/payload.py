@@ -20,6 +20,7 @@ from chalicelib.errors import (
     InvalidVersionError,
     PayloadTooLargeError,
 )
+from chalicelib.packuments.dist import sha512_integrity
 from chalicelib.packuments.tags import validate_tag
 from chalicelib.packuments.versions import is_clean
 from chalicelib.provenance.bundle import SIGSTORE_SUFFIX, Provenance, provenance_of
@@ -124,26 +125,6 @@ def _single_tarball(attachments: Any, max_bytes: int) -> bytes:
 
 def _too_large(max_bytes: int) -> str:
     return f"Tarball too large for this registry (max {max_bytes / 1024 / 1024:.1f} MB)"
-
-
-def sha512_integrity(data: bytes) -> str:
-    """The subresource-integrity string npm puts in `dist.integrity`."""
-    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-
-
-def verify_tarball(what: str, dist: dict[str, Any], data: bytes) -> None:
-    """Bytes from elsewhere (a mirror's source, an export) checked against their manifest's
-    `dist`, by ssri's rule: the strongest hash named must match. npm's integrity is sha512; very old
-    versions have only a sha1 `shasum`."""
-    integrity = str(dist.get("integrity") or "")
-    sha512 = [part for part in integrity.split() if part.startswith("sha512-")]
-    if sha512:
-        if sha512_integrity(data) not in sha512:
-            raise IntegrityMismatchError(f"{what}: the tarball does not match dist.integrity")
-        return
-    shasum = str(dist.get("shasum") or "")
-    if not shasum or hashlib.sha1(data, usedforsecurity=False).hexdigest() != shasum:
-        raise IntegrityMismatchError(f"{what}: the tarball does not match dist.shasum")
 
 
 def _check_dist(manifest: dict[str, Any], tarball: bytes) -> tuple[str, str]:

@@ -21,31 +21,29 @@ from chalicelib.errors import (
     VersionAlreadyPublishedError,
     VersionExistsError,
 )
-from chalicelib.lifecycle.access import require_publish_mfa
 from chalicelib.orgs.grants import grant_developers
-from chalicelib.packuments.documents import render_documents
-from chalicelib.packuments.edge import sync_edge
+from chalicelib.packuments.dist import bundle_key, tarball_key
 from chalicelib.packuments.invariants import check_transition, view_of
-from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.names import require_valid_name
-from chalicelib.packuments.relations import dependency_names
-from chalicelib.packuments.turns import Turns
-from chalicelib.packuments.updates import next_rev, with_retries
-from chalicelib.provenance.dist import bundle_key
+from chalicelib.packuments.render import is_live
+from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.access import (
     access_for_existing,
     access_for_new,
     may_publish,
     requested_access,
+    require_publish_mfa,
     require_publisher,
 )
 from chalicelib.publish.payload import PublishRequest
 from chalicelib.publish.tarball import inspect_tarball
 from chalicelib.publish.version import check_tarball_manifest, version_record
 from chalicelib.registry import Registry
-from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import Maintainer, PackageRecord, VersionRecord
+from chalicelib.writes.after import after_write
+from chalicelib.writes.retries import with_retries
+from chalicelib.writes.turns import Turns
 
 # How much larger than the tarball its contents may be (text compresses ~5-10x).
 UNPACKED_RATIO = 20
@@ -83,27 +81,28 @@ def publish_version(
         max_unpacked=registry.settings.max_tarball_bytes * UNPACKED_RATIO,
     )
     check_tarball_manifest(request, facts)
-    # Keyed by content: two racing publishes of one version can never overwrite each other's
-    # bytes; the version item, written once, says which tarball is the real one.
-    tarball_key = f"tarballs/{request.name}/{request.shasum}.tgz"
-    registry.blobs.put(tarball_key, request.tarball, "application/octet-stream")
+    # Keyed by content (packuments/dist.py): two racing publishes of one version can never
+    # overwrite each other's bytes; the version item, written once, says which is the real one.
+    key = tarball_key(request.name, request.shasum)
+    registry.blobs.put(key, request.tarball, "application/octet-stream")
     _store_provenance(registry, request)
-    version = version_record(request, facts, actor, tarball_key)
+    version = version_record(request, facts, actor, key)
     try:
         turns = Turns(registry.ephemeral, request.name)
         published = with_retries(lambda: _store(registry, actor, request, version), turns)
     except RegistryError:
-        _discard_unused(registry, request, tarball_key)
+        _discard_unused(registry, request, key)
         raise
-    # Also on an identical retry: the first attempt may have stopped before indexing.
-    registry.packages.index_dependencies(
-        request.name, request.version, dependency_names(version.manifest), present=True
+    # Also on an identical retry: the first attempt may have stopped before indexing, or before
+    # the public copy.
+    after_write(
+        registry,
+        published.package,
+        published.versions,
+        changed=published.created,
+        added=[version],
+        base_url=base_url,
     )
-    if published.created:
-        render_documents(registry, published.package, base_url, published.versions)
-        index_package(registry, published.package, published.versions)
-    # Also on an identical retry, as above: the public copy may be what the first one missed.
-    sync_edge(registry, published.package, published.versions)
     if plan is not None and published.package.access == "restricted":
         published = replace(published, notice=plan.notice())
     return published
@@ -187,7 +186,7 @@ def _store(
     )
     versions = registry.packages.list_versions(request.name)
     old = view_of(package, versions, writers)
-    check_transition(old, view_of(updated, [*versions, version]), actor)
+    check_transition(old, view_of(updated, [*versions, version]), actor.name)
     try:
         events = published(version.version, request.dist_tags)
         registry.packages.add_version(updated, version, package.rev, events)
@@ -220,7 +219,7 @@ def _create(
     registry: Registry, actor: Actor, request: PublishRequest, version: VersionRecord
 ) -> Published:
     package = _new_package(registry, actor, request, version, rev=1)
-    check_transition(None, view_of(package, [version]), actor)
+    check_transition(None, view_of(package, [version]), actor.name)
     try:
         registry.packages.create_package(
             package, version, published(version.version, package.dist_tags)
@@ -288,6 +287,7 @@ def _recreate(
         raise VersionAlreadyPublishedError(
             f"You cannot publish over the previously published versions: {version.version}."
         )
+    check_transition(None, view_of(package, [version]), actor.name)
     try:
         events = published(version.version, package.dist_tags)
         registry.packages.add_version(package, version, tombstoned.rev, events, revived=True)

@@ -54,7 +54,7 @@ def version_record(
         "unpackedSize": facts.unpacked_size,
     }
     if request.provenance is not None:
-        # Its URL is added when rendered (provenance/dist.py); the bundle is a blob.
+        # Its URL is added when rendered (packuments/dist.py); the bundle is a blob.
         predicate = {"predicateType": request.provenance.predicate_type}
         manifest["dist"]["attestations"] = {"provenance": predicate}
     manifest.pop("hasInstallScript", None)

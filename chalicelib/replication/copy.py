@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.changes.events import events_of
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError
-from chalicelib.packuments.edge import sync_edge
+from chalicelib.packuments.dist import tarball_key, verify_tarball
 from chalicelib.packuments.meta import MAX_README_CHARS, hoisted_meta
 from chalicelib.packuments.names import require_valid_name, scope_of
-from chalicelib.packuments.relations import dependency_names
-from chalicelib.packuments.replay import replay_versions
-from chalicelib.packuments.versions import clean, sort_versions
-from chalicelib.publish.payload import verify_tarball
+from chalicelib.packuments.tombstone import tombstoned
+from chalicelib.packuments.versions import clean
 from chalicelib.registry import Registry
-from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
+from chalicelib.writes.after import after_write
+from chalicelib.writes.pipeline import commit_change
+from chalicelib.writes.replay import write_copy
 
 Fetch = Callable[[str], bytes]
 # Fields of a served manifest that the registry keeps elsewhere or builds at render time.
@@ -64,20 +63,14 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
     for record in records:  # all fetched and checked before anything is written
         registry.blobs.put(record.tarball_key, tarballs[record.version], "application/gzip")
     target = _package_record(name, packument, [*have.values(), *records], private=private)
-    changed = _write(registry, stored, target, records)
-    for record in records:
-        registry.packages.index_dependencies(
-            name, record.version, dependency_names(record.manifest), present=True
-        )
+    written, changed = write_copy(
+        registry, stored, target, list(have.values()), records, announce=True
+    )
     for maintainer in target.maintainers:
         registry.packages.index_maintainer(maintainer.name, name, present=True)
-    # Read again only when needed: to index a change, or for the CDN (even unchanged: a copy
-    # run again heals what a failed one missed).
-    current = registry.packages.get_package(name) if changed or registry.edge else None
-    if changed and current is not None:
-        index_package(registry, current)
-    if current is not None:
-        sync_edge(registry, current)
+    if written is not None:
+        # Also when unchanged: a copy run again heals what a failed one missed (the CDN).
+        after_write(registry, written, changed=changed, added=records)
     size = sum(len(data) for data in tarballs.values())
     return Copied(name, versions=len(records), bytes=size, changed=changed)
 
@@ -87,26 +80,10 @@ def copy_deletion(registry: Registry, name: str) -> Copied:
     stored = registry.packages.get_package(name)
     if stored is None or stored.tombstone is not None:
         return Copied(name)
-    versions = {v.version for v in registry.packages.list_versions(name)}
-    live = versions - stored.unpublished.keys()
-    now = now_iso()
-    tombstone = {
-        "time": now,
-        "versions": sort_versions(live),
-        "maintainers": [{"name": m.name, "email": m.email} for m in stored.maintainers],
-    }
-    gone = replace(
-        stored,
-        rev=stored.rev + 1,
-        modified=now,
-        dist_tags={},
-        deprecated={},
-        unpublished={**stored.unpublished, **dict.fromkeys(live, now)},
-        tombstone=tombstone,
-    )
-    registry.packages.update_package(gone, stored.rev, events_of(stored, gone))
-    index_package(registry, gone)
-    sync_edge(registry, gone)
+    versions = registry.packages.list_versions(name)
+    gone = tombstoned(stored, versions)
+    commit_change(registry, stored, gone, versions, None)
+    after_write(registry, gone, versions)
     return Copied(name, changed=True, deleted=True)
 
 
@@ -201,7 +178,7 @@ def _version_record(name: str, packument: JSON, manifest: JSON, data: bytes) -> 
         name=name,
         version=number,
         manifest={**kept, "_id": f"{name}@{number}", "dist": dist},
-        tarball_key=f"tarballs/{name}/{shasum}.tgz",
+        tarball_key=tarball_key(name, shasum),
         published=str(times.get(number) or now_iso()),
         publisher=str(user.get("name") or "") if isinstance(user, dict) else "",
         readme=readme[:MAX_README_CHARS],
@@ -255,25 +232,3 @@ def _maintainers(value: Any) -> tuple[Maintainer, ...]:
         for m in found
         if isinstance(m, dict) and m.get("name")
     )
-
-
-def _write(
-    registry: Registry,
-    stored: PackageRecord | None,
-    target: PackageRecord,
-    records: list[VersionRecord],
-) -> bool:
-    """The versions (`replay_versions`), then the item as the source has it."""
-    store = registry.packages
-    current = replay_versions(store, stored, target, records, announce=True)
-    if current is None:
-        return False
-    final = replace(target, rev=current.rev + 1)
-    if _same(final, current):
-        return bool(records)
-    store.update_package(final, current.rev, events_of(current, final))
-    return True
-
-
-def _same(a: PackageRecord, b: PackageRecord) -> bool:
-    return replace(a, rev=b.rev, modified=b.modified) == b

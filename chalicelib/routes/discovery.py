@@ -12,9 +12,9 @@ from chalicelib.downloads import api as downloads
 from chalicelib.http import params, render
 from chalicelib.http.request import optional_actor
 from chalicelib.http.routing import READ, current_request, router
-from chalicelib.packuments.dependents import dependents_of
 from chalicelib.search.engine import search as run_search
 from chalicelib.search.query import parse_query
+from chalicelib.serving.dependents import dependents_of
 
 blueprint = Blueprint(__name__)
 _route = router(blueprint)

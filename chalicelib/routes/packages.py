@@ -16,13 +16,12 @@ from chalicelib.http.observe import note
 from chalicelib.http.request import actor, base_url, header, optional_actor
 from chalicelib.http.routing import JSON_TYPES, READ, current_request, router
 from chalicelib.http.upstream_answers import upstream_packument_answer, upstream_version_answer
-from chalicelib.lifecycle import writes
+from chalicelib.lifecycle import dist_tags, writes
 from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import unpublish_package
-from chalicelib.packuments import dist_tags
-from chalicelib.packuments.documents import offload_url, read_document
-from chalicelib.packuments.lookup import version_document
 from chalicelib.packuments.render import rev_string
+from chalicelib.serving.documents import offload_url, read_document
+from chalicelib.serving.lookup import version_document
 
 blueprint = Blueprint(__name__)
 _route = router(blueprint)
@@ -72,7 +71,7 @@ def _packument(name: str) -> Response:
             raise
         return fetched
     # The CDN in front (AWS) may keep a public document a while: it is told of every change
-    # (packuments/edge.py). Not one read with a query (`?write=true`): its invalidation covers
+    # (writes/edge.py). Not one read with a query (`?write=true`): its invalidation covers
     # the plain path only.
     edge_age = registry.settings.edge_max_age if registry.edge is not None and not query else 0
     return render.document(

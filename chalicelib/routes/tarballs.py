@@ -13,7 +13,7 @@ from chalicelib.http.request import actor, optional_actor
 from chalicelib.http.routing import READ, current_request, router
 from chalicelib.http.upstream_answers import upstream_tarball_answer
 from chalicelib.lifecycle.unpublish import delete_tarball
-from chalicelib.packuments.tarballs import locate_tarball
+from chalicelib.serving.tarballs import locate_tarball
 
 blueprint = Blueprint(__name__)
 _route = router(blueprint)

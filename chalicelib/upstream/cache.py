@@ -32,9 +32,8 @@ from chalicelib.errors import (
     TarballNotFoundError,
     UpstreamUnavailableError,
 )
+from chalicelib.packuments.dist import verify_tarball, version_from_file
 from chalicelib.packuments.quarantine import newest_release
-from chalicelib.packuments.tarballs import version_from_file
-from chalicelib.publish.payload import verify_tarball
 from chalicelib.registry import Registry
 from chalicelib.upstream.origins import Upstream
 

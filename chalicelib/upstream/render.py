@@ -9,12 +9,12 @@ import hashlib
 import json
 from typing import Any
 
-from chalicelib.packuments.documents import CORGI, FULL, RENDER_VERSION, encode
 from chalicelib.packuments.quarantine import changed_quarantine, quarantined
 from chalicelib.packuments.render import abbreviate, tarball_url
 from chalicelib.registry import Registry
 from chalicelib.signatures.signer import Signer, current_signer
 from chalicelib.upstream.cache import Cached, render_key
+from chalicelib.writes.rendered import CORGI, FULL, RENDER_VERSION, encode
 
 JSON_TYPE = "application/json"
 

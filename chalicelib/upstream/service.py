@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from chalicelib.auth.service import Actor
 from chalicelib.clock import iso
 from chalicelib.errors import AuthenticationRequiredError, PermissionDeniedError
-from chalicelib.packuments.documents import CORGI, FULL
+from chalicelib.packuments.dist import version_from_file
 from chalicelib.packuments.quarantine import changed_quarantine
-from chalicelib.packuments.tarballs import version_from_file
 from chalicelib.registry import Registry
 from chalicelib.settings import Settings
 from chalicelib.upstream.cache import (
@@ -24,6 +23,7 @@ from chalicelib.upstream.cache import (
 )
 from chalicelib.upstream.origins import Upstream, may_fetch
 from chalicelib.upstream.render import upstream_document
+from chalicelib.writes.rendered import CORGI, FULL
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,8 @@ EXPECTED_CALLS: dict[str, dict[str, int]] = {
     # postings to replace, the new postings written, the entry swapped (a conditional put), the
     # replaced postings deleted, and the month's downloads for its popularity
     # + the front door's: its public copies of the package listed and the new one made, its
-    # cached documents invalidated, the package read again (packuments/edge.py)
-    # + the package's turn, looked at before the write (packuments/turns.py)
+    # cached documents invalidated, the package read again (writes/edge.py)
+    # + the package's turn, looked at before the write (writes/turns.py)
     # + the versions staged (npm stage), which a publish may not publish over
     "publish (a new version)": {
         "cloudfront:CreateInvalidation": 1,

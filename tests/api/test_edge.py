@@ -116,7 +116,7 @@ def test_a_publish_that_syncs_late_does_not_share_a_package_made_private_since(
 ) -> None:
     """A publish syncs the edge after its write; if the package was made private in between
     and that change synced first, the publish's view is stale and must not share again."""
-    from chalicelib.packuments.edge import sync_edge
+    from chalicelib.writes.edge import sync_edge
 
     subscribe(api, "alice")
     assert ok(api.call("PUT", "/@alice%2flib", a_publish_body("@alice/lib"), token=alice))

@@ -374,6 +374,31 @@ def test_a_tarball_key_not_made_from_its_bytes_is_refused(
     assert "right-pad@1.0.0: its tarball key is not made from its bytes" in stopped.value.message
 
 
+def test_an_export_that_breaks_the_rules_of_a_document_is_refused(
+    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import's copy is checked whole against the rules before its first write
+    (writes/replay.py): a dist-tag at a version the export does not have is never stored."""
+    fill(any_api)
+    export_registry(wiring.registry(), tmp_path / "export", quiet)
+    root = tmp_path / "export"
+    lines = [json.loads(raw) for raw in (root / "packages.jsonl").read_text().splitlines()]
+    for line in lines:
+        if line["package"]["name"] == "right-pad":
+            line["package"]["dist_tags"]["next"] = "9.9.9"
+    _rewrite(root, "packages", lines)
+
+    with other_backend(tmp_path, monkeypatch):
+        with pytest.raises(ImportIncompleteError) as stopped:
+            import_registry(wiring.registry(), tmp_path / "export", quiet)
+        missing = any_api.call("GET", "/right-pad").status_code
+        imported = any_api.call("GET", "/left-pad").status_code
+        written = wiring.registry().packages.list_versions("right-pad")
+
+    assert "dist-tag 'next' points at a missing version 9.9.9" in stopped.value.message
+    assert (missing, imported, written) == (404, 200, [])
+
+
 def _rewrite(root: Path, kind: str, lines: list[dict[str, Any]]) -> None:
     """Edit an export's file and its manifest's sha256, as a crafted export would."""
     body = "".join(json.dumps(line) + "\n" for line in lines)

@@ -14,12 +14,13 @@ import pytest
 from chalicelib import wiring
 from chalicelib.auth.service import Actor
 from chalicelib.errors import ConcurrentModificationError
-from chalicelib.packuments import turns
-from chalicelib.packuments.changes import change_package
-from chalicelib.packuments.updates import next_rev, with_retries
+from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.payload import parse_publish
 from chalicelib.publish.service import publish_version
 from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.writes import turns
+from chalicelib.writes.pipeline import change_package
+from chalicelib.writes.retries import with_retries
 from tests.api.conftest import Api
 from tests.builders import a_publish_body
 from tests.contract.support import serialize_moto
@@ -98,7 +99,7 @@ def test_a_star_waits_for_the_turn_but_never_holds_it(any_api: Api) -> None:
 def test_npm_star_writes_without_the_right_to_take_the_turn(
     any_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.packuments import changes
+    from chalicelib.writes import pipeline
 
     assert any_api.call("PUT", "/shiny", a_publish_body("shiny"), token=alice).status_code == 201
     bob = any_api.add_user("bob")
@@ -108,7 +109,7 @@ def test_npm_star_writes_without_the_right_to_take_the_turn(
         made.append(may_take)
         return turns.Turns(ephemeral, name, may_take=may_take)
 
-    monkeypatch.setattr(changes, "Turns", recording)
+    monkeypatch.setattr(pipeline, "Turns", recording)
     starred = any_api.call("PUT", "/shiny", {"_id": "shiny", "users": {"bob": True}}, token=bob)
     assert starred.status_code in (200, 201), starred.body
     tagged = any_api.call("PUT", "/-/package/shiny/dist-tags/next", "1.0.0", token=alice)

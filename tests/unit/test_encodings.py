@@ -8,7 +8,7 @@ import brotli
 import pytest
 
 from chalicelib.http.params import accepted_encodings
-from chalicelib.packuments.documents import compress
+from chalicelib.writes.rendered import compress
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.auth.service import Actor
 from chalicelib.errors import (
     InvariantViolationError,
     PermissionDeniedError,
@@ -15,7 +14,8 @@ from chalicelib.errors import (
 )
 from chalicelib.packuments.invariants import PackageView, check_transition
 
-ALICE, BOB = Actor("alice", "a@x.io"), Actor("bob", "b@x.io")
+ALICE, BOB = "alice", "bob"
+COPY = None  # a mirror's or an import's copy: no one asks
 M1 = {"name": "foo", "version": "1.0.0", "dist": {"shasum": "1"}}
 M2 = {"name": "foo", "version": "2.0.0", "dist": {"shasum": "2"}}
 BASE = PackageView(
@@ -27,7 +27,7 @@ BASE = PackageView(
 )
 M3 = {"name": "foo", "version": "3.0.0", "dist": {"shasum": "3"}}
 
-CASES: list[tuple[str, PackageView | None, PackageView, Actor, type[RegistryError] | None]] = [
+CASES: list[tuple[str, PackageView | None, PackageView, str | None, type[RegistryError] | None]] = [
     (
         "publish a new version",
         BASE,
@@ -129,6 +129,45 @@ CASES: list[tuple[str, PackageView | None, PackageView, Actor, type[RegistryErro
         ALICE,
         InvariantViolationError,
     ),
+    # A copy keeps its source's people; the rules of the data still hold.
+    (
+        "copy of a new package without maintainers",
+        None,
+        replace(BASE, maintainers=frozenset()),
+        COPY,
+        None,
+    ),
+    ("copy without a latest tag", BASE, replace(BASE, dist_tags={"next": "2.0.0"}), COPY, None),
+    ("copy by no maintainer", BASE, replace(BASE, dist_tags={"latest": "1.0.0"}), COPY, None),
+    (
+        "copy changes a published version",
+        BASE,
+        replace(BASE, versions={"1.0.0": M1, "2.0.0": {**M2, "dist": {"shasum": "x"}}}),
+        COPY,
+        InvariantViolationError,
+    ),
+    (
+        "copy reuses an unpublished number",
+        BASE,
+        replace(BASE, versions={**BASE.versions, "0.9.0": {**M1, "version": "0.9.0"}}),
+        COPY,
+        VersionAlreadyPublishedError,
+    ),
+    (
+        "copy tags a missing version",
+        BASE,
+        replace(BASE, dist_tags={"latest": "2.0.0", "beta": "3.0.0"}),
+        COPY,
+        InvariantViolationError,
+    ),
+    (
+        "copy deprecates a missing version",
+        BASE,
+        replace(BASE, deprecated={"3.0.0": "no"}),
+        COPY,
+        InvariantViolationError,
+    ),
+    ("copy renames", BASE, replace(BASE, name="bar"), COPY, InvariantViolationError),
 ]
 
 
@@ -137,7 +176,7 @@ def test_rules(
     case: str,
     old: PackageView | None,
     new: PackageView,
-    actor: Actor,
+    actor: str | None,
     error: type[RegistryError] | None,
 ) -> None:
     if error is None:

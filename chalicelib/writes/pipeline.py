@@ -1,8 +1,11 @@
-"""`change_package`: the one way a package item is changed after publish.
+"""The one package-write pipeline: load, check the rules (`packuments/invariants.py`),
+compare-and-swap, then the work every write leaves (`after.py`).
 
-Read, compute the new record, check it against the rules (`invariants.check_transition`),
-compare-and-swap, render. A client that sent a `_rev` gets 409 when it is stale; without one, a
-lost race is simply retried against the fresh state.
+`change_package` is every change to a published package a person makes (dist-tags, deprecate,
+owners, stars, access, unpublish). A publish (`publish/service.py`) adds a version with the same
+steps, and a copy of another registry's package (`replay.py`: a mirror, an import) writes its
+versions, then its item through `commit_change`. A client that sent a `_rev` gets 409 when it is
+stale; without one, a lost race is simply retried against the fresh state.
 """
 
 from __future__ import annotations
@@ -17,15 +20,13 @@ from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.changes.events import events_of
 from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
-from chalicelib.packuments.documents import render_documents
-from chalicelib.packuments.edge import sync_edge
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.render import rev_string
-from chalicelib.packuments.turns import Turns
-from chalicelib.packuments.updates import with_retries
 from chalicelib.registry import Registry
-from chalicelib.search.indexing import index_package
 from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.writes.after import after_write
+from chalicelib.writes.retries import with_retries
+from chalicelib.writes.turns import Turns
 
 Compute = Callable[[PackageRecord, list[VersionRecord]], PackageRecord]
 
@@ -62,15 +63,10 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
             )
         versions = registry.packages.list_versions(name)
         updated = compute(package, versions)
-        writers = writers_of(facts)
-        check_transition(view_of(package, versions, writers), view_of(updated, versions), actor)
-        if updated is not package:  # an unchanged package is answered, not rewritten
-            registry.packages.update_package(updated, package.rev, events_of(package, updated))
-            render_documents(registry, updated, base_url, versions)
-            index_package(registry, updated, versions)
-        # Also when unchanged: a client retrying a change that failed after its write (npm
-        # retries on 5xx) finds it done, and this is what may still be missing.
-        sync_edge(registry, updated, versions)
+        changed = updated is not package  # an unchanged package is answered, not rewritten
+        if changed:
+            commit_change(registry, package, updated, versions, actor.name, writers_of(facts))
+        after_write(registry, updated, versions, changed=changed, base_url=base_url)
         return updated
 
     # With a client _rev the first conflict is final (its rev is stale now); without, retry.
@@ -79,3 +75,21 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
     # A star needs only read access: it waits for the package's turn but never takes it, or
     # anyone who may read could hold the package's writers back (turns.py).
     return with_retries(attempt, Turns(registry.ephemeral, name, may_take=not star))
+
+
+def commit_change(  # noqa: PLR0913 - the last two are keyword-only options
+    registry: Registry,
+    package: PackageRecord,
+    updated: PackageRecord,
+    versions: list[VersionRecord],
+    actor: str | None,
+    writers: frozenset[str] | None = None,
+    *,
+    announce: bool = True,
+) -> None:
+    """Check `updated` against the rules as a change of `package` by the user named `actor`
+    (None: a copy of another registry's), then compare-and-swap it in. `announce`: the write
+    carries its events for hooks (an import's are the past, which no hook hears of)."""
+    check_transition(view_of(package, versions, writers), view_of(updated, versions), actor)
+    events = events_of(package, updated) if announce else ()
+    registry.packages.update_package(updated, package.rev, events)

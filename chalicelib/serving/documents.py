@@ -1,45 +1,34 @@
-"""Rendered packuments: rendered once per change, stored as bytes, served as stored.
-
-A rendered document is a cache keyed by the package's rev and the public base URL, so it can
-always be rebuilt from the table, and a render of an old rev can never overwrite a newer one: they
-live under different keys (old ones are swept by the bucket's lifecycle rule).
-
-Behind `tarbox serve` each document is also stored gzipped and brotli-compressed, made once at
-write time (or at the first read that wants them): an install of a big package then costs the
-server a file send, not a compression. On AWS, CloudFront compresses at the edge instead.
-"""
+"""`GET /{pkg}`: a package's stored packument, full or abbreviated, as rendered at its rev
+(writes/rendered.py), in the encoding the client takes, or 304 by ETag. A document still in a
+release-age quarantine is served without the versions it holds back."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from chalicelib.acl.guard import may_write
 from chalicelib.auth.service import Actor
 from chalicelib.errors import PackageNotFoundError
 from chalicelib.packuments.quarantine import Quarantine, quarantine_for, quarantined
-from chalicelib.packuments.render import (
-    CORGI_CONTENT_TYPE,
-    abbreviated_packument,
-    full_packument,
-)
-from chalicelib.packuments.visibility import Seen, require_seen
+from chalicelib.packuments.render import CORGI_CONTENT_TYPE
 from chalicelib.registry import Registry
+from chalicelib.serving.visibility import Seen, require_seen
 from chalicelib.signatures.signer import Signer, current_signer
-from chalicelib.storage.ports import PackageRecord, VersionRecord
-
-JSON_CONTENT_TYPE = "application/json"
-# Part of every rendered document's key and ETag: bump it when render.py changes what it writes,
-# and every package is rendered afresh on its next read.
-RENDER_VERSION = "2"  # 2: `time` in the abbreviated document
-FULL = "full"
-CORGI = "corgi"
-# Content-Encoding -> the stored copy's suffix. Levels chosen for write-time cost, measured on a
-# 1.7 MB 2,000-version document: gzip 6 in 14 ms (1% larger than level 9), brotli 5 in 23 ms
-# (16% larger than level 11, which takes 3 s).
-ENCODINGS = {"br": ".br", "gzip": ".gz"}
+from chalicelib.storage.ports import PackageRecord
+from chalicelib.writes.rendered import (
+    CORGI,
+    ENCODINGS,
+    FULL,
+    JSON_CONTENT_TYPE,
+    compress,
+    encode,
+    render_documents,
+    rendered_key,
+    stamp_of,
+    stamped_key,
+)
 
 
 @dataclass(frozen=True)
@@ -52,80 +41,6 @@ class Document:
     key: str  # where the stored copy is, for a redirect when it is too large to answer inline
     encoding: str | None = None  # the Content-Encoding of `body` (None: as rendered)
     path: str | None = None  # a local file holding `body`, to send instead of it
-
-
-def compress(body: bytes, encoding: str) -> bytes:
-    if encoding == "br":
-        import brotli
-
-        return bytes(brotli.compress(body, quality=5))
-    return gzip.compress(body, compresslevel=6, mtime=0)
-
-
-def _stamp(package: PackageRecord, base_url: str, signer: Signer | None) -> str:
-    # The signing key is part of it: after a rotation every document is signed afresh.
-    keyid = signer.keyid if signer else ""
-    parts = (RENDER_VERSION, package.name, package.created, str(package.rev), base_url, keyid)
-    return hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()[:20]
-
-
-def _key(
-    package: PackageRecord,
-    base_url: str,
-    signer: Signer | None,
-    variant: str,
-    encoding: str | None = None,
-) -> str:
-    return _stamped_key(package.name, _stamp(package, base_url, signer), variant, encoding)
-
-
-def _stamped_key(name: str, stamp: str, variant: str, encoding: str | None) -> str:
-    suffix = ENCODINGS[encoding] if encoding else ""
-    return f"packuments/{name}/{stamp}/{variant}.json{suffix}"
-
-
-def encode(document: object) -> bytes:
-    """A document as served: compact JSON, UTF-8."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def render_documents(
-    registry: Registry,
-    package: PackageRecord,
-    base_url: str,
-    versions: list[VersionRecord] | None = None,
-    signer: Signer | None = None,
-) -> dict[str, bytes]:
-    """Render and store both documents of `package` at its current rev, signed with the current
-    key (or `signer`, the one a read stamped its key with). A writer that has just read the
-    versions passes them, so a change reads them once, not twice."""
-    if versions is None:
-        versions = registry.packages.list_versions(package.name)
-    if signer is None:
-        signer = current_signer(registry.signing_keys)
-    rendered = {
-        FULL: encode(full_packument(package, versions, base_url, signer)),
-        CORGI: encode(abbreviated_packument(package, versions, base_url, signer)),
-    }
-    encodings: list[str] = list(ENCODINGS) if registry.settings.local_server else []
-    # Compressed copies exist only on the embedded backend's files or behind `tarbox serve`;
-    # a command (mirror, import) rendering there must remove old ones too.
-    local_files = registry.settings.local_server or registry.settings.backend == "embedded"
-    stale = list(ENCODINGS) if local_files else []
-    for variant, body in rendered.items():
-        registry.blobs.put(_key(package, base_url, signer, variant), body, JSON_CONTENT_TYPE)
-        for encoding in encodings:
-            key = _key(package, base_url, signer, variant, encoding)
-            registry.blobs.put(key, compress(body, encoding), JSON_CONTENT_TYPE)
-    # The render before the previous one is garbage now. The previous one is kept: a read that
-    # loaded the package just before this write may be about to send its file. On AWS renders
-    # for other hosts age out by the bucket's lifecycle; behind `tarbox serve` the hosts are few.
-    older = replace(package, rev=package.rev - 2)
-    for base in {base_url, *registry.settings.local_base_urls()}:
-        for variant in rendered:
-            for stored in [None, *stale]:
-                registry.blobs.delete(_key(older, base, signer, variant, stored))
-    return rendered
 
 
 def read_document(  # noqa: PLR0913 - all but three are keyword-only options
@@ -152,7 +67,7 @@ def read_document(  # noqa: PLR0913 - all but three are keyword-only options
     variant = CORGI if abbreviated else FULL
     encoding = next((e for e in ENCODINGS if e in encodings), None)
     signer = current_signer(registry.signing_keys)
-    stamp = _stamp(package, base_url, signer)
+    stamp = stamp_of(package, base_url, signer)
     quarantine = quarantine_for(registry.settings, package)
     # npm's unpublish and deprecate read `?write=true` and send the whole document back: a
     # writer's copy must hold every version, or the held-back ones would be unpublished.
@@ -162,7 +77,7 @@ def read_document(  # noqa: PLR0913 - all but three are keyword-only options
         )
         content_type = CORGI_CONTENT_TYPE if abbreviated else JSON_CONTENT_TYPE
         return Document(held, etag, content_type, package, seen, key)
-    key = _stamped_key(package.name, stamp, variant, encoding)
+    key = stamped_key(package.name, stamp, variant, encoding)
     suffix = f"-{encoding}" if encoding else ""
     etag = f'"{stamp}-{variant}{suffix}"'
     # A file is sent by the local server itself (zero-copy); anywhere else the bytes are read.
@@ -193,8 +108,8 @@ def _quarantined_copy(
     """(body, key, ETag) of the stored render without the versions the quarantine hides now.
     Made on every read while the package is within the quarantine's window: it changes as time
     passes, not only when the package does. Its ETag names what it hides."""
-    stamp = _stamp(package, base_url, signer)
-    key = _stamped_key(package.name, stamp, variant, None)
+    stamp = stamp_of(package, base_url, signer)
+    key = stamped_key(package.name, stamp, variant, None)
     plain = registry.blobs.get(key)
     if plain is None:
         plain = render_documents(registry, package, base_url, signer=signer)[variant]
@@ -203,7 +118,7 @@ def _quarantined_copy(
         return plain, key, f'"{stamp}-{variant}"'
     held = "q" + hashlib.sha1(",".join(hidden).encode(), usedforsecurity=False).hexdigest()[:8]
     body = encode(document)
-    key = _stamped_key(package.name, stamp, f"{variant}-{held}", None)
+    key = stamped_key(package.name, stamp, f"{variant}-{held}", None)
     # Too large to answer inline on Lambda: the redirect must lead to this copy, not the render.
     limit = registry.settings.max_response_bytes
     if (
@@ -231,13 +146,15 @@ def _stored_copy(
     """A missing stored copy, made and kept: rendered (a base URL read for the first time, or a
     render version bumped), or compressed from the rendered one (a document stored before
     compressed copies were, or written by a command rather than the server)."""
-    plain = registry.blobs.get(_key(package, base_url, signer, variant))
+    plain = registry.blobs.get(rendered_key(package, base_url, signer, variant))
     if plain is None:
         plain = render_documents(registry, package, base_url, signer=signer)[variant]
     if encoding is None:
         return plain
     body = compress(plain, encoding)
-    registry.blobs.put(_key(package, base_url, signer, variant, encoding), body, JSON_CONTENT_TYPE)
+    registry.blobs.put(
+        rendered_key(package, base_url, signer, variant, encoding), body, JSON_CONTENT_TYPE
+    )
     return body
 
 

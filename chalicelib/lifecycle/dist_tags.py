@@ -11,14 +11,14 @@ from chalicelib.errors import (
     PermissionDeniedError,
     VersionNotFoundError,
 )
-from chalicelib.packuments.changes import change_package
-from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.meta import hoisted_meta
 from chalicelib.packuments.quarantine import quarantine_for, tags_shown
+from chalicelib.packuments.render import is_live
 from chalicelib.packuments.tags import validate_tag
 from chalicelib.packuments.updates import next_rev
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.writes.pipeline import change_package
 
 LATEST = "latest"
 

@@ -8,17 +8,12 @@ from chalicelib.auth.service import Actor
 from chalicelib.clock import iso
 from chalicelib.errors import PackageNotFoundError, VersionNotFoundError
 from chalicelib.packuments.quarantine import Quarantine, newest_release, quarantine_for
-from chalicelib.packuments.render import version_manifest, with_deprecation
+from chalicelib.packuments.render import is_live, version_manifest, with_deprecation
 from chalicelib.packuments.versions import clean
-from chalicelib.packuments.visibility import Seen, require_seen
 from chalicelib.registry import Registry
+from chalicelib.serving.visibility import Seen, require_seen
 from chalicelib.signatures.signer import current_signer
 from chalicelib.storage.ports import PackageRecord, VersionRecord
-
-
-def is_live(package: PackageRecord, version: str) -> bool:
-    """Published and not unpublished since."""
-    return version not in package.unpublished and package.tombstone is None
 
 
 def version_document(

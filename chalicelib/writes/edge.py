@@ -17,9 +17,9 @@ healed by the client's retry (npm retries on 5xx), which runs this again.
 from __future__ import annotations
 
 from chalicelib.acl.guard import may_read
-from chalicelib.packuments.lookup import is_live
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.packuments.quarantine import quarantine_for
+from chalicelib.packuments.render import is_live
 from chalicelib.registry import Registry
 from chalicelib.storage.ports import EdgeStore, PackageRecord, VersionRecord
 

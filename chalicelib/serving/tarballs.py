@@ -8,8 +8,9 @@ from chalicelib.acl.guard import require_read
 from chalicelib.auth.service import Actor
 from chalicelib.clock import iso
 from chalicelib.errors import PermissionDeniedError, TarballNotFoundError
-from chalicelib.packuments.lookup import is_live
+from chalicelib.packuments.dist import version_from_file
 from chalicelib.packuments.quarantine import version_quarantine
+from chalicelib.packuments.render import is_live
 from chalicelib.registry import Registry
 
 
@@ -20,13 +21,6 @@ class TarballLocation:
     data: bytes | None  # the bytes, when neither of the above exists
     private: bool = False  # never cached by anything shared
     version: str = ""
-
-
-def version_from_file(name: str, file: str) -> str:
-    prefix = name.rsplit("/", 1)[-1] + "-"
-    if not (file.startswith(prefix) and file.endswith(".tgz")):
-        raise TarballNotFoundError(f"{file} is not a tarball of {name}")
-    return file[len(prefix) : -len(".tgz")]
 
 
 def locate_tarball(
