@@ -84,7 +84,7 @@ def load_catalog(database: Path, limit: int | None = None, catalog: Path = CATAL
     entry, into the embedded database at `database`. The package rows go straight into the
     packages table, as a bulk load: a publish per row would take an hour and write tarballs no
     search reads."""
-    from chalicelib.storage.records import package_to_json
+    from chalicelib.storage.codec import package_to_json
     from chalicelib.storage.sqlite import SqliteDatabase
     from chalicelib.storage.sqlite_search import SqliteSearchStore
 

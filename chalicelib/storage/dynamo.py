@@ -54,6 +54,7 @@ from chalicelib.errors import (
     VersionExistsError,
 )
 from chalicelib.settings import Settings
+from chalicelib.storage.codec import dumps, loads_object, package_state, with_package_state
 from chalicelib.storage.dynamo_accounts import DynamoAccountStore
 from chalicelib.storage.dynamo_billing import DynamoBillingStore
 from chalicelib.storage.dynamo_changes import ChangeLog
@@ -81,7 +82,6 @@ from chalicelib.storage.ports import (
     PackageRecord,
     VersionRecord,
 )
-from chalicelib.storage.records import dumps, loads_object, package_state, with_package_state
 
 __all__ = [
     "DynamoAccountStore",

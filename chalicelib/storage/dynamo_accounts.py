@@ -6,6 +6,13 @@ from collections.abc import Iterator
 
 from chalicelib.errors import ConcurrentModificationError, ScopeClaimedError, UserExistsError
 from chalicelib.settings import Settings
+from chalicelib.storage.codec import (
+    check_new_updated,
+    dumps,
+    loads_object,
+    token_details,
+    with_token_details,
+)
 from chalicelib.storage.dynamo_models import (
     ScopeItem,
     Table,
@@ -20,13 +27,6 @@ from chalicelib.storage.dynamo_models import (
     table_for,
 )
 from chalicelib.storage.ports import ScopeRecord, TokenRecord, UserRecord
-from chalicelib.storage.records import (
-    check_new_updated,
-    dumps,
-    loads_object,
-    token_details,
-    with_token_details,
-)
 
 USER_SK = "USER"
 TOKEN_SK = "TOKEN"  # noqa: S105 (a key name, not a secret)

@@ -11,14 +11,14 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
-from chalicelib.storage.dynamo_models import Item, get, model_for, put, translated
-from chalicelib.storage.ports import Advisory
-from chalicelib.storage.records import (
+from chalicelib.storage.codec import (
     advisories_by_package,
     advisories_from_json,
     advisories_to_json,
     merged_advisories,
 )
+from chalicelib.storage.dynamo_models import Item, get, model_for, put, translated
+from chalicelib.storage.ports import Advisory
 
 SK = "ADVISORIES"
 _ATTEMPTS = 5

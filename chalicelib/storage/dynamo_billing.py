@@ -16,15 +16,15 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
-from chalicelib.storage.dynamo_models import Item, get, model_for, put, scan_prefix
-from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
-from chalicelib.storage.records import (
+from chalicelib.storage.codec import (
     check_next_version,
     plan_from_json,
     plan_to_json,
     subscription_from_json,
     subscription_to_json,
 )
+from chalicelib.storage.dynamo_models import Item, get, model_for, put, scan_prefix
+from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
 
 PLAN_SK = "PLAN"
 SUBSCRIPTION_SK = "SUB"

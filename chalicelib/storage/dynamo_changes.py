@@ -28,6 +28,7 @@ from pynamodb.models import Model
 from chalicelib.clock import now_iso
 from chalicelib.errors import StorageUnavailableError
 from chalicelib.settings import Settings
+from chalicelib.storage.codec import dumps, new_epoch
 from chalicelib.storage.dynamo_models import (
     CONDITION_FAILED,
     TRANSACTION_CONFLICT,
@@ -39,7 +40,6 @@ from chalicelib.storage.dynamo_models import (
     translated,
 )
 from chalicelib.storage.ports import JSON, Change, LogHead, PackageRecord
-from chalicelib.storage.records import dumps, new_epoch
 
 LOG_PK = "CHANGES"
 HEAD_SK = "HEAD"

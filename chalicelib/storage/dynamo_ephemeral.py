@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 from chalicelib.errors import ConcurrentModificationError, ConflictError
 from chalicelib.settings import Settings
+from chalicelib.storage.codec import check_kind, dumps
 from chalicelib.storage.dynamo_models import EphemeralItem, delete, get, put, table_for, update
 from chalicelib.storage.ports import Expiring
-from chalicelib.storage.records import check_kind, dumps
 
 EPHEMERAL_SK = "EPH"
 # Each round loses only to a writer that made progress (opened a window, or it expired between

@@ -29,9 +29,9 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
+from chalicelib.storage.codec import dumps
 from chalicelib.storage.dynamo_models import Item, model_for, put, translated
 from chalicelib.storage.ports import Posting, SearchEntry
-from chalicelib.storage.records import dumps
 
 ENTRY_SK = "ENTRY"
 _RANK_SCALE = 10**8

@@ -13,9 +13,9 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.errors import VersionExistsError
 from chalicelib.settings import Settings
+from chalicelib.storage.codec import staged_from_json, staged_to_json
 from chalicelib.storage.dynamo_models import Item, commit, get, model_for, query_prefix, table_for
 from chalicelib.storage.ports import StagedVersion
-from chalicelib.storage.records import staged_from_json, staged_to_json
 
 SK = "STAGE"
 

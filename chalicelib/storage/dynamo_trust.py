@@ -10,9 +10,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
+from chalicelib.storage.codec import trusted_from_json, trusted_to_json
 from chalicelib.storage.dynamo_models import Item, get, model_for, put
 from chalicelib.storage.ports import TrustedPublisher
-from chalicelib.storage.records import trusted_from_json, trusted_to_json
 
 SK = "TRUST"
 _ATTEMPTS = 5

@@ -16,8 +16,8 @@ from typing import Any
 
 from chalicelib.errors import ConflictError, StorageUnavailableError
 from chalicelib.settings import Settings
+from chalicelib.storage.codec import signing_keys_from_json, signing_keys_to_json
 from chalicelib.storage.ports import KeyRing, SigningKey
-from chalicelib.storage.records import signing_keys_from_json, signing_keys_to_json
 
 _TOKENS = uuid.UUID("5f2d0c3e-8a59-4c1e-9a57-2b0f1c7e9d41")  # namespace of our request tokens
 

@@ -22,6 +22,16 @@ from chalicelib.errors import (
     UserExistsError,
     VersionExistsError,
 )
+from chalicelib.storage.codec import (
+    check_new_updated,
+    new_epoch,
+    package_from_json,
+    package_to_json,
+    token_from_json,
+    token_to_json,
+    user_from_json,
+    user_to_json,
+)
 from chalicelib.storage.ports import (
     JSON,
     Change,
@@ -31,16 +41,6 @@ from chalicelib.storage.ports import (
     TokenRecord,
     UserRecord,
     VersionRecord,
-)
-from chalicelib.storage.records import (
-    check_new_updated,
-    new_epoch,
-    package_from_json,
-    package_to_json,
-    token_from_json,
-    token_to_json,
-    user_from_json,
-    user_to_json,
 )
 
 _SCHEMA = """

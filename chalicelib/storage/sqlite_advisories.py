@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chalicelib.storage.ports import Advisory
-from chalicelib.storage.records import (
+from chalicelib.storage.codec import (
     advisories_by_package,
     advisories_from_json,
     advisories_to_json,
     merged_advisories,
 )
+from chalicelib.storage.ports import Advisory
 from chalicelib.storage.sqlite import SqliteDatabase
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS advisories (package TEXT PRIMARY KEY, doc TEXT NOT NULL)"

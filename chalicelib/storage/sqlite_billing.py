@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chalicelib.errors import ConcurrentModificationError
-from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
-from chalicelib.storage.records import (
+from chalicelib.storage.codec import (
     check_next_version,
     plan_from_json,
     plan_to_json,
     subscription_from_json,
     subscription_to_json,
 )
+from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
 from chalicelib.storage.sqlite import SqliteDatabase
 
 _SCHEMA = (

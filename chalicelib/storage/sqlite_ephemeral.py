@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 
 from chalicelib.errors import ConcurrentModificationError, ConflictError
+from chalicelib.storage.codec import check_kind, dumps
 from chalicelib.storage.ports import Expiring
-from chalicelib.storage.records import check_kind, dumps
 from chalicelib.storage.sqlite import SqliteDatabase
 
 

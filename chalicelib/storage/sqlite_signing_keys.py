@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chalicelib.errors import ConflictError
+from chalicelib.storage.codec import signing_keys_from_json, signing_keys_to_json
 from chalicelib.storage.ports import KeyRing, SigningKey
-from chalicelib.storage.records import signing_keys_from_json, signing_keys_to_json
 from chalicelib.storage.sqlite import SqliteDatabase
 
 _SCHEMA = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 from chalicelib.errors import VersionExistsError
+from chalicelib.storage.codec import staged_from_json, staged_to_json
 from chalicelib.storage.ports import StagedVersion
-from chalicelib.storage.records import staged_from_json, staged_to_json
 from chalicelib.storage.sqlite import SqliteDatabase
 
 _SCHEMA = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chalicelib.storage.codec import trusted_from_json, trusted_to_json
 from chalicelib.storage.ports import TrustedPublisher
-from chalicelib.storage.records import trusted_from_json, trusted_to_json
 from chalicelib.storage.sqlite import SqliteDatabase
 
 _SCHEMA = (

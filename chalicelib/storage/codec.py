@@ -1,4 +1,5 @@
-"""(De)serialising records to JSON text, shared by the adapters that store documents as text.
+"""The storage codec: records as the JSON text the adapters of both backends store, and back, and
+the few checks and values those writes share.
 
 Readers give every field added after the first release its default, so rows and items written by
 an older version read back as records with `users={}`, `updated=""`, `kind="session"` and so on.
