@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chalicelib.registry import Registry
     from chalicelib.settings import Settings
-    from chalicelib.storage.ports import SigningKeyStore
+    from chalicelib.storage.ports.signing_keys import SigningKeyStore
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4873

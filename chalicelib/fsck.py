@@ -35,9 +35,9 @@ from chalicelib.packuments.names import tarball_basename
 from chalicelib.packuments.render import is_live
 from chalicelib.registry import Registry
 from chalicelib.signatures.keys import existing_key, signs_from
-from chalicelib.storage.edge import PUBLIC_PREFIX, public_key
-from chalicelib.storage.files import TEMPORARY_PREFIX
-from chalicelib.storage.ports import PackageRecord, StoredBlob
+from chalicelib.storage.aws.edge import PUBLIC_PREFIX, public_key
+from chalicelib.storage.embedded.blobs import TEMPORARY_PREFIX
+from chalicelib.storage.records import PackageRecord, StoredBlob
 from chalicelib.writes.edge import tarball_path
 from chalicelib.writes.rendered import RENDERS
 

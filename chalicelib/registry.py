@@ -5,23 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import (
-    AccountStore,
-    AdvisoryStore,
-    BillingStore,
-    BlobStore,
-    DownloadStore,
-    EdgeStore,
-    EphemeralStore,
-    HookStore,
-    OrgStore,
-    PackageStore,
-    SearchStore,
-    SecretStore,
-    SigningKeyStore,
-    StageStore,
-    TrustStore,
-)
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.advisories import AdvisoryStore
+from chalicelib.storage.ports.billing import BillingStore
+from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.downloads import DownloadStore
+from chalicelib.storage.ports.edge import EdgeStore
+from chalicelib.storage.ports.ephemeral import EphemeralStore
+from chalicelib.storage.ports.hooks import HookStore
+from chalicelib.storage.ports.orgs import OrgStore
+from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.ports.search import SearchStore
+from chalicelib.storage.ports.secrets import SecretStore
+from chalicelib.storage.ports.signing_keys import SigningKeyStore
+from chalicelib.storage.ports.stage import StageStore
+from chalicelib.storage.ports.trust import TrustStore
 
 
 @dataclass(frozen=True)

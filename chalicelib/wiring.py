@@ -32,19 +32,21 @@ def registry() -> Registry:
 
 
 def _embedded(config: Settings) -> Registry:
-    from chalicelib.storage.files import FileBlobStore
-    from chalicelib.storage.secrets import ConfiguredSecrets
-    from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase, SqlitePackageStore
-    from chalicelib.storage.sqlite_advisories import SqliteAdvisoryStore
-    from chalicelib.storage.sqlite_billing import SqliteBillingStore
-    from chalicelib.storage.sqlite_downloads import SqliteDownloadStore
-    from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
-    from chalicelib.storage.sqlite_hooks import SqliteHookStore
-    from chalicelib.storage.sqlite_orgs import SqliteOrgStore
-    from chalicelib.storage.sqlite_search import SqliteSearchStore
-    from chalicelib.storage.sqlite_signing_keys import SqliteSigningKeyStore
-    from chalicelib.storage.sqlite_stage import SqliteStageStore
-    from chalicelib.storage.sqlite_trust import SqliteTrustStore
+    from chalicelib.storage.embedded.accounts import SqliteAccountStore
+    from chalicelib.storage.embedded.advisories import SqliteAdvisoryStore
+    from chalicelib.storage.embedded.billing import SqliteBillingStore
+    from chalicelib.storage.embedded.blobs import FileBlobStore
+    from chalicelib.storage.embedded.database import SqliteDatabase
+    from chalicelib.storage.embedded.downloads import SqliteDownloadStore
+    from chalicelib.storage.embedded.ephemeral import SqliteEphemeralStore
+    from chalicelib.storage.embedded.hooks import SqliteHookStore
+    from chalicelib.storage.embedded.orgs import SqliteOrgStore
+    from chalicelib.storage.embedded.packages import SqlitePackageStore
+    from chalicelib.storage.embedded.search import SqliteSearchStore
+    from chalicelib.storage.embedded.secrets import ConfiguredSecrets
+    from chalicelib.storage.embedded.signing_keys import SqliteSigningKeyStore
+    from chalicelib.storage.embedded.stage import SqliteStageStore
+    from chalicelib.storage.embedded.trust import SqliteTrustStore
 
     db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
     return Registry(
@@ -69,28 +71,26 @@ def _embedded(config: Settings) -> Registry:
 def aws_credentials_found() -> bool:
     """Whether boto3 finds credentials (environment, profile, SSO, a role): without them the
     AWS backend cannot answer, and an operator is better told so in one line."""
-    from chalicelib.storage.s3 import credentials_found
+    from chalicelib.storage.aws.blobs import credentials_found
 
     return credentials_found()
 
 
 def _aws(config: Settings) -> Registry:
-    from chalicelib.storage.dynamo import (
-        DynamoAccountStore,
-        DynamoBillingStore,
-        DynamoEphemeralStore,
-        DynamoOrgStore,
-        DynamoPackageStore,
-        ensure_table,
-    )
-    from chalicelib.storage.dynamo_advisories import DynamoAdvisoryStore
-    from chalicelib.storage.dynamo_downloads import DynamoDownloadStore
-    from chalicelib.storage.dynamo_hooks import DynamoHookStore
-    from chalicelib.storage.dynamo_search import DynamoSearchStore
-    from chalicelib.storage.dynamo_stage import DynamoStageStore
-    from chalicelib.storage.dynamo_trust import DynamoTrustStore
-    from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
-    from chalicelib.storage.secretsmanager import SecretsManagerSecrets
+    from chalicelib.storage.aws.accounts import DynamoAccountStore
+    from chalicelib.storage.aws.advisories import DynamoAdvisoryStore
+    from chalicelib.storage.aws.billing import DynamoBillingStore
+    from chalicelib.storage.aws.blobs import S3BlobStore, ensure_bucket
+    from chalicelib.storage.aws.downloads import DynamoDownloadStore
+    from chalicelib.storage.aws.ephemeral import DynamoEphemeralStore
+    from chalicelib.storage.aws.hooks import DynamoHookStore
+    from chalicelib.storage.aws.orgs import DynamoOrgStore
+    from chalicelib.storage.aws.packages import DynamoPackageStore
+    from chalicelib.storage.aws.search import DynamoSearchStore
+    from chalicelib.storage.aws.secrets import SecretsManagerSecrets
+    from chalicelib.storage.aws.stage import DynamoStageStore
+    from chalicelib.storage.aws.table import ensure_table
+    from chalicelib.storage.aws.trust import DynamoTrustStore
 
     if config.aws_endpoint_url:
         # An emulated AWS (moto's server, for tests and trying the AWS backend locally) starts
@@ -100,18 +100,18 @@ def _aws(config: Settings) -> Registry:
     secrets = SecretsManagerSecrets(config)
     signing_keys = None
     if config.signing_keys_secret:
-        from chalicelib.storage.secretsmanager_signing_keys import SecretsManagerSigningKeyStore
+        from chalicelib.storage.aws.signing_keys import SecretsManagerSigningKeyStore
 
         store = SecretsManagerSigningKeyStore(config, config.signing_keys_secret)
         signing_keys = CachedSigningKeyStore(store)
     cdn = None
     if config.cdn_domain and config.cdn_key_id:
-        from chalicelib.storage.cloudfront import CloudFrontUrls
+        from chalicelib.storage.aws.signed_urls import CloudFrontUrls
 
         cdn = CloudFrontUrls(config.cdn_domain, config.cdn_key_id, secrets.cdn_signing_key)
     edge = None
     if config.edge_parameter:
-        from chalicelib.storage.edge import CloudFrontEdge
+        from chalicelib.storage.aws.edge import CloudFrontEdge
 
         edge = CloudFrontEdge(config)
     return Registry(

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from chalicelib.search.document import entry_for
-from chalicelib.storage.ports import Maintainer, PackageRecord, SearchEntry, VersionRecord
+from chalicelib.storage.records import Maintainer, PackageRecord, SearchEntry, VersionRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "fixtures" / "catalog_sample" / "catalog-sample.tsv.gz"
@@ -45,7 +45,7 @@ CATALOG = _catalog()
 INDEX_SOURCES = (
     "chalicelib/search/document.py",
     "chalicelib/search/text.py",
-    "chalicelib/storage/sqlite_search.py",
+    "chalicelib/storage/embedded/search.py",
     "tests/search_catalog.py",
 )
 WHEN = "2026-06-01T00:00:00.000Z"
@@ -85,8 +85,8 @@ def load_catalog(database: Path, limit: int | None = None, catalog: Path = CATAL
     packages table, as a bulk load: a publish per row would take an hour and write tarballs no
     search reads."""
     from chalicelib.storage.codec import package_to_json
-    from chalicelib.storage.sqlite import SqliteDatabase
-    from chalicelib.storage.sqlite_search import SqliteSearchStore
+    from chalicelib.storage.embedded.database import SqliteDatabase
+    from chalicelib.storage.embedded.search import SqliteSearchStore
 
     db = SqliteDatabase(str(database))
     store = SqliteSearchStore(db)

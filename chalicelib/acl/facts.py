@@ -15,7 +15,7 @@ from chalicelib.acl.policy import OWNER, OrgFacts, PackageFacts, ScopeFacts
 from chalicelib.auth.service import Actor
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 
 def public_facts(package: PackageRecord) -> PackageFacts:

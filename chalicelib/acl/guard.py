@@ -34,7 +34,7 @@ from chalicelib.errors import (
     PermissionDeniedError,
 )
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 logger = logging.getLogger("tarbox")
 

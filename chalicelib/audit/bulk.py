@@ -15,7 +15,7 @@ from chalicelib.auth.service import Actor
 from chalicelib.errors import InvalidPayloadError
 from chalicelib.packuments.versions import satisfies
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import JSON, Advisory
+from chalicelib.storage.records import JSON, Advisory
 
 
 def bulk_advisories(registry: Registry, actor: Actor | None, body: Any) -> dict[str, list[JSON]]:

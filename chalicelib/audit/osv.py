@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.errors import InvalidPayloadError
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import Advisory
+from chalicelib.storage.records import Advisory
 
 _BATCH = 500  # advisories per write
 

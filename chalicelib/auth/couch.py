@@ -14,7 +14,7 @@ from chalicelib.errors import (
     UserExistsError,
     UserNotFoundError,
 )
-from chalicelib.storage.ports import AccountStore
+from chalicelib.storage.ports.accounts import AccountStore
 
 COUCH_REV = "_we_dont_use_revs_any_more"
 

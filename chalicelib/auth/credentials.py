@@ -25,7 +25,7 @@ from chalicelib.errors import (
     AuthenticationRequiredError,
     IpAddressNotAllowedError,
 )
-from chalicelib.storage.ports import AccountStore
+from chalicelib.storage.ports.accounts import AccountStore
 
 BASIC_CACHE_SECONDS = 60.0
 BASIC_CACHE_SIZE = 1024

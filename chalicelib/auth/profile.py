@@ -18,7 +18,8 @@ from chalicelib.errors import (
     OtpRequiredError,
     UserNotFoundError,
 )
-from chalicelib.storage.ports import AccountStore, UserRecord
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.records import UserRecord
 
 # What `npm profile set` may change (npm's writableProfileKeys, less email and password, which
 # are handled on their own).

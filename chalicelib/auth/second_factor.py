@@ -17,7 +17,8 @@ from chalicelib.auth.service import Actor
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError, OtpRequiredError, PermissionDeniedError
-from chalicelib.storage.ports import AccountStore, UserRecord
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.records import UserRecord
 
 AUTH_ONLY = "auth-only"
 AUTH_AND_WRITES = "auth-and-writes"

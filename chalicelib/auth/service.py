@@ -16,7 +16,8 @@ from chalicelib.errors import (
     InvalidPayloadError,
 )
 from chalicelib.packuments.names import check_name
-from chalicelib.storage.ports import AccountStore, TokenRecord, UserRecord
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.records import TokenRecord, UserRecord
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_PASSWORD_LENGTH = 1024

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 
 from chalicelib.errors import RateLimitedError
-from chalicelib.storage.ports import EphemeralStore
+from chalicelib.storage.ports.ephemeral import EphemeralStore
 
 WINDOW_SECONDS = 15 * 60
 MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS = 10

@@ -20,7 +20,8 @@ from chalicelib.errors import (
     PermissionDeniedError,
     TokenNotFoundError,
 )
-from chalicelib.storage.ports import AccountStore, TokenRecord
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.records import TokenRecord
 
 PERMISSIONS = ("read-only", "read-write", "no-access")
 MAX_EXPIRY_DAYS = 365

@@ -21,7 +21,9 @@ from chalicelib.auth.second_factor import require_login_otp
 from chalicelib.auth.service import add_user, check_password, issue_token
 from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.errors import ConcurrentModificationError, NotFoundError
-from chalicelib.storage.ports import AccountStore, EphemeralStore, Expiring
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.ephemeral import EphemeralStore
+from chalicelib.storage.records import Expiring
 
 SESSION_SECONDS = 10 * 60
 POLL_SECONDS = 1

@@ -24,7 +24,7 @@ from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.packuments.dist import provenance_key
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import JSON, OrgRecord, PackageRecord, VersionRecord
+from chalicelib.storage.records import JSON, OrgRecord, PackageRecord, VersionRecord
 
 Progress = Callable[[str], None]
 _CONSISTENT_READ_ATTEMPTS = 5

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from chalicelib.errors import ConflictError, InvalidPayloadError
-from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, TokenRecord
+from chalicelib.storage.records import JSON, Maintainer, PackageRecord, TokenRecord
 
 FORMAT = "tarbox-export"
 FORMAT_VERSION = 1

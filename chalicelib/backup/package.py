@@ -25,7 +25,7 @@ from chalicelib.packuments.names import require_valid_name
 from chalicelib.packuments.versions import clean
 from chalicelib.provenance.bundle import checked_bundle
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.after import after_write
 from chalicelib.writes.replay import write_copy
 

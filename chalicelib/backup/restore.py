@@ -24,12 +24,12 @@ from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError, RegistryError
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import (
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.orgs import OrgStore
+from chalicelib.storage.records import (
     JSON,
-    AccountStore,
     HookRecord,
     OrgRecord,
-    OrgStore,
     PackageRecord,
     PlanRecord,
     SubscriptionRecord,

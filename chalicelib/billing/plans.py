@@ -23,7 +23,7 @@ from typing import Any
 from chalicelib.clock import now_iso
 from chalicelib.errors import InvalidPayloadError, NotFoundError, PaymentRequiredError
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
+from chalicelib.storage.records import PlanRecord, SubscriptionRecord
 from chalicelib.writes.retries import with_retries
 
 PRIVATE_NEEDS_PLAN = "You must sign up for private packages"

@@ -13,7 +13,7 @@ customer can make payments fail at will.
 
 from __future__ import annotations
 
-from chalicelib.storage.ports import SubscriptionRecord
+from chalicelib.storage.records import SubscriptionRecord
 
 PAST_DUE = "past_due"
 PAYING = frozenset({"active", "trialing", "past_due"})

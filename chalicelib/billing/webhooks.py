@@ -24,7 +24,7 @@ from chalicelib.billing.subscriptions import PAYING, next_state
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError, NotConfiguredError
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import Expiring, PlanRecord
+from chalicelib.storage.records import Expiring, PlanRecord
 from chalicelib.writes.retries import with_retries
 
 EVENT_KIND = "stripe-event"

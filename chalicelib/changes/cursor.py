@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chalicelib.errors import InvalidQueryError
 from chalicelib.numbers import is_whole_number
-from chalicelib.storage.ports import LogHead
+from chalicelib.storage.records import LogHead
 
 START = "0"
 NOW = "now"

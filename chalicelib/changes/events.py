@@ -7,7 +7,7 @@ did: the event names and `change` shapes follow npm's hooks payload documentatio
 
 from __future__ import annotations
 
-from chalicelib.storage.ports import JSON, PackageRecord
+from chalicelib.storage.records import JSON, PackageRecord
 
 
 def _event(kind: str, **change: str) -> JSON:

@@ -18,7 +18,7 @@ from chalicelib.errors import InvalidQueryError
 from chalicelib.numbers import is_whole_number
 from chalicelib.packuments.render import rev_string
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import JSON, Change, LogHead, PackageRecord
+from chalicelib.storage.records import JSON, Change, LogHead, PackageRecord
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000

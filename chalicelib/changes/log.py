@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.storage.ports import PackageStore
+from chalicelib.storage.ports.packages import PackageStore
 
 _PAGE = 1000
 

@@ -20,7 +20,7 @@ from chalicelib.downloads.counter import ALL
 from chalicelib.downloads.periods import period_days
 from chalicelib.errors import InvalidQueryError, PackageNotFoundError
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import JSON
+from chalicelib.storage.records import JSON
 
 BULK_LIMIT = 128
 

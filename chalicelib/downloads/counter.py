@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from chalicelib.storage.ports import DownloadStore
+from chalicelib.storage.ports.downloads import DownloadStore
 
 ALL = "*"  # the registry's total: no package can be named "*"
 logger = logging.getLogger(__name__)

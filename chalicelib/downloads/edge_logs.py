@@ -24,7 +24,8 @@ from chalicelib.downloads.counter import ALL, Key
 from chalicelib.errors import ConflictError, TarballNotFoundError
 from chalicelib.packuments.dist import version_from_file
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import EdgeStore, Expiring
+from chalicelib.storage.ports.edge import EdgeStore
+from chalicelib.storage.records import Expiring
 
 LOGS_PER_ROUND = 20
 PAGES_PER_ROUND = 10  # at most this many listings of the bucket per round

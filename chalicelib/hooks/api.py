@@ -38,7 +38,7 @@ from chalicelib.errors import (
 from chalicelib.hooks.endpoints import check_endpoint
 from chalicelib.numbers import is_whole_number
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import JSON, HookRecord
+from chalicelib.storage.records import JSON, HookRecord
 
 KINDS = ("package", "scope", "owner")
 MAX_HOOKS = 100

@@ -27,7 +27,7 @@ from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.hooks.endpoints import check_endpoint
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import DeliveryRecord, HookRecord
+from chalicelib.storage.records import DeliveryRecord, HookRecord
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 3600.0

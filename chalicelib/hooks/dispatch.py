@@ -22,7 +22,7 @@ from chalicelib.packuments.names import scope_of
 from chalicelib.packuments.render import full_packument
 from chalicelib.registry import Registry
 from chalicelib.signatures.signer import current_signer
-from chalicelib.storage.ports import JSON, Change, DeliveryRecord, HookRecord, PackageRecord
+from chalicelib.storage.records import JSON, Change, DeliveryRecord, HookRecord, PackageRecord
 
 PAYLOAD_VERSION = "1.0.0"  # npm's hook payload format
 # A delivery is stored with its body: past this, the packument in it is cut to its summary

@@ -10,7 +10,7 @@ from chalice.app import Response
 
 from chalicelib.serving.documents import Document, matches
 from chalicelib.serving.visibility import Seen
-from chalicelib.storage.ports import BlobStore
+from chalicelib.storage.ports.blobs import BlobStore
 
 # Packuments change on every publish: let clients and CDNs keep them but revalidate (ETag -> 304).
 PACKUMENT_CACHE = "public, max-age=0, must-revalidate"

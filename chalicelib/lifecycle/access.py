@@ -14,7 +14,7 @@ from chalicelib.errors import (
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.access import access_for_existing
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
 MFA_LEVELS = ("none", "publish", "automation")

@@ -13,7 +13,7 @@ from chalicelib.packuments.invariants import view_of
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.classify import Deprecate
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
 

@@ -17,7 +17,7 @@ from chalicelib.packuments.render import is_live
 from chalicelib.packuments.tags import validate_tag
 from chalicelib.packuments.updates import next_rev
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
 LATEST = "latest"

@@ -10,7 +10,7 @@ from chalicelib.errors import InvalidPayloadError
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.classify import ChangeOwners
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import Maintainer, PackageRecord, VersionRecord
+from chalicelib.storage.records import Maintainer, PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
 

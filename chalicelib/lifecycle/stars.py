@@ -7,7 +7,7 @@ from chalicelib.auth.service import Actor
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.classify import Star
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
 

@@ -32,7 +32,7 @@ from chalicelib.packuments.versions import is_prerelease, sort_versions
 from chalicelib.publish.classify import UnpublishVersions
 from chalicelib.publish.staged import forget_staged
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
 LATEST = "latest"

@@ -23,7 +23,7 @@ from chalicelib.publish.classify import (
 from chalicelib.publish.payload import parse_publish
 from chalicelib.publish.service import publish_version
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from chalicelib.errors import InvalidPayloadError, NotFoundError
 from chalicelib.orgs.service import DEVELOPERS, TeamNotFoundError
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 PERMISSIONS = {"read-only": "read", "read-write": "write"}
 

@@ -19,7 +19,7 @@ from chalicelib.errors import (
     UserNotFoundError,
 )
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import ORG_ROLES, OrgRecord
+from chalicelib.storage.records import ORG_ROLES, OrgRecord
 
 DEVELOPERS = "developers"
 OWNER, ADMIN, DEVELOPER = ORG_ROLES

@@ -15,7 +15,7 @@ import hashlib
 from typing import Any
 
 from chalicelib.errors import IntegrityMismatchError, TarballNotFoundError
-from chalicelib.storage.ports import VersionRecord
+from chalicelib.storage.records import VersionRecord
 
 PATH = "/-/npm/v1/attestations/"
 TARBALLS, BUNDLES = "tarballs/", "attestations/"  # where blobs of each kind are kept

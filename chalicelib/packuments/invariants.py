@@ -21,7 +21,7 @@ from chalicelib.errors import (
     PermissionDeniedError,
     VersionAlreadyPublishedError,
 )
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 
 LATEST = "latest"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.storage.ports import VersionRecord
+from chalicelib.storage.records import VersionRecord
 
 HOISTED_FIELDS = (
     "description",

@@ -28,7 +28,7 @@ from chalicelib.clock import parse_iso
 from chalicelib.packuments.names import scope_of
 from chalicelib.packuments.versions import is_prerelease, precedence_key
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 
 @dataclass(frozen=True)

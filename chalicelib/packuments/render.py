@@ -15,7 +15,7 @@ from chalicelib.packuments.dist import with_url
 from chalicelib.packuments.meta import MAX_README_CHARS
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.packuments.versions import sort_versions
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 
 if TYPE_CHECKING:
     from chalicelib.signatures.signer import Signer

@@ -9,7 +9,7 @@ from dataclasses import replace
 from chalicelib.clock import now_iso
 from chalicelib.packuments.render import live_versions
 from chalicelib.packuments.versions import sort_versions
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 
 
 def tombstoned(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chalicelib.clock import now_iso
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 
 def next_rev(package: PackageRecord, **changes: object) -> PackageRecord:

@@ -20,7 +20,7 @@ from chalicelib.orgs.service import create_org
 from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.publish.payload import PublishRequest
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 PUBLIC, RESTRICTED = "public", "restricted"
 RESTRICTED_UNSCOPED = "Can't restrict access to unscoped packages."

@@ -40,7 +40,7 @@ from chalicelib.publish.payload import PublishRequest
 from chalicelib.publish.tarball import inspect_tarball
 from chalicelib.publish.version import check_tarball_manifest, version_record
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import Maintainer, PackageRecord, VersionRecord
+from chalicelib.storage.records import Maintainer, PackageRecord, VersionRecord
 from chalicelib.writes.after import after_write
 from chalicelib.writes.retries import with_retries
 from chalicelib.writes.turns import Turns

@@ -42,7 +42,7 @@ from chalicelib.publish.service import (
 from chalicelib.publish.tarball import inspect_tarball
 from chalicelib.publish.version import check_tarball_manifest
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, StagedVersion
+from chalicelib.storage.records import PackageRecord, StagedVersion
 
 MAX_PER_PAGE = 100  # npm asks for 100 a page (lib/commands/stage/list.js)
 

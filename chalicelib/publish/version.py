@@ -11,7 +11,7 @@ from chalicelib.packuments.meta import MAX_README_CHARS
 from chalicelib.packuments.versions import clean
 from chalicelib.publish.payload import PublishRequest
 from chalicelib.publish.tarball import TarballFacts
-from chalicelib.storage.ports import VersionRecord
+from chalicelib.storage.records import VersionRecord
 
 # Fields the registry owns: whatever the client sends for them is replaced (or dropped).
 CLIENT_FIELDS_DROPPED = (

@@ -25,7 +25,7 @@ from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.packuments.tombstone import tombstoned
 from chalicelib.packuments.versions import clean
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import JSON, Maintainer, PackageRecord, VersionRecord
+from chalicelib.storage.records import JSON, Maintainer, PackageRecord, VersionRecord
 from chalicelib.writes.after import after_write
 from chalicelib.writes.pipeline import commit_change
 from chalicelib.writes.replay import write_copy

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.packuments.names import scope_of
 from chalicelib.search.text import words
-from chalicelib.storage.ports import JSON, PackageRecord, SearchEntry, VersionRecord
+from chalicelib.storage.records import JSON, PackageRecord, SearchEntry, VersionRecord
 
 NAME_WEIGHT = 4.0
 SCOPE_WEIGHT = 1.0

@@ -20,7 +20,7 @@ from chalicelib.auth.service import Actor
 from chalicelib.registry import Registry
 from chalicelib.search.document import is_unstable, maintenance, popularity
 from chalicelib.search.query import SearchQuery
-from chalicelib.storage.ports import JSON, Posting, SearchEntry
+from chalicelib.storage.records import JSON, Posting, SearchEntry
 
 CANDIDATES_PER_TERM = 1000
 ENTRIES_PER_READ = 200

@@ -14,7 +14,7 @@ from chalicelib.changes.log import package_names
 from chalicelib.downloads.api import last_month
 from chalicelib.registry import Registry
 from chalicelib.search.document import entry_for
-from chalicelib.storage.ports import PackageRecord, SearchEntry, VersionRecord
+from chalicelib.storage.records import PackageRecord, SearchEntry, VersionRecord
 
 _BATCH = 100
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from chalicelib.errors import ConflictError
 from chalicelib.registry import Registry
 from chalicelib.search.indexing import index_names
-from chalicelib.storage.ports import JSON, Expiring
+from chalicelib.storage.records import JSON, Expiring
 
 KIND = "search-refresh"
 KEY = "pass"

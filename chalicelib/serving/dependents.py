@@ -16,7 +16,7 @@ from chalicelib.auth.service import Actor
 from chalicelib.errors import InvalidQueryError
 from chalicelib.numbers import is_whole_number
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import JSON
+from chalicelib.storage.records import JSON
 
 DEFAULT_SIZE = 100
 MAX_SIZE = 1000

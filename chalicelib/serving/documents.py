@@ -16,7 +16,7 @@ from chalicelib.packuments.render import CORGI_CONTENT_TYPE
 from chalicelib.registry import Registry
 from chalicelib.serving.visibility import Seen, require_seen
 from chalicelib.signatures.signer import Signer, current_signer
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 from chalicelib.writes.rendered import (
     CORGI,
     ENCODINGS,

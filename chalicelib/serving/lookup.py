@@ -13,7 +13,7 @@ from chalicelib.packuments.versions import clean
 from chalicelib.registry import Registry
 from chalicelib.serving.visibility import Seen, require_seen
 from chalicelib.signatures.signer import current_signer
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 
 
 def version_document(

@@ -11,7 +11,7 @@ from chalicelib.auth.service import Actor
 from chalicelib.billing.plans import standing
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 
 @dataclass(frozen=True)

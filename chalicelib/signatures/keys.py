@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.clock import iso, now_iso, parse_iso
 from chalicelib.errors import ConflictError
 from chalicelib.storage.cached_signing_keys import KEY_CACHE_SECONDS
-from chalicelib.storage.ports import KeyRing, SigningKey, SigningKeyStore
+from chalicelib.storage.ports.signing_keys import SigningKeyStore
+from chalicelib.storage.records import KeyRing, SigningKey
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec

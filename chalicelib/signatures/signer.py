@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.signatures.keys import current_key, existing_key
-from chalicelib.storage.ports import SigningKey, SigningKeyStore
+from chalicelib.storage.ports.signing_keys import SigningKeyStore
+from chalicelib.storage.records import SigningKey
 
 # About 150 bytes each: a few MB keeps every version of the packages a process renders often.
 SIGNATURE_CACHE = 32_768

@@ -1,1 +1,4 @@
-"""Storage ports (`ports.py`) and their adapters. Only adapters import SDKs."""
+"""Storage: the ports (`ports/`, one module per port) and the records they take and return
+(`records.py`), the codec both backends write records with (`codec.py`), and the adapters, a
+folder per backend: `aws/` (DynamoDB + S3) and `embedded/` (SQLite + files). Only adapters import
+SDKs."""

@@ -9,7 +9,8 @@ import threading
 import time
 from collections.abc import Sequence
 
-from chalicelib.storage.ports import KeyRing, SigningKey, SigningKeyStore
+from chalicelib.storage.ports.signing_keys import SigningKeyStore
+from chalicelib.storage.records import KeyRing, SigningKey
 
 KEY_CACHE_SECONDS = 300.0
 

@@ -1,5 +1,5 @@
-"""The storage codec: records as the JSON text the adapters of both backends store, and back, and
-the few checks and values those writes share.
+"""The storage codec: records (`chalicelib/storage/records.py`) as the JSON text the adapters of
+both backends store, and back, and the few checks and values those writes share.
 
 Readers give every field added after the first release its default, so rows and items written by
 an older version read back as records with `users={}`, `updated=""`, `kind="session"` and so on.
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, replace
 from typing import Any
 
-from chalicelib.storage.ports import (
+from chalicelib.storage.records import (
     JSON,
     Advisory,
     Maintainer,
@@ -295,3 +295,8 @@ def staged_to_json(staged: StagedVersion) -> str:
 
 def staged_from_json(text: str) -> StagedVersion:
     return StagedVersion(**loads_object(text))
+
+
+def split_secrets(value: str) -> list[str]:
+    """A setting that lists secrets (several while one is rotated), comma-separated."""
+    return [part.strip() for part in value.split(",") if part.strip()]

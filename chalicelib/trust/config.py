@@ -24,7 +24,7 @@ from chalicelib.auth.throttle import LoginThrottle
 from chalicelib.clock import now_iso
 from chalicelib.errors import InvalidPayloadError, NotFoundError
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import JSON, PackageRecord, TrustedPublisher
+from chalicelib.storage.records import JSON, PackageRecord, TrustedPublisher
 
 PERMISSIONS = (PUBLISH_PERMISSION, STAGE_PERMISSION)
 # Enough for a package built by a few workflows; a list npm prints in full.

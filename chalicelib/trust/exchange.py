@@ -21,7 +21,7 @@ from chalicelib.auth.service import TRUSTED_PUBLISHER, Actor, issue_token
 from chalicelib.clock import iso, parse_iso
 from chalicelib.errors import AuthenticationRequiredError, PermissionDeniedError
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import TrustedPublisher
+from chalicelib.storage.records import TrustedPublisher
 from chalicelib.trust.id_tokens import IdToken, verified_id_token
 
 # Long enough to pack and upload a big package; the ID token it came from lives about as long.

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from chalicelib.packuments.relations import dependency_names
 from chalicelib.registry import Registry
 from chalicelib.search.indexing import index_package
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.edge import sync_edge
 from chalicelib.writes.rendered import render_documents
 

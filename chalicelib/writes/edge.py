@@ -21,7 +21,8 @@ from chalicelib.packuments.names import tarball_basename
 from chalicelib.packuments.quarantine import quarantine_for
 from chalicelib.packuments.render import is_live
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import EdgeStore, PackageRecord, VersionRecord
+from chalicelib.storage.ports.edge import EdgeStore
+from chalicelib.storage.records import PackageRecord, VersionRecord
 
 # How many times a sync follows a package that keeps changing under it.
 _ROUNDS = 5

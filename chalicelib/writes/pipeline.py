@@ -23,7 +23,7 @@ from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.render import rev_string
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.after import after_write
 from chalicelib.writes.retries import with_retries
 from chalicelib.writes.turns import Turns

@@ -19,7 +19,7 @@ from dataclasses import replace
 from chalicelib.packuments.render import abbreviated_packument, full_packument
 from chalicelib.registry import Registry
 from chalicelib.signatures.signer import Signer, current_signer
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 
 JSON_CONTENT_TYPE = "application/json"
 RENDERS = "packuments/"  # where rendered documents are kept, by package

@@ -11,7 +11,8 @@ from dataclasses import replace
 from chalicelib.changes.events import published
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.registry import Registry
-from chalicelib.storage.ports import PackageRecord, PackageStore, VersionRecord
+from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import commit_change
 
 

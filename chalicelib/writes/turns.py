@@ -18,7 +18,8 @@ import secrets
 import time
 
 from chalicelib.errors import ConcurrentModificationError, ConflictError
-from chalicelib.storage.ports import EphemeralStore, Expiring
+from chalicelib.storage.ports.ephemeral import EphemeralStore
+from chalicelib.storage.records import Expiring
 
 KIND = "turn"
 LOSSES_BEFORE_TURN = 3

@@ -14,8 +14,8 @@ from moto import mock_aws
 
 from app import app
 from chalicelib import wiring
-from chalicelib.storage.dynamo import ensure_table
-from chalicelib.storage.s3 import ensure_bucket
+from chalicelib.storage.aws.blobs import ensure_bucket
+from chalicelib.storage.aws.table import ensure_table
 from tests import stripe_events
 from tests.builders import a_publish_body, encoded
 from tests.oidc_issuer import Issuer

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.storage.ports import Advisory
+from chalicelib.storage.records import Advisory
 from tests import cdn_keys, stripe_events
 from tests.api.conftest import WEBHOOK_SECRET, Api, basic, body_of, deliver, subscribe
 from tests.builders import a_cdn_log, a_publish_body

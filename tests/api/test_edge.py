@@ -15,7 +15,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.hooks.worker import run_background_once
-from chalicelib.storage.ports import Expiring
+from chalicelib.storage.records import Expiring
 from tests.api.conftest import Api, body_of, subscribe
 from tests.builders import a_cdn_log, a_publish_body, a_tarball
 from tests.edge_stack import a_front_door

@@ -24,8 +24,8 @@ from chalicelib.backup.package import ImportConflictError
 from chalicelib.backup.restore import STATE_KEY, ImportIncompleteError, import_registry
 from chalicelib.errors import ConflictError
 from chalicelib.orgs.service import create_org
-from chalicelib.storage.dynamo import ensure_table
-from chalicelib.storage.s3 import ensure_bucket
+from chalicelib.storage.aws.blobs import ensure_bucket
+from chalicelib.storage.aws.table import ensure_table
 from tests.api.conftest import Api, basic, body_of, subscribe
 from tests.api.test_provenance import BUNDLE, NAME, TARBALL, VERSION, with_bundle
 from tests.builders import a_publish_body, encoded
@@ -449,7 +449,7 @@ def test_blob_keys_stay_inside_the_export() -> None:
 
 def test_a_record_with_a_field_this_tarbox_does_not_know_is_refused() -> None:
     from chalicelib.backup.layout import decode, encode
-    from chalicelib.storage.ports import TokenRecord
+    from chalicelib.storage.records import TokenRecord
 
     token = TokenRecord(
         "k" * 128,

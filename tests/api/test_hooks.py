@@ -317,7 +317,7 @@ def test_granular_tokens_cannot_use_hooks(any_api: Api, alice: str) -> None:
 
 def test_a_huge_package_is_sent_as_a_summary(any_api: Api, alice: str) -> None:
     from chalicelib.hooks.dispatch import MAX_PAYLOAD, payload
-    from chalicelib.storage.ports import HookRecord
+    from chalicelib.storage.records import HookRecord
 
     hook = HookRecord("h", "alice", "package", "big", "https://e/", "s", "t", "t")
     versions = {f"1.0.{i}": {"version": f"1.0.{i}", "readme": "x" * 1000} for i in range(400)}

@@ -17,7 +17,7 @@ from chalicelib.errors import ConcurrentModificationError
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.payload import parse_publish
 from chalicelib.publish.service import publish_version
-from chalicelib.storage.ports import PackageRecord, VersionRecord
+from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes import turns
 from chalicelib.writes.pipeline import change_package
 from chalicelib.writes.retries import with_retries

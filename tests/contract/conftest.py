@@ -15,25 +15,23 @@ from typing import TYPE_CHECKING
 import pytest
 
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import (
-    AccountStore,
-    AdvisoryStore,
-    BillingStore,
-    BlobStore,
-    DownloadStore,
-    EphemeralStore,
-    HookStore,
-    OrgStore,
-    PackageStore,
-    SearchStore,
-    SigningKeyStore,
-    StageStore,
-    TrustStore,
-)
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.advisories import AdvisoryStore
+from chalicelib.storage.ports.billing import BillingStore
+from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.downloads import DownloadStore
+from chalicelib.storage.ports.ephemeral import EphemeralStore
+from chalicelib.storage.ports.hooks import HookStore
+from chalicelib.storage.ports.orgs import OrgStore
+from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.ports.search import SearchStore
+from chalicelib.storage.ports.signing_keys import SigningKeyStore
+from chalicelib.storage.ports.stage import StageStore
+from chalicelib.storage.ports.trust import TrustStore
 from tests.contract.support import Clock, serialize_moto
 
 if TYPE_CHECKING:
-    from chalicelib.storage.sqlite import SqliteDatabase
+    from chalicelib.storage.embedded.database import SqliteDatabase
     from tests.contract.legacy import LegacyWriter
 
 BACKENDS = ["embedded", "aws"]
@@ -76,7 +74,7 @@ def aws_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
 @pytest.fixture
 def dynamo_settings(request: pytest.FixtureRequest) -> Settings:
     """A fresh table, created the way the local server creates it."""
-    from chalicelib.storage.dynamo import ensure_table
+    from chalicelib.storage.aws.table import ensure_table
 
     settings: Settings = request.getfixturevalue("aws_settings")
     ensure_table(settings)
@@ -85,7 +83,7 @@ def dynamo_settings(request: pytest.FixtureRequest) -> Settings:
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> SqliteDatabase:
-    from chalicelib.storage.sqlite import SqliteDatabase
+    from chalicelib.storage.embedded.database import SqliteDatabase
 
     return SqliteDatabase(str(tmp_path / "tarbox.db"))
 
@@ -98,10 +96,10 @@ def clock() -> Clock:
 @pytest.fixture
 def package_store(backend: str, request: pytest.FixtureRequest) -> PackageStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoPackageStore
+        from chalicelib.storage.aws.packages import DynamoPackageStore
 
         return DynamoPackageStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite import SqlitePackageStore
+    from chalicelib.storage.embedded.packages import SqlitePackageStore
 
     return SqlitePackageStore(request.getfixturevalue("sqlite_db"))
 
@@ -109,10 +107,10 @@ def package_store(backend: str, request: pytest.FixtureRequest) -> PackageStore:
 @pytest.fixture
 def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo_search import DynamoSearchStore
+        from chalicelib.storage.aws.search import DynamoSearchStore
 
         return DynamoSearchStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_search import SqliteSearchStore
+    from chalicelib.storage.embedded.search import SqliteSearchStore
 
     return SqliteSearchStore(request.getfixturevalue("sqlite_db"))
 
@@ -120,10 +118,10 @@ def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
 @pytest.fixture
 def advisory_store(backend: str, request: pytest.FixtureRequest) -> AdvisoryStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo_advisories import DynamoAdvisoryStore
+        from chalicelib.storage.aws.advisories import DynamoAdvisoryStore
 
         return DynamoAdvisoryStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_advisories import SqliteAdvisoryStore
+    from chalicelib.storage.embedded.advisories import SqliteAdvisoryStore
 
     return SqliteAdvisoryStore(request.getfixturevalue("sqlite_db"))
 
@@ -131,11 +129,11 @@ def advisory_store(backend: str, request: pytest.FixtureRequest) -> AdvisoryStor
 @pytest.fixture
 def signing_key_store(backend: str, request: pytest.FixtureRequest) -> SigningKeyStore:
     if backend == "aws":
-        from chalicelib.storage.secretsmanager_signing_keys import SecretsManagerSigningKeyStore
+        from chalicelib.storage.aws.signing_keys import SecretsManagerSigningKeyStore
 
         settings: Settings = request.getfixturevalue("aws_settings")
         return SecretsManagerSigningKeyStore(settings, f"{settings.table_name}/signing-keys")
-    from chalicelib.storage.sqlite_signing_keys import SqliteSigningKeyStore
+    from chalicelib.storage.embedded.signing_keys import SqliteSigningKeyStore
 
     return SqliteSigningKeyStore(request.getfixturevalue("sqlite_db"))
 
@@ -143,10 +141,10 @@ def signing_key_store(backend: str, request: pytest.FixtureRequest) -> SigningKe
 @pytest.fixture
 def trust_store(backend: str, request: pytest.FixtureRequest) -> TrustStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo_trust import DynamoTrustStore
+        from chalicelib.storage.aws.trust import DynamoTrustStore
 
         return DynamoTrustStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_trust import SqliteTrustStore
+    from chalicelib.storage.embedded.trust import SqliteTrustStore
 
     return SqliteTrustStore(request.getfixturevalue("sqlite_db"))
 
@@ -154,10 +152,10 @@ def trust_store(backend: str, request: pytest.FixtureRequest) -> TrustStore:
 @pytest.fixture
 def stage_store(backend: str, request: pytest.FixtureRequest) -> StageStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo_stage import DynamoStageStore
+        from chalicelib.storage.aws.stage import DynamoStageStore
 
         return DynamoStageStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_stage import SqliteStageStore
+    from chalicelib.storage.embedded.stage import SqliteStageStore
 
     return SqliteStageStore(request.getfixturevalue("sqlite_db"))
 
@@ -165,10 +163,10 @@ def stage_store(backend: str, request: pytest.FixtureRequest) -> StageStore:
 @pytest.fixture
 def download_store(backend: str, request: pytest.FixtureRequest) -> DownloadStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo_downloads import DynamoDownloadStore
+        from chalicelib.storage.aws.downloads import DynamoDownloadStore
 
         return DynamoDownloadStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_downloads import SqliteDownloadStore
+    from chalicelib.storage.embedded.downloads import SqliteDownloadStore
 
     return SqliteDownloadStore(request.getfixturevalue("sqlite_db"))
 
@@ -176,10 +174,10 @@ def download_store(backend: str, request: pytest.FixtureRequest) -> DownloadStor
 @pytest.fixture
 def hook_store(backend: str, request: pytest.FixtureRequest) -> HookStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo_hooks import DynamoHookStore
+        from chalicelib.storage.aws.hooks import DynamoHookStore
 
         return DynamoHookStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_hooks import SqliteHookStore
+    from chalicelib.storage.embedded.hooks import SqliteHookStore
 
     return SqliteHookStore(request.getfixturevalue("sqlite_db"))
 
@@ -187,10 +185,10 @@ def hook_store(backend: str, request: pytest.FixtureRequest) -> HookStore:
 @pytest.fixture
 def account_store(backend: str, request: pytest.FixtureRequest) -> AccountStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoAccountStore
+        from chalicelib.storage.aws.accounts import DynamoAccountStore
 
         return DynamoAccountStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite import SqliteAccountStore
+    from chalicelib.storage.embedded.accounts import SqliteAccountStore
 
     return SqliteAccountStore(request.getfixturevalue("sqlite_db"))
 
@@ -199,10 +197,10 @@ def account_store(backend: str, request: pytest.FixtureRequest) -> AccountStore:
 def org_store(backend: str, request: pytest.FixtureRequest) -> OrgStore:
     """Shares its database (or table) with this test's `account_store`."""
     if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoOrgStore
+        from chalicelib.storage.aws.orgs import DynamoOrgStore
 
         return DynamoOrgStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_orgs import SqliteOrgStore
+    from chalicelib.storage.embedded.orgs import SqliteOrgStore
 
     return SqliteOrgStore(request.getfixturevalue("sqlite_db"))
 
@@ -210,10 +208,10 @@ def org_store(backend: str, request: pytest.FixtureRequest) -> OrgStore:
 @pytest.fixture
 def billing_store(backend: str, request: pytest.FixtureRequest) -> BillingStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoBillingStore
+        from chalicelib.storage.aws.billing import DynamoBillingStore
 
         return DynamoBillingStore(request.getfixturevalue("dynamo_settings"))
-    from chalicelib.storage.sqlite_billing import SqliteBillingStore
+    from chalicelib.storage.embedded.billing import SqliteBillingStore
 
     return SqliteBillingStore(request.getfixturevalue("sqlite_db"))
 
@@ -221,10 +219,10 @@ def billing_store(backend: str, request: pytest.FixtureRequest) -> BillingStore:
 @pytest.fixture
 def ephemeral_store(backend: str, request: pytest.FixtureRequest, clock: Clock) -> EphemeralStore:
     if backend == "aws":
-        from chalicelib.storage.dynamo import DynamoEphemeralStore
+        from chalicelib.storage.aws.ephemeral import DynamoEphemeralStore
 
         return DynamoEphemeralStore(request.getfixturevalue("dynamo_settings"), clock=clock)
-    from chalicelib.storage.sqlite_ephemeral import SqliteEphemeralStore
+    from chalicelib.storage.embedded.ephemeral import SqliteEphemeralStore
 
     return SqliteEphemeralStore(request.getfixturevalue("sqlite_db"), clock=clock)
 
@@ -243,11 +241,11 @@ def legacy(backend: str, request: pytest.FixtureRequest) -> LegacyWriter:
 @pytest.fixture
 def blob_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     if backend == "aws":
-        from chalicelib.storage.s3 import S3BlobStore, ensure_bucket
+        from chalicelib.storage.aws.blobs import S3BlobStore, ensure_bucket
 
         settings: Settings = request.getfixturevalue("aws_settings")
         ensure_bucket(settings)
         return S3BlobStore(settings)
-    from chalicelib.storage.files import FileBlobStore
+    from chalicelib.storage.embedded.blobs import FileBlobStore
 
     return FileBlobStore(str(tmp_path / "blobs"))

@@ -10,7 +10,7 @@ import json
 from typing import Protocol
 
 from chalicelib.settings import Settings
-from chalicelib.storage.sqlite import SqliteDatabase
+from chalicelib.storage.embedded.database import SqliteDatabase
 
 T0 = "2024-01-02T03:04:05.678Z"
 MAINTAINERS = [{"name": "alice", "email": "alice@example.com"}]
@@ -73,7 +73,7 @@ class SqliteLegacyWriter:
 
 class DynamoLegacyWriter:
     def __init__(self, settings: Settings) -> None:
-        from chalicelib.storage.dynamo_models import table_for
+        from chalicelib.storage.aws.table import table_for
 
         self._t = table_for(settings)
 

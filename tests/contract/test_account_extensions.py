@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib.errors import ConcurrentModificationError
-from chalicelib.storage.ports import AccountStore, ScopeRecord, TokenRecord, UserRecord
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.records import ScopeRecord, TokenRecord, UserRecord
 from tests.contract.legacy import T0, LegacyWriter
 from tests.contract.support import run_threads
 from tests.contract.test_account_store import user

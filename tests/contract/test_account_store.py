@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import ScopeClaimedError, UserExistsError
-from chalicelib.storage.ports import AccountStore, ScopeRecord, TokenRecord, UserRecord
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.records import ScopeRecord, TokenRecord, UserRecord
 
 T0 = "2024-01-02T03:04:05.678Z"
 

@@ -3,7 +3,8 @@ new version of an advisory, replaces it); a batch read names only packages that 
 
 from __future__ import annotations
 
-from chalicelib.storage.ports import Advisory, AdvisoryStore
+from chalicelib.storage.ports.advisories import AdvisoryStore
+from chalicelib.storage.records import Advisory
 from tests.contract.support import run_threads
 
 

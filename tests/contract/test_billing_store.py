@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.errors import ConcurrentModificationError
-from chalicelib.storage.ports import BillingStore, PlanRecord, SubscriptionRecord
+from chalicelib.storage.ports.billing import BillingStore
+from chalicelib.storage.records import PlanRecord, SubscriptionRecord
 from tests.contract.support import run_threads
 
 PLAN = PlanRecord(

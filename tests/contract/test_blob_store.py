@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.storage.ports import BlobStore
+from chalicelib.storage.ports.blobs import BlobStore
 from tests.contract.support import run_threads
 
 KEYS = [

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.errors import ConcurrentModificationError, PackageExistsError, VersionExistsError
-from chalicelib.storage.ports import PackageStore
+from chalicelib.storage.ports.packages import PackageStore
 from tests.contract.support import run_threads
 from tests.contract.test_package_store import package, publish_next, version
 

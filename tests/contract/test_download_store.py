@@ -3,7 +3,7 @@ batches at once lose nothing."""
 
 from __future__ import annotations
 
-from chalicelib.storage.ports import DownloadStore
+from chalicelib.storage.ports.downloads import DownloadStore
 from tests.contract.support import run_threads
 
 

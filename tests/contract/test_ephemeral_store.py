@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import ConcurrentModificationError, ConflictError
-from chalicelib.storage.ports import JSON, EphemeralStore, Expiring
+from chalicelib.storage.ports.ephemeral import EphemeralStore
+from chalicelib.storage.records import JSON, Expiring
 from tests.contract.support import Clock, run_threads
 
 DOC = {"token": "npm_…", "nested": {"list": [1, 2.5, None, True]}, "text": "héllo ✓"}

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.errors import ConcurrentModificationError
-from chalicelib.storage.ports import DeliveryRecord, HookRecord, HookStore
+from chalicelib.storage.ports.hooks import HookStore
+from chalicelib.storage.records import DeliveryRecord, HookRecord
 
 
 def hook(

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chalicelib.storage.ports import (
-    AccountStore,
-    BillingStore,
-    DownloadStore,
-    HookStore,
-    OrgRecord,
-    OrgStore,
-)
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.billing import BillingStore
+from chalicelib.storage.ports.downloads import DownloadStore
+from chalicelib.storage.ports.hooks import HookStore
+from chalicelib.storage.ports.orgs import OrgStore
+from chalicelib.storage.records import OrgRecord
 from tests.contract.test_account_store import T0, token, user
 from tests.contract.test_billing_store import PLAN, SUBSCRIPTION
 from tests.contract.test_hook_store import delivery, hook

@@ -14,7 +14,9 @@ from chalicelib.errors import (
     TeamExistsError,
     UserExistsError,
 )
-from chalicelib.storage.ports import AccountStore, OrgRecord, OrgStore, ScopeRecord
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.orgs import OrgStore
+from chalicelib.storage.records import OrgRecord, ScopeRecord
 from tests.contract.legacy import LegacyWriter
 from tests.contract.support import run_threads
 from tests.contract.test_account_store import user
@@ -116,7 +118,8 @@ def test_an_old_scope_without_a_kind_reads_as_a_user_scope(
 
 def test_an_old_database_gains_the_scope_kind_column(tmp_path: Path) -> None:
     # SQLite only: a file from before `kind` has a `scopes` table without the column.
-    from chalicelib.storage.sqlite import SqliteAccountStore, SqliteDatabase
+    from chalicelib.storage.embedded.accounts import SqliteAccountStore
+    from chalicelib.storage.embedded.database import SqliteDatabase
 
     path = str(tmp_path / "old.db")
     old = sqlite3.connect(path)

@@ -3,7 +3,7 @@ a scope (listed with the create itself) and the maintainer index (derived, idemp
 
 from __future__ import annotations
 
-from chalicelib.storage.ports import PackageStore
+from chalicelib.storage.ports.packages import PackageStore
 from tests.contract.test_package_store import package, version
 
 

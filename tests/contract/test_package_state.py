@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.storage.ports import PackageRecord, PackageStore
+from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.records import PackageRecord
 from tests.contract.legacy import T0, LegacyWriter
 from tests.contract.test_package_store import NAMES, package, publish_next, version
 

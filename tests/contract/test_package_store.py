@@ -13,7 +13,8 @@ from chalicelib.errors import (
     PackageExistsError,
     VersionExistsError,
 )
-from chalicelib.storage.ports import Maintainer, PackageRecord, PackageStore, VersionRecord
+from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.records import Maintainer, PackageRecord, VersionRecord
 
 NAMES = ["foo", "@scope/foo"]
 T0 = "2024-01-02T03:04:05.678Z"

@@ -7,7 +7,8 @@ import random
 import sqlite3
 from pathlib import Path
 
-from chalicelib.storage.ports import Posting, SearchEntry, SearchStore
+from chalicelib.storage.ports.search import SearchStore
+from chalicelib.storage.records import Posting, SearchEntry
 from tests.contract.support import run_threads
 
 
@@ -134,8 +135,8 @@ def test_revisions_written_at_once_in_any_order_leave_the_newest(
 
 def test_an_old_database_gains_the_revision_column(tmp_path: Path) -> None:
     # SQLite only: entries from before revisions read as revision 0, so any write replaces them.
-    from chalicelib.storage.sqlite import SqliteDatabase
-    from chalicelib.storage.sqlite_search import SqliteSearchStore
+    from chalicelib.storage.embedded.database import SqliteDatabase
+    from chalicelib.storage.embedded.search import SqliteSearchStore
 
     path = str(tmp_path / "old.db")
     old = sqlite3.connect(path)

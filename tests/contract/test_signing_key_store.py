@@ -9,7 +9,8 @@ import pytest
 from chalicelib.errors import ConflictError
 from chalicelib.signatures.keys import current_key, new_key, rotate
 from chalicelib.storage.cached_signing_keys import CachedSigningKeyStore
-from chalicelib.storage.ports import KeyRing, SigningKeyStore
+from chalicelib.storage.ports.signing_keys import SigningKeyStore
+from chalicelib.storage.records import KeyRing
 from tests.contract.support import run_threads
 
 

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from chalicelib.errors import VersionExistsError
-from chalicelib.storage.ports import StagedVersion, StageStore
+from chalicelib.storage.ports.stage import StageStore
+from chalicelib.storage.records import StagedVersion
 from tests.contract.support import run_threads
 
 

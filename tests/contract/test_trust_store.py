@@ -3,7 +3,8 @@ removed by id, and two changes at once both land."""
 
 from __future__ import annotations
 
-from chalicelib.storage.ports import TrustedPublisher, TrustStore
+from chalicelib.storage.ports.trust import TrustStore
+from chalicelib.storage.records import TrustedPublisher
 from tests.contract.support import run_threads
 
 

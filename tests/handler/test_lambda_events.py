@@ -60,8 +60,8 @@ class Context:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from moto import mock_aws
 
-    from chalicelib.storage.dynamo import ensure_table
-    from chalicelib.storage.s3 import ensure_bucket
+    from chalicelib.storage.aws.blobs import ensure_bucket
+    from chalicelib.storage.aws.table import ensure_table
 
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",

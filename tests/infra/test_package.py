@@ -127,7 +127,7 @@ def test_the_front_door_serves_public_copies_and_asks_the_api_for_the_rest(
         "Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
     }
     assert api["OriginPath"] == "/api"  # Chalice's stage
-    assert copies["OriginPath"] == "/public"  # chalicelib/storage/edge.py's prefix
+    assert copies["OriginPath"] == "/public"  # chalicelib/storage/aws/edge.py's prefix
     assert copies["OriginAccessControlId"] == {"Fn::GetAtt": ["CdnOriginAccessControl", "Id"]}
     # A tarball: its public copy, else (403 from S3) the API, which decides who may have it.
     group = config["OriginGroups"]["Items"][0]
@@ -166,7 +166,7 @@ def test_the_front_door_serves_public_copies_and_asks_the_api_for_the_rest(
         assert variables["TARBOX_EDGE_SECRET"] == secret_header["HeaderValue"]
     hook_variables = resources["HookWorker"]["Properties"]["Environment"]["Variables"]
     assert hook_variables["TARBOX_EDGE_LOG_BUCKET"] == {"Ref": "EdgeLogBucket"}
-    assert config["Logging"]["Prefix"] == "cdn/"  # chalicelib/storage/edge.py's LOG_PREFIX
+    assert config["Logging"]["Prefix"] == "cdn/"  # chalicelib/storage/aws/edge.py's LOG_PREFIX
 
 
 def test_the_api_is_regional_behind_the_front_door(template: dict[str, Any]) -> None:

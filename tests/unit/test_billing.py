@@ -12,7 +12,7 @@ import pytest
 from chalicelib.billing.plans import ACTIVE, GRACE, LAPSED, NONE, standing_of
 from chalicelib.billing.signature import WebhookSignatureError, verify_signature
 from chalicelib.billing.subscriptions import next_state
-from chalicelib.storage.ports import PlanRecord, SubscriptionRecord
+from chalicelib.storage.records import PlanRecord, SubscriptionRecord
 
 SECRET = "whsec_test_secret"
 BODY = b'{"id":"evt_1","type":"invoice.paid"}'

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from chalicelib.storage.sqlite import SqliteDatabase, SqlitePackageStore
+from chalicelib.storage.embedded.database import SqliteDatabase
+from chalicelib.storage.embedded.packages import SqlitePackageStore
 
 
 def test_packages_from_before_the_log_are_in_it(tmp_path: Path) -> None:

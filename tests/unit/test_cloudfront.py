@@ -9,7 +9,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 
 from chalicelib.errors import NotConfiguredError
-from chalicelib.storage.cloudfront import CloudFrontUrls
+from chalicelib.storage.aws.signed_urls import CloudFrontUrls
 from tests import cdn_keys
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from chalicelib.downloads.counter import ALL, DownloadCounter, today
 from chalicelib.errors import StorageUnavailableError
-from chalicelib.storage.sqlite import SqliteDatabase
-from chalicelib.storage.sqlite_downloads import SqliteDownloadStore
+from chalicelib.storage.embedded.database import SqliteDatabase
+from chalicelib.storage.embedded.downloads import SqliteDownloadStore
 
 
 class Clock:

@@ -16,7 +16,7 @@ from chalicelib.errors import InvalidPayloadError
 from chalicelib.hooks import deliver, endpoints
 from chalicelib.hooks.endpoints import check_endpoint
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import DeliveryRecord, HookRecord
+from chalicelib.storage.records import DeliveryRecord, HookRecord
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from chalicelib.packuments.quarantine import (
     quarantined,
 )
 from chalicelib.settings import Settings, SettingsError
-from chalicelib.storage.ports import PackageRecord
+from chalicelib.storage.records import PackageRecord
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalicelib.packuments.render import version_manifest
 from chalicelib.signatures.keys import new_key
 from chalicelib.signatures.signer import Signer
-from chalicelib.storage.ports import VersionRecord
+from chalicelib.storage.records import VersionRecord
 
 NPMJS = {
     "integrity": "sha512-" + "A" * 86 + "==",
