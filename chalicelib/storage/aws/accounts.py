@@ -1,4 +1,10 @@
-"""DynamoAccountStore: users, tokens, scopes and stars (item layout in `aws/__init__.py`)."""
+"""DynamoAccountStore: users, tokens, scopes and stars (keys in `keys.py`).
+
+Tokens are listed without a secondary index: `put_token` writes the TOKEN# item (what a request
+authenticates against) and the user's copy in one transaction, and `delete_token` reads the token
+for its owner and removes both in one transaction. Tokens written before the copies existed are
+still valid but are not listed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections.abc import Iterator
 
 from chalicelib.errors import ConcurrentModificationError, ScopeClaimedError, UserExistsError
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import (
     ScopeItem,
     Table,
@@ -28,24 +35,10 @@ from chalicelib.storage.codec import (
 )
 from chalicelib.storage.records import ScopeRecord, TokenRecord, UserRecord
 
-USER_SK = "USER"
-TOKEN_SK = "TOKEN"  # noqa: S105 (a key name, not a secret)
-TOKEN_PREFIX = "TOKEN#"  # noqa: S105
-STAR_PREFIX = "STAR#"
-
-
-def _user_pk(name: str) -> str:
-    return f"USER#{name}"
-
-
-def _token_pk(key: str) -> str:
-    return TOKEN_PREFIX + key
-
 
 def _user_item(t: Table, user: UserRecord) -> UserItem:
     return t.user(
-        _user_pk(user.name),
-        USER_SK,
+        *keys.user(user.name),
         name=user.name,
         email=user.email,
         password_hash=user.password_hash,
@@ -68,10 +61,9 @@ def _user_record(item: UserItem) -> UserRecord:
     )
 
 
-def _token_item(t: Table, token: TokenRecord, pk: str, sk: str) -> TokenItem:
+def _token_item(t: Table, token: TokenRecord, key: tuple[str, str]) -> TokenItem:
     return t.token(
-        pk,
-        sk,
+        *key,
         key=token.key,
         user=token.user,
         readonly=token.readonly,
@@ -95,7 +87,7 @@ def _token_record(item: TokenItem) -> TokenRecord:
 def scope_item(t: Table, s: ScopeRecord) -> ScopeItem:
     """Also written by DynamoOrgStore.create_org, in its transaction."""
     return t.scope(
-        f"SCOPE#{s.scope}", "SCOPE", scope=s.scope, owner=s.owner, created=s.created, kind=s.kind
+        *keys.scope(s.scope), scope=s.scope, owner=s.owner, created=s.created, kind=s.kind
     )
 
 
@@ -117,7 +109,7 @@ class DynamoAccountStore:
             raise UserExistsError(f"the name {user.name} is taken")
 
     def get_user(self, name: str) -> UserRecord | None:
-        item = get(self._t.user, _user_pk(name), USER_SK)
+        item = get(self._t.user, *keys.user(name))
         return None if item is None else _user_record(item)
 
     def replace_user(self, user: UserRecord, expected_updated: str) -> None:
@@ -134,7 +126,7 @@ class DynamoAccountStore:
             )
 
     def list_tokens(self, user: str) -> list[TokenRecord]:
-        items = query_prefix(self._t.token, _user_pk(user), TOKEN_PREFIX)
+        items = query_prefix(self._t.token, keys.user_pk(user), keys.TOKEN_PREFIX)
         return sorted((_token_record(item) for item in items), key=lambda t: (t.created, t.key))
 
     def put_token(self, token: TokenRecord) -> None:
@@ -142,29 +134,29 @@ class DynamoAccountStore:
         codes = commit(
             t,
             [
-                (_token_item(t, token, _token_pk(token.key), TOKEN_SK), None),
-                (_token_item(t, token, _user_pk(token.user), _token_pk(token.key)), None),
+                (_token_item(t, token, keys.token(token.key)), None),
+                (_token_item(t, token, keys.user_token(token.user, token.key)), None),
             ],
         )
         if codes is not None:  # no conditions: only a racing transaction on the same token
             raise ConcurrentModificationError(f"token {token.prefix}… is being written")
 
     def get_token(self, key: str) -> TokenRecord | None:
-        item = get(self._t.token, _token_pk(key), TOKEN_SK)
+        item = get(self._t.token, *keys.token(key))
         return None if item is None else _token_record(item)
 
     def delete_token(self, key: str) -> None:
         # Deleting a missing token succeeds, which is what revoking twice should do.
         t = self._t
-        item = get(t.token, _token_pk(key), TOKEN_SK)
+        item = get(t.token, *keys.token(key))
         if item is None:
             return
-        copy = t.token(_user_pk(item.user), _token_pk(key))
-        if commit(t, [], [t.token(_token_pk(key), TOKEN_SK), copy]) is not None:
+        copy = t.token(*keys.user_token(item.user, key))
+        if commit(t, [], [t.token(*keys.token(key)), copy]) is not None:
             raise ConcurrentModificationError(f"token {item.prefix}… is being changed")
 
     def get_scope(self, scope: str) -> ScopeRecord | None:
-        item = get(self._t.scope, f"SCOPE#{scope}", "SCOPE")
+        item = get(self._t.scope, *keys.scope(scope))
         return (
             None
             if item is None
@@ -179,15 +171,16 @@ class DynamoAccountStore:
             raise ScopeClaimedError(f"the scope @{scope.scope} is taken")
 
     def set_star(self, user: str, package: str, *, starred: bool) -> None:
-        item = self._t.star(_user_pk(user), STAR_PREFIX + package, package=package)
+        item = self._t.star(*keys.star(user, package), package=package)
         if starred:
             put(item, None)
         else:
             delete(item)
 
     def starred_by(self, user: str) -> list[str]:
-        items = query_prefix(self._t.star, _user_pk(user), STAR_PREFIX)
+        items = query_prefix(self._t.star, keys.user_pk(user), keys.STAR_PREFIX)
         return sorted(item.package for item in items)
 
     def all_users(self) -> Iterator[UserRecord]:
-        return (_user_record(item) for item in scan_prefix(self._t.user, "USER#", USER_SK))
+        items = scan_prefix(self._t.user, keys.USER_PREFIX, keys.USER_SK)
+        return (_user_record(item) for item in items)

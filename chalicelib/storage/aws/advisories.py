@@ -1,4 +1,4 @@
-"""The AdvisoryStore on DynamoDB: one item per package, `ADV#<name>` / `ADVISORIES`, holding its
+"""The AdvisoryStore on DynamoDB: one item per package (`keys.advisories`) holding its
 advisories as a JSON list, so an audit of hundreds of packages is a few BatchGetItems. Written
 by `tarbox advisories import` (an operator's command): a compare-and-swap on `version` keeps two
 imports at once from losing each other's advisories."""
@@ -11,6 +11,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import Item, get, model_for, put, translated
 from chalicelib.storage.codec import (
     advisories_by_package,
@@ -20,17 +21,12 @@ from chalicelib.storage.codec import (
 )
 from chalicelib.storage.records import Advisory
 
-SK = "ADVISORIES"
 _ATTEMPTS = 5
 
 
 class AdvisoriesItem(Item):
     doc = UnicodeAttribute()
     version = NumberAttribute()
-
-
-def _pk(name: str) -> str:
-    return f"ADV#{name}"
 
 
 class DynamoAdvisoryStore:
@@ -44,18 +40,18 @@ class DynamoAdvisoryStore:
     def _put(self, package: str, added: list[Advisory]) -> None:
         model = self._item
         for _ in range(_ATTEMPTS):
-            stored = get(model, _pk(package), SK)
+            stored = get(model, *keys.advisories(package))
             before = advisories_from_json(stored.doc) if stored is not None else []
             version = int(stored.version) if stored is not None else 0
             doc = advisories_to_json(merged_advisories(before, added))
-            item = model(_pk(package), SK, doc=doc, version=version + 1)
+            item = model(*keys.advisories(package), doc=doc, version=version + 1)
             unchanged = model.pk.does_not_exist() if stored is None else model.version == version
             if put(item, unchanged):
                 return
         raise ConcurrentModificationError(f"the advisories of {package} are being changed")
 
     def advisories_for(self, names: Sequence[str]) -> dict[str, list[Advisory]]:
-        keys = [(_pk(name), SK) for name in sorted(set(names))]
+        wanted = [keys.advisories(name) for name in sorted(set(names))]
         with translated():
-            items = list(self._item.batch_get(keys))
-        return {item.pk.removeprefix("ADV#"): advisories_from_json(item.doc) for item in items}
+            items = list(self._item.batch_get(wanted))
+        return {keys.advisories_package(item.pk): advisories_from_json(item.doc) for item in items}

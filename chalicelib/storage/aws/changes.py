@@ -1,8 +1,6 @@
-"""The change log on DynamoDB: one partition, written inside each package write's transaction.
-
-Item layout (pk / sk):
-    CHANGES   HEAD              the log's head: last `seq`, `epoch`, package counts
-    CHANGES   SEQ#<12 digits>   one change (name, rev, deleted, time, events as JSON)
+"""The change log on DynamoDB: one partition, written inside each package write's transaction
+(keys in `keys.py`: the head, `CHANGES` / `HEAD`, with the last `seq`, the `epoch` and the package
+counts; each change, `CHANGES` / `SEQ#<12 digits>`, with name, rev, deleted, time, events).
 
 DynamoDB Streams keep 24 hours, too little for a mirror that was away for a week, so the log is
 items of its own. A write reads the head, then its transaction puts the head at `seq + 1` on
@@ -28,6 +26,7 @@ from pynamodb.models import Model
 from chalicelib.clock import now_iso
 from chalicelib.errors import StorageUnavailableError
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import (
     CONDITION_FAILED,
     TRANSACTION_CONFLICT,
@@ -41,9 +40,6 @@ from chalicelib.storage.aws.table import (
 from chalicelib.storage.codec import dumps, new_epoch
 from chalicelib.storage.records import JSON, Change, LogHead, PackageRecord
 
-LOG_PK = "CHANGES"
-HEAD_SK = "HEAD"
-SEQ_PREFIX = "SEQ#"
 _RETRIES = 25
 _LOST = frozenset({CONDITION_FAILED, TRANSACTION_CONFLICT})
 
@@ -66,25 +62,21 @@ class ChangeItem(Item):
     private = BooleanAttribute(null=True)  # absent on changes from before it: public
 
 
-def _seq_key(seq: int) -> str:
-    return f"{SEQ_PREFIX}{seq:012d}"
-
-
 class ChangeLog:
     def __init__(self, settings: Settings) -> None:
         self._head = model_for(LogHeadItem, settings)
         self._change = model_for(ChangeItem, settings)
 
     def head(self) -> LogHead:
-        item = get(self._head, LOG_PK, HEAD_SK)
+        item = get(self._head, *keys.log_head())
         if item is None:
             return LogHead(0, new_epoch(), 0, 0)
         return LogHead(int(item.seq), item.epoch, int(item.doc_count), int(item.doc_del_count))
 
     def since(self, seq: int, limit: int) -> list[Change]:
-        condition = self._change.sk.between(_seq_key(seq + 1), _seq_key(10**12 - 1))
+        condition = self._change.sk.between(keys.change_sk(seq + 1), keys.change_sk(keys.LAST_SEQ))
         with translated():
-            items = self._change.query(LOG_PK, condition, consistent_read=True, limit=limit)
+            items = self._change.query(keys.LOG_PK, condition, consistent_read=True, limit=limit)
             return [_change(item) for item in items]
 
     def entries(
@@ -94,8 +86,7 @@ class ChangeLog:
         h = self._head
         live, deleted = moves
         new_head = h(
-            LOG_PK,
-            HEAD_SK,
+            *keys.log_head(),
             seq=head.seq + 1,
             epoch=head.epoch,
             doc_count=head.doc_count + live,
@@ -103,8 +94,7 @@ class ChangeLog:
         )
         condition = h.pk.does_not_exist() if head.seq == 0 else h.seq == head.seq
         change = self._change(
-            LOG_PK,
-            _seq_key(head.seq + 1),
+            *keys.change(head.seq + 1),
             name=package.name,
             rev=package.rev,
             deleted=package.tombstone is not None,
@@ -139,7 +129,7 @@ class ChangeLog:
 
 def _change(item: ChangeItem) -> Change:
     return Change(
-        seq=int(item.sk.removeprefix(SEQ_PREFIX)),
+        seq=keys.change_seq(item.sk),
         name=item.name,
         rev=int(item.rev),
         deleted=bool(item.deleted),

@@ -1,8 +1,6 @@
-"""The DownloadStore on DynamoDB.
-
-Item layout (pk / sk):
-    DL#<package>   <day>             the package's downloads that day (`downloads`)
-    DL#<package>   <day>#<version>   one version's downloads that day
+"""The DownloadStore on DynamoDB (keys in `keys.py`): per package, `DL#<package>`, an item per day
+(`<day>`: the package's downloads that day) and per version and day (`<day>#<version>`), each
+holding a number, `downloads`.
 
 A batch is one UpdateItem `ADD` per key (DynamoDB has no batch of updates), sent on a few
 threads at once: additions commute, so a retried or concurrent batch never loses a count.
@@ -17,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pynamodb.attributes import NumberAttribute
 
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import Item, model_for, scan_prefix, translated
 
 _THREADS = 8
@@ -33,10 +32,10 @@ class DynamoDownloadStore:
     def add_counts(self, counts: Mapping[tuple[str, str, str], int]) -> None:
         updates: dict[tuple[str, str], int] = {}
         for (package, version, day), n in counts.items():
-            key = (f"DL#{package}", day)
+            key = keys.downloads(package, day)
             updates[key] = updates.get(key, 0) + n
             if version:
-                versioned = (f"DL#{package}", f"{day}#{version}")
+                versioned = keys.downloads(package, day, version)
                 updates[versioned] = updates.get(versioned, 0) + n
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
             list(pool.map(self._add, updates.keys(), updates.values()))
@@ -48,19 +47,19 @@ class DynamoDownloadStore:
 
     def daily(self, package: str, start: str, end: str) -> dict[str, int]:
         m = self._model
-        # "~" sorts after every "#<version>" of the last day; the per-version items are kept for
-        # per-version counts (npm's /versions/), not served yet.
-        condition = m.sk.between(start, f"{end}~")
+        # The per-version items are kept for per-version counts (npm's /versions/), not served yet.
+        condition = m.sk.between(*keys.downloads_days(start, end))
         with translated():
-            items = m.query(f"DL#{package}", condition)
-            return {item.sk: int(item.downloads) for item in items if "#" not in item.sk}
+            items = m.query(keys.downloads_pk(package), condition)
+            days = ((keys.downloads_day(item.sk), item) for item in items)
+            return {day: int(item.downloads) for (day, version), item in days if not version}
 
     def all_counts(self) -> Iterator[tuple[str, str, str, int]]:
         # A day's item holds the versions' counts too: what is left over goes out as version "".
         days: dict[tuple[str, str], int] = {}
-        for item in scan_prefix(self._model, "DL#"):
-            package = item.pk.removeprefix("DL#")
-            day, _, version = item.sk.partition("#")
+        for item in scan_prefix(self._model, keys.DOWNLOADS_PREFIX):
+            package = keys.downloads_package(item.pk)
+            day, version = keys.downloads_day(item.sk)
             n = int(item.downloads)
             if version:
                 yield package, version, day, n

@@ -1,4 +1,4 @@
-"""DynamoEphemeralStore: short-lived items on the registry's table, pk `EPH#<kind>#<key>`.
+"""DynamoEphemeralStore: short-lived items on the registry's table (`keys.ephemeral`).
 
 `expires` (unix seconds) is the table's TTL attribute, but DynamoDB deletes expired items only
 eventually (typically within days), so every condition treats an item whose `expires` has passed
@@ -17,19 +17,14 @@ from collections.abc import Callable
 
 from chalicelib.errors import ConcurrentModificationError, ConflictError
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import EphemeralItem, delete, get, put, table_for, update
-from chalicelib.storage.codec import check_kind, dumps
+from chalicelib.storage.codec import dumps
 from chalicelib.storage.records import Expiring
 
-EPHEMERAL_SK = "EPH"
 # Each round loses only to a writer that made progress (opened a window, or it expired between
 # the two calls), so a handful of rounds is plenty.
 _INCREMENT_ROUNDS = 10
-
-
-def _pk(kind: str, key: str) -> str:
-    check_kind(kind)
-    return f"EPH#{kind}#{key}"
 
 
 class DynamoEphemeralStore:
@@ -39,8 +34,7 @@ class DynamoEphemeralStore:
 
     def _item(self, item: Expiring) -> EphemeralItem:
         return self._model(
-            _pk(item.kind, item.key),
-            EPHEMERAL_SK,
+            *keys.ephemeral(item.kind, item.key),
             kind=item.kind,
             key=item.key,
             doc=dumps(item.doc),
@@ -55,7 +49,7 @@ class DynamoEphemeralStore:
             raise ConflictError(f"{item.kind} {item.key!r} exists")
 
     def get(self, kind: str, key: str) -> Expiring | None:
-        item = get(self._model, _pk(kind, key), EPHEMERAL_SK)
+        item = get(self._model, *keys.ephemeral(kind, key))
         if item is None or item.expires <= self._clock():
             return None
         return Expiring(
@@ -81,19 +75,18 @@ class DynamoEphemeralStore:
         condition = m.expires > self._clock()
         if expected_version is not None:
             condition &= m.version == expected_version
-        return delete(m(_pk(kind, key), EPHEMERAL_SK), condition)
+        return delete(m(*keys.ephemeral(kind, key)), condition)
 
     def increment(self, kind: str, key: str, window_seconds: float) -> int:
         m = self._model
-        pk = _pk(kind, key)
+        key_of = keys.ephemeral(kind, key)
         for _ in range(_INCREMENT_ROUNDS):
             now = self._clock()
-            counter = m(pk, EPHEMERAL_SK)
+            counter = m(*key_of)
             if update(counter, [m.version.add(1)], m.expires > now):
                 return int(counter.version)
             fresh = m(
-                pk,
-                EPHEMERAL_SK,
+                *key_of,
                 kind=kind,
                 key=key,
                 doc="{}",

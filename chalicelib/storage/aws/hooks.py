@@ -1,12 +1,7 @@
-"""The HookStore on DynamoDB.
-
-Item layout (pk / sk):
-    HOOK#<id>              HOOK          a hook (JSON `doc`)
-    USER#<owner>           HOOKOF#<id>   a copy, for the owner's list
-    WATCH#<type>#<name>    <id>          a copy, for the hooks a change concerns
-    DELIVERY#<hook id>     <delivery id> a delivery and its attempts (`doc`, `version`)
-    HOOKQUEUE              <delivery id> a copy of each pending delivery, for the worker
-    HOOKCURSOR             CURSOR        the last change-log seq dispatched (`version`)
+"""The HookStore on DynamoDB (keys in `keys.py`): a hook (JSON `doc`) with a copy under its owner,
+for their list, and one under what it watches, for the hooks a change concerns; a delivery and its
+attempts (`doc`, `version`) with a copy in the queue while it is pending, for the worker; and the
+dispatcher's cursor, the last change-log seq dispatched (`version`).
 
 The copies are written in the hook's (or the delivery's) own transaction.
 """
@@ -21,6 +16,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import (
     CONDITION_FAILED,
     Item,
@@ -33,8 +29,6 @@ from chalicelib.storage.aws.table import (
     table_for,
 )
 from chalicelib.storage.records import DeliveryRecord, HookRecord
-
-QUEUE = "HOOKQUEUE"
 
 
 class HookItem(Item):
@@ -60,9 +54,9 @@ class DynamoHookStore:
         doc = _dump(hook)
         m = self._m
         return [
-            m(f"HOOK#{hook.id}", "HOOK", doc=doc),
-            m(f"USER#{hook.owner}", f"HOOKOF#{hook.id}", doc=doc),
-            m(f"WATCH#{hook.type}#{hook.name}", hook.id, doc=doc),
+            m(*keys.hook(hook.id), doc=doc),
+            m(*keys.hook_of(hook.owner, hook.id), doc=doc),
+            m(*keys.watch(hook.type, hook.name, hook.id), doc=doc),
         ]
 
     def create_hook(self, hook: HookRecord) -> None:
@@ -72,7 +66,7 @@ class DynamoHookStore:
             raise ConcurrentModificationError(f"hook {hook.id} exists")
 
     def get_hook(self, hook_id: str) -> HookRecord | None:
-        item = get(self._m, f"HOOK#{hook_id}", "HOOK")
+        item = get(self._m, *keys.hook(hook_id))
         return None if item is None else HookRecord(**json.loads(item.doc))
 
     def replace_hook(self, hook: HookRecord) -> None:
@@ -88,28 +82,26 @@ class DynamoHookStore:
             commit(self._t, [], deletes=self._copies(hook))
 
     def hooks_of(self, owner: str) -> list[HookRecord]:
-        items = query_prefix(self._m, f"USER#{owner}", "HOOKOF#")
+        items = query_prefix(self._m, keys.user_pk(owner), keys.HOOK_OF_PREFIX)
         hooks = [HookRecord(**json.loads(item.doc)) for item in items]
         return sorted(hooks, key=lambda h: (h.created, h.id))
 
     def watching(self, kind: str, name: str) -> list[HookRecord]:
-        items = query_prefix(self._m, f"WATCH#{kind}#{name}")
+        items = query_prefix(self._m, keys.watch_pk(kind, name))
         return [HookRecord(**json.loads(item.doc)) for item in items]
 
     def all_hooks(self) -> Iterator[HookRecord]:
-        return (HookRecord(**json.loads(i.doc)) for i in scan_prefix(self._m, "HOOK#", "HOOK"))
+        items = scan_prefix(self._m, keys.HOOK_PREFIX, keys.HOOK_SK)
+        return (HookRecord(**json.loads(item.doc)) for item in items)
 
     def add_delivery(self, delivery: DeliveryRecord) -> bool:
         m = self._m
-        doc = _dump(delivery)
+        doc, new = _dump(delivery), m.pk.does_not_exist()
         codes = commit(
             self._t,
             [
-                (
-                    m(f"DELIVERY#{delivery.hook}", delivery.id, doc=doc, version=1),
-                    m.pk.does_not_exist(),
-                ),
-                (m(QUEUE, delivery.id, doc=doc, version=1), None),
+                (m(*keys.delivery(delivery.hook, delivery.id), doc=doc, version=1), new),
+                (m(*keys.queued_delivery(delivery.id), doc=doc, version=1), None),
             ],
         )
         if codes is None:
@@ -121,7 +113,7 @@ class DynamoHookStore:
     def due_deliveries(self, now: float, limit: int) -> list[DeliveryRecord]:
         # The queue holds only pending deliveries, which stay few: the whole partition is read
         # and sorted here (a time-ordered sort key would make a reschedule a delete and a put).
-        pending = [_delivery(item.doc) for item in query_prefix(self._m, QUEUE)]
+        pending = [_delivery(item.doc) for item in query_prefix(self._m, keys.HOOK_QUEUE_PK)]
         due = sorted(
             (d for d in pending if d.next_attempt <= now), key=lambda d: (d.next_attempt, d.id)
         )
@@ -130,8 +122,8 @@ class DynamoHookStore:
     def update_delivery(self, delivery: DeliveryRecord) -> None:
         m = self._m
         doc = _dump(delivery)
-        stored = m(f"DELIVERY#{delivery.hook}", delivery.id, doc=doc, version=delivery.version)
-        queued = m(QUEUE, delivery.id, doc=doc, version=delivery.version)
+        stored = m(*keys.delivery(delivery.hook, delivery.id), doc=doc, version=delivery.version)
+        queued = m(*keys.queued_delivery(delivery.id), doc=doc, version=delivery.version)
         pending = delivery.status == "pending"
         codes = commit(
             self._t,
@@ -142,11 +134,11 @@ class DynamoHookStore:
             raise ConcurrentModificationError(f"delivery {delivery.id} moved on")
 
     def deliveries_of(self, hook_id: str, limit: int) -> list[DeliveryRecord]:
-        items = query_prefix(self._m, f"DELIVERY#{hook_id}")
+        items = query_prefix(self._m, keys.deliveries_pk(hook_id))
         return [_delivery(item.doc) for item in reversed(items)][:limit]
 
     def hook_cursor(self) -> int:
-        item = get(self._m, "HOOKCURSOR", "CURSOR")
+        item = get(self._m, *keys.hook_cursor())
         return 0 if item is None else int(item.version)
 
     def move_hook_cursor(self, old: int, new: int) -> bool:
@@ -154,4 +146,4 @@ class DynamoHookStore:
         condition = m.pk.does_not_exist() if old == 0 else m.version == old
         if old == 0:
             condition = condition | (m.version == 0)
-        return put(m("HOOKCURSOR", "CURSOR", doc="{}", version=new), condition)
+        return put(m(*keys.hook_cursor(), doc="{}", version=new), condition)

@@ -1,13 +1,6 @@
-"""DynamoOrgStore: orgs, their members and teams (item layout in `aws/__init__.py`).
-
-Item layout (pk / sk):
-    ORG#<org>   ORG                        the org
-    ORG#<org>   MEMBER#<user>              a member and their role
-    ORG#<org>   TEAM#<team>                a team and its description
-    ORG#<org>   TEAMMEMBER#<team>#<user>   a member of a team ('#' is not in npm's names)
-    USER#<user> ORGOF#<org>                a copy of the membership, for orgs_of
-    ORG#<org>   GRANT#<team>#<package>     a team's permission on a package
-    PKGGRANT#<package> <org>:<team>        a copy of the grant, for package_grants
+"""DynamoOrgStore: orgs, their members and teams, and the teams' grants (keys in `keys.py`: the
+org's items under `ORG#<org>`, a copy of each membership under the user, of each grant under the
+package).
 
 A membership and its copy (and a grant and its copy) are written and removed in one
 transaction. `create_org` writes the scope item (conditional: the scope must be free), the org,
@@ -31,6 +24,7 @@ from chalicelib.errors import (
     TeamExistsError,
 )
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.accounts import scope_item
 from chalicelib.storage.aws.table import (
     CONDITION_FAILED,
@@ -49,13 +43,6 @@ from chalicelib.storage.aws.table import (
 )
 from chalicelib.storage.records import OrgRecord, ScopeRecord
 
-ORG_PREFIX = "ORG#"
-ORG_SK = "ORG"
-MEMBER_PREFIX = "MEMBER#"
-TEAM_PREFIX = "TEAM#"
-TEAM_MEMBER_PREFIX = "TEAMMEMBER#"
-ORG_OF_PREFIX = "ORGOF#"
-GRANT_PREFIX = "GRANT#"
 # A membership change that lost a race reads the members again; this many times at most.
 _ATTEMPTS = 5
 
@@ -69,44 +56,21 @@ class TeamGrantItem(Item):
     permission = UnicodeAttribute()
 
 
-def _org_pk(org: str) -> str:
-    return ORG_PREFIX + org
-
-
-def _user_pk(user: str) -> str:
-    return f"USER#{user}"
-
-
-def _team_member_prefix(team: str) -> str:
-    return f"{TEAM_MEMBER_PREFIX}{team}#"
-
-
-def _team_grant_prefix(team: str) -> str:
-    return f"{GRANT_PREFIX}{team}#"
-
-
-def _package_pk(package: str) -> str:
-    return f"PKGGRANT#{package}"
-
-
 def _grants(
     model: type[TeamGrantItem], org: str, team: str, package: str, permission: str = ""
 ) -> list[TeamGrantItem]:
     """The grant item and its copy under the package. `permission` only matters for writes."""
     return [
-        model(pk, sk, org=org, team=team, package=package, permission=permission)
-        for pk, sk in (
-            (_org_pk(org), _team_grant_prefix(team) + package),
-            (_package_pk(package), f"{org}:{team}"),
-        )
+        model(*key, org=org, team=team, package=package, permission=permission)
+        for key in (keys.team_grant(org, team, package), keys.package_grant(package, org, team))
     ]
 
 
 def _memberships(t: Table, org: str, user: str, role: str = "") -> list[OrgMemberItem]:
     """The membership item and its copy under the user. `role` only matters for writes."""
     return [
-        t.org_member(_org_pk(org), MEMBER_PREFIX + user, org=org, user=user, role=role),
-        t.org_member(_user_pk(user), ORG_OF_PREFIX + org, org=org, user=user, role=role),
+        t.org_member(*keys.member(org, user), org=org, user=user, role=role),
+        t.org_member(*keys.org_of(user, org), org=org, user=user, role=role),
     ]
 
 
@@ -124,7 +88,7 @@ class DynamoOrgStore:
             [
                 (scope_item(t, scope), t.scope.pk.does_not_exist()),
                 (
-                    t.org(_org_pk(org.name), ORG_SK, name=org.name, created=org.created),
+                    t.org(*keys.org(org.name), name=org.name, created=org.created),
                     t.org.pk.does_not_exist(),
                 ),
                 (member, None),
@@ -138,19 +102,19 @@ class DynamoOrgStore:
         raise ConcurrentModificationError(f"@{org.name} is being claimed by someone else")
 
     def get_org(self, name: str) -> OrgRecord | None:
-        item = get(self._t.org, _org_pk(name), ORG_SK)
+        item = get(self._t.org, *keys.org(name))
         return None if item is None else OrgRecord(name=item.name, created=item.created)
 
     def all_orgs(self) -> Iterator[OrgRecord]:
-        items = scan_prefix(self._t.org, ORG_PREFIX, ORG_SK)
+        items = scan_prefix(self._t.org, keys.ORG_PREFIX, keys.ORG_SK)
         return (OrgRecord(name=item.name, created=item.created) for item in items)
 
     def members(self, org: str) -> dict[str, str]:
-        items = query_prefix(self._t.org_member, _org_pk(org), MEMBER_PREFIX)
+        items = query_prefix(self._t.org_member, keys.org_pk(org), keys.MEMBER_PREFIX)
         return {item.user: item.role for item in items}
 
     def role_of(self, org: str, user: str) -> str | None:
-        item = get(self._t.org_member, _org_pk(org), MEMBER_PREFIX + user)
+        item = get(self._t.org_member, *keys.member(org, user))
         return None if item is None else item.role
 
     def set_member(self, org: str, user: str, role: str) -> None:
@@ -175,7 +139,7 @@ class DynamoOrgStore:
             guard, checks = self._owner_guard(org, user, members)
             in_teams = [
                 item
-                for item in query_prefix(t.team_member, _org_pk(org), TEAM_MEMBER_PREFIX)
+                for item in query_prefix(t.team_member, keys.org_pk(org), keys.TEAM_MEMBER_PREFIX)
                 if item.user == user
             ]
             if commit(t, [], [copy, *in_teams], [(member, guard)], checks) is None:
@@ -202,59 +166,56 @@ class DynamoOrgStore:
         others = sorted(name for name, role in members.items() if role == "owner" and name != user)
         if not others:
             raise LastOwnerError()
-        other = t.org_member(_org_pk(org), MEMBER_PREFIX + others[0])
+        other = t.org_member(*keys.member(org, others[0]))
         return guard, [(other, t.org_member.role == "owner")]
 
     def orgs_of(self, user: str) -> dict[str, str]:
-        items = query_prefix(self._t.org_member, _user_pk(user), ORG_OF_PREFIX)
+        items = query_prefix(self._t.org_member, keys.user_pk(user), keys.ORG_OF_PREFIX)
         return {item.org: item.role for item in items}
 
     def create_team(self, org: str, team: str, description: str) -> None:
         t = self._t
-        item = t.team(_org_pk(org), TEAM_PREFIX + team, org=org, team=team, description=description)
+        item = t.team(*keys.team(org, team), org=org, team=team, description=description)
         if not put(item, t.team.sk.does_not_exist()):
             raise TeamExistsError(f"the team {org}:{team} exists")
 
     def delete_team(self, org: str, team: str) -> bool:
         t = self._t
-        if get(t.team, _org_pk(org), TEAM_PREFIX + team) is None:
+        if get(t.team, *keys.team(org, team)) is None:
             return False
         # Any number of members and grants, so a batch rather than one transaction (at most 100
         # items). They go first and the team item last: a crash in between leaves an empty team,
         # never a re-creatable name that would inherit the old team's grants.
-        members = query_prefix(t.team_member, _org_pk(org), _team_member_prefix(team))
+        members = query_prefix(t.team_member, keys.org_pk(org), keys.team_members_prefix(team))
         grants = [
             copy
-            for item in query_prefix(self._grant, _org_pk(org), _team_grant_prefix(team))
+            for item in query_prefix(self._grant, keys.org_pk(org), keys.team_grants_prefix(team))
             for copy in _grants(self._grant, org, team, item.package)
         ]
         with translated(), t.item.batch_write() as batch:
             for each in [*members, *grants]:
                 batch.delete(each)
-        return delete(t.team(_org_pk(org), TEAM_PREFIX + team), t.team.sk.exists())
+        return delete(t.team(*keys.team(org, team)), t.team.sk.exists())
 
     def teams(self, org: str) -> dict[str, str]:
-        items = query_prefix(self._t.team, _org_pk(org), TEAM_PREFIX)
+        items = query_prefix(self._t.team, keys.org_pk(org), keys.TEAM_PREFIX)
         return {item.team: item.description for item in items}
 
     def team_members(self, org: str, team: str) -> list[str]:
-        items = query_prefix(self._t.team_member, _org_pk(org), _team_member_prefix(team))
+        items = query_prefix(self._t.team_member, keys.org_pk(org), keys.team_members_prefix(team))
         return sorted(item.user for item in items)
 
     def add_team_member(self, org: str, team: str, user: str) -> None:
-        item = self._t.team_member(
-            _org_pk(org), _team_member_prefix(team) + user, org=org, team=team, user=user
-        )
-        put(item, None)
+        key = keys.team_member(org, team, user)
+        put(self._t.team_member(*key, org=org, team=team, user=user), None)
 
     def remove_team_member(self, org: str, team: str, user: str) -> bool:
         t = self._t
-        item = t.team_member(_org_pk(org), _team_member_prefix(team) + user)
+        item = t.team_member(*keys.team_member(org, team, user))
         return delete(item, t.team_member.sk.exists())
 
     def in_team(self, org: str, team: str, user: str) -> bool:
-        sk = _team_member_prefix(team) + user
-        return get(self._t.team_member, _org_pk(org), sk) is not None
+        return get(self._t.team_member, *keys.team_member(org, team, user)) is not None
 
     def grant(self, org: str, team: str, package: str, permission: str) -> None:
         items = _grants(self._grant, org, team, package, permission)
@@ -271,9 +232,9 @@ class DynamoOrgStore:
         raise ConcurrentModificationError(f"{org}:{team} on {package} is being changed")
 
     def team_packages(self, org: str, team: str) -> dict[str, str]:
-        items = query_prefix(self._grant, _org_pk(org), _team_grant_prefix(team))
+        items = query_prefix(self._grant, keys.org_pk(org), keys.team_grants_prefix(team))
         return {item.package: item.permission for item in items}
 
     def package_grants(self, package: str) -> dict[str, str]:
-        items = query_prefix(self._grant, _package_pk(package))
+        items = query_prefix(self._grant, keys.package_grants_pk(package))
         return {f"{item.org}:{item.team}": item.permission for item in items}

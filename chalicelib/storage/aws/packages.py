@@ -1,6 +1,6 @@
 """DynamoPackageStore: packages, their versions, the name claims, the dependents and maintainers
-indexes, and (through `changes.ChangeLog`) the change log, on the registry's one table (the item
-layout is in `chalicelib/storage/aws/__init__.py`)."""
+indexes, and (through `changes.ChangeLog`) the change log, on the registry's one table (keys in
+`keys.py`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from chalicelib.errors import (
     VersionExistsError,
 )
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.changes import ChangeLog
 from chalicelib.storage.aws.table import (
     CONDITION_FAILED,
@@ -38,21 +39,10 @@ from chalicelib.storage.records import (
     VersionRecord,
 )
 
-PACKAGE_SK = "PACKAGE"
-VERSION_PREFIX = "VER#"
-DEPENDENCY_PREFIX = "DEPS#"
-SCOPE_PACKAGES_PREFIX = "SCOPEPKG#"
-MAINTAINS_PREFIX = "MAINTAINS#"
-
-
-def _package_pk(name: str) -> str:
-    return f"PKG#{name}"
-
 
 def _package_item(t: Table, p: PackageRecord) -> PackageItem:
     return t.package(
-        _package_pk(p.name),
-        PACKAGE_SK,
+        *keys.package(p.name),
         name=p.name,
         rev=p.rev,
         dist_tags=dumps(p.dist_tags),
@@ -82,8 +72,7 @@ def _package_record(item: PackageItem) -> PackageRecord:
 
 def _version_item(t: Table, v: VersionRecord) -> VersionItem:
     return t.version(
-        _package_pk(v.name),
-        VERSION_PREFIX + v.version,
+        *keys.version(v.name, v.version),
         name=v.name,
         version=v.version,
         manifest=dumps(v.manifest),
@@ -108,7 +97,7 @@ def _version_record(item: VersionItem) -> VersionRecord:
 
 
 def _claim_item(t: Table, name: str) -> NameClaimItem:
-    return t.claim(f"NAME#{name.lower()}", "NAME", name=name)
+    return t.claim(*keys.name_claim(name), name=name)
 
 
 def _scope(name: str) -> str | None:
@@ -117,7 +106,7 @@ def _scope(name: str) -> str | None:
 
 def _scope_entry(t: Table, scope: str, name: str) -> NameClaimItem:
     # The same shape as a name claim (a key and the name): listed by `packages_in_scope`.
-    return t.claim(f"{SCOPE_PACKAGES_PREFIX}{scope}", name, name=name)
+    return t.claim(*keys.scope_package(scope, name), name=name)
 
 
 class DynamoPackageStore:
@@ -126,21 +115,21 @@ class DynamoPackageStore:
         self._log = ChangeLog(settings)
 
     def get_package(self, name: str) -> PackageRecord | None:
-        item = get(self._t.package, _package_pk(name), PACKAGE_SK)
+        item = get(self._t.package, *keys.package(name))
         return None if item is None else _package_record(item)
 
     def get_packages(self, names: Sequence[str]) -> dict[str, PackageRecord]:
-        keys = [(_package_pk(name), PACKAGE_SK) for name in sorted(set(names))]
+        wanted = [keys.package(name) for name in sorted(set(names))]
         with translated():  # batches of 100 keys, unprocessed keys retried, by pynamodb
-            items = list(self._t.package.batch_get(keys, consistent_read=True))
+            items = list(self._t.package.batch_get(wanted, consistent_read=True))
         return {item.name: _package_record(item) for item in items}
 
     def get_version(self, name: str, version: str) -> VersionRecord | None:
-        item = get(self._t.version, _package_pk(name), VERSION_PREFIX + version)
+        item = get(self._t.version, *keys.version(name, version))
         return None if item is None else _version_record(item)
 
     def list_versions(self, name: str) -> list[VersionRecord]:
-        items = query_prefix(self._t.version, _package_pk(name), VERSION_PREFIX)
+        items = query_prefix(self._t.version, keys.package_pk(name), keys.VERSION_PREFIX)
         return [_version_record(item) for item in items]
 
     def create_package(
@@ -207,12 +196,7 @@ class DynamoPackageStore:
         # Idempotent puts and deletes, so a batch (any size, retried by pynamodb) will do; a
         # batch must not name one key twice, hence the set.
         items = [
-            model(
-                DEPENDENCY_PREFIX + name,
-                f"{dependent}#{version}",
-                dependent=dependent,
-                version=version,
-            )
+            model(*keys.dependency(name, dependent, version), dependent=dependent, version=version)
             for name in sorted(set(dependencies))
         ]
         with translated(), model.batch_write() as batch:
@@ -223,20 +207,20 @@ class DynamoPackageStore:
                     batch.delete(item)
 
     def dependents(self, name: str) -> list[str]:
-        items = query_prefix(self._t.dependency, DEPENDENCY_PREFIX + name)
+        items = query_prefix(self._t.dependency, keys.dependents_pk(name))
         return sorted({item.dependent for item in items} - {name})
 
     def packages_in_scope(self, scope: str) -> list[str]:
-        items = query_prefix(self._t.claim, f"{SCOPE_PACKAGES_PREFIX}{scope}")
+        items = query_prefix(self._t.claim, keys.scope_packages_pk(scope))
         return sorted(item.name for item in items)
 
     def index_maintainer(self, user: str, package: str, *, present: bool) -> None:
-        item = self._t.claim(f"USER#{user}", MAINTAINS_PREFIX + package, name=package)
+        item = self._t.claim(*keys.maintains(user, package), name=package)
         if present:
             put(item, None)
         else:
             delete(item)
 
     def maintained_by(self, user: str) -> list[str]:
-        items = query_prefix(self._t.claim, f"USER#{user}", MAINTAINS_PREFIX)
+        items = query_prefix(self._t.claim, keys.user_pk(user), keys.MAINTAINS_PREFIX)
         return sorted(item.name for item in items)

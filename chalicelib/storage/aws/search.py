@@ -1,12 +1,9 @@
-"""The SearchStore on DynamoDB: an inverted index in the registry's table.
+"""The SearchStore on DynamoDB: an inverted index in the registry's table (keys in `keys.py`).
 
-Item layout (pk / sk):
-    SEARCH#<name>   ENTRY                     the package's entry (the result as served, its
-                                              terms and rank as JSON, its revision), what a page
-                                              of results reads; a removal keeps the item, with
-                                              no doc, to remember its revision
-    TERM#<term>     <rank key>#<name>#<rev>   one posting; the rank key sorts best first, so a
-                                              term's best postings are one Query with a Limit
+Each package has an entry, `SEARCH#<name>` / `ENTRY` (the result as served, its terms and rank as
+JSON, its revision), what a page of results reads; a removal keeps the item, with no doc, to
+remember its revision. Each of its terms has a posting, `TERM#<term>` / `<rank key>#<name>#<rev>`:
+the rank key sorts best first, so a term's best postings are one Query with a Limit.
 
 A derived index, written after the package and rebuildable from it. Writes of one package can
 finish out of order, so the index goes by revision and never back:
@@ -29,12 +26,11 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import Item, model_for, put, translated
 from chalicelib.storage.codec import dumps
 from chalicelib.storage.records import Posting, SearchEntry
 
-ENTRY_SK = "ENTRY"
-_RANK_SCALE = 10**8
 # An entry swap that lost to another write of the same package reads the entry again; each
 # loss means another write went through, so this is only reached under a storm of writes.
 _ATTEMPTS = 10
@@ -52,12 +48,6 @@ class SearchItem(Item):
     weight = NumberAttribute(null=True)
     rev = NumberAttribute(null=True)  # None: written before revisions (0)
     stamp = UnicodeAttribute(null=True)  # the entry's: which write stored it
-
-
-def _rank_key(rank: float, name: str, rev: int) -> str:
-    # Ascending sort keys, best rank first: the complement of the scaled rank, fixed width.
-    key = f"{_RANK_SCALE - round(min(max(rank, 0.0), 1.0) * _RANK_SCALE):09d}#{name}"
-    return f"{key}#{rev}" if rev else key
 
 
 def _rev(item: SearchItem | None) -> int:
@@ -82,12 +72,12 @@ class DynamoSearchStore:
     def remove_entry(self, name: str, rev: int) -> None:
         previous = self._stored([name]).get(name)
         if previous is None or _rev(previous) <= rev:
-            removal = self._item(f"SEARCH#{name}", ENTRY_SK, rank=0, access="", rev=rev)
+            removal = self._item(*keys.search_entry(name), rank=0, access="", rev=rev)
             self._swap(removal, previous)
 
     def postings(self, term: str, limit: int) -> list[Posting]:
         with translated():
-            items = list(self._item.query(f"TERM#{term}", limit=limit))
+            items = list(self._item.query(keys.term_pk(term), limit=limit))
         return [
             Posting(str(item.name), float(item.weight or 0), float(item.rank), item.access)
             for item in items
@@ -109,22 +99,22 @@ class DynamoSearchStore:
 
     def _stored(self, names: Sequence[str]) -> dict[str, SearchItem]:
         """The entry items of these names, removals included."""
-        keys = [(f"SEARCH#{name}", ENTRY_SK) for name in sorted(set(names))]
+        wanted = [keys.search_entry(name) for name in sorted(set(names))]
         with translated():
-            items = list(self._item.batch_get(keys, consistent_read=True))
-        return {item.pk.removeprefix("SEARCH#"): item for item in items}
+            items = list(self._item.batch_get(wanted, consistent_read=True))
+        return {keys.search_entry_name(item.pk): item for item in items}
 
     def _swap(self, item: SearchItem, previous: SearchItem | None) -> None:
         """Store `item` (an entry or a removal) in place of `previous`, the one read, then drop
         the postings of whichever of the two lost."""
-        name, rev = item.pk.removeprefix("SEARCH#"), _rev(item)
+        name, rev = keys.search_entry_name(item.pk), _rev(item)
         mine = self._postings_of_item(item)
         for _ in range(_ATTEMPTS):
             item.stamp = uuid.uuid4().hex
             if put(item, self._unchanged(previous)):
                 replaced = self._postings_of_item(previous)
-                keys = {(p.pk, p.sk) for p in mine}
-                self._write([], [p for p in replaced if (p.pk, p.sk) not in keys])
+                kept = {(p.pk, p.sk) for p in mine}
+                self._write([], [p for p in replaced if (p.pk, p.sk) not in kept])
                 return
             previous = self._stored([name]).get(name)
             if _rev(previous) > rev:
@@ -151,8 +141,7 @@ class DynamoSearchStore:
 
     def _entry_item(self, entry: SearchEntry) -> SearchItem:
         return self._item(
-            f"SEARCH#{entry.name}",
-            ENTRY_SK,
+            *keys.search_entry(entry.name),
             doc=dumps(entry.doc),
             terms=dumps(entry.terms),
             rank=entry.rank,
@@ -163,8 +152,7 @@ class DynamoSearchStore:
     def _postings_of(self, entry: SearchEntry) -> list[SearchItem]:
         return [
             self._item(
-                f"TERM#{term}",
-                _rank_key(entry.rank, entry.name, entry.rev),
+                *keys.posting(term, entry.rank, entry.name, entry.rev),
                 name=entry.name,
                 weight=weight,
                 rank=entry.rank,
@@ -177,7 +165,7 @@ class DynamoSearchStore:
     def _postings_of_item(self, item: SearchItem | None) -> list[SearchItem]:
         if item is None or item.doc is None:
             return []
-        name = item.pk.removeprefix("SEARCH#")
+        name = keys.search_entry_name(item.pk)
         terms: dict[str, float] = json.loads(item.terms or "{}")
         entry = SearchEntry(name, {}, terms, float(item.rank), item.access, _rev(item))
         return self._postings_of(entry)

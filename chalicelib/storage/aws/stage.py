@@ -1,10 +1,6 @@
-"""The StageStore on DynamoDB.
-
-Item layout (pk / sk):
-    STAGED#<package>    <version>    a staged version (JSON `doc`): one per version, so a second
-                                     staging of it fails its condition
-    STAGE#<id>          STAGE        a copy, for reading it by the id npm is given
-Both are written, and removed, in one transaction.
+"""The StageStore on DynamoDB (keys in `keys.py`): a staged version (JSON `doc`) under its package,
+one per version, so a second staging of it fails its condition, and a copy under its id, for
+reading it by the id npm is given. Both are written, and removed, in one transaction.
 """
 
 from __future__ import annotations
@@ -13,11 +9,10 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.errors import VersionExistsError
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import Item, commit, get, model_for, query_prefix, table_for
 from chalicelib.storage.codec import staged_from_json, staged_to_json
 from chalicelib.storage.records import StagedVersion
-
-SK = "STAGE"
 
 
 class StagedItem(Item):
@@ -32,8 +27,8 @@ class DynamoStageStore:
     def _copies(self, staged: StagedVersion) -> list[StagedItem]:
         doc, m = staged_to_json(staged), self._m
         return [
-            m(f"STAGED#{staged.package}", staged.version, doc=doc),
-            m(f"STAGE#{staged.id}", SK, doc=doc),
+            m(*keys.staged(staged.package, staged.version), doc=doc),
+            m(*keys.staged_by_id(staged.id), doc=doc),
         ]
 
     def stage(self, staged: StagedVersion) -> None:
@@ -42,11 +37,11 @@ class DynamoStageStore:
             raise VersionExistsError(f"{staged.package}@{staged.version} is staged already")
 
     def staged(self, id: str) -> StagedVersion | None:
-        item = get(self._m, f"STAGE#{id}", SK)
+        item = get(self._m, *keys.staged_by_id(id))
         return staged_from_json(item.doc) if item is not None else None
 
     def staged_versions(self, package: str) -> list[StagedVersion]:
-        found = [staged_from_json(i.doc) for i in query_prefix(self._m, f"STAGED#{package}")]
+        found = [staged_from_json(i.doc) for i in query_prefix(self._m, keys.staged_pk(package))]
         return sorted(found, key=lambda s: (s.created, s.id))
 
     def unstage(self, id: str) -> bool:

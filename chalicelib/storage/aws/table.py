@@ -1,7 +1,7 @@
 """The DynamoDB table behind the Dynamo* stores: pynamodb models, their binding to a table, and
 the few write helpers (transactions, conditional puts) that translate SDK errors.
 
-The item layout is described in `chalicelib/storage/aws/__init__.py`. Only the stores use this
+Every key is made in `keys.py`, which also describes the item layout. Only the stores use this
 module.
 """
 

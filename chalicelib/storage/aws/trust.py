@@ -1,4 +1,4 @@
-"""The TrustStore on DynamoDB: one item per package, `TRUST#<name>` / `TRUST`, holding its
+"""The TrustStore on DynamoDB: one item per package (`keys.trusted_publishers`) holding its
 trusted publishers as a JSON list; changes are compare-and-swaps on `version`, so two `npm trust`
 commands at once never lose each other's."""
 
@@ -10,11 +10,11 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.settings import Settings
+from chalicelib.storage.aws import keys
 from chalicelib.storage.aws.table import Item, get, model_for, put
 from chalicelib.storage.codec import trusted_from_json, trusted_to_json
 from chalicelib.storage.records import TrustedPublisher
 
-SK = "TRUST"
 _ATTEMPTS = 5
 
 
@@ -23,16 +23,12 @@ class TrustItem(Item):
     version = NumberAttribute()
 
 
-def _pk(name: str) -> str:
-    return f"TRUST#{name}"
-
-
 class DynamoTrustStore:
     def __init__(self, settings: Settings) -> None:
         self._item = model_for(TrustItem, settings)
 
     def trusted_publishers(self, package: str) -> list[TrustedPublisher]:
-        stored = get(self._item, _pk(package), SK)
+        stored = get(self._item, *keys.trusted_publishers(package))
         return trusted_from_json(stored.doc) if stored is not None else []
 
     def add_trusted_publishers(self, package: str, added: Sequence[TrustedPublisher]) -> None:
@@ -56,10 +52,11 @@ class DynamoTrustStore:
     ) -> None:
         model = self._item
         for _ in range(_ATTEMPTS):
-            stored = get(model, _pk(package), SK)
+            stored = get(model, *keys.trusted_publishers(package))
             before = trusted_from_json(stored.doc) if stored is not None else []
             version = int(stored.version) if stored is not None else 0
-            item = model(_pk(package), SK, doc=trusted_to_json(change(before)), version=version + 1)
+            doc = trusted_to_json(change(before))
+            item = model(*keys.trusted_publishers(package), doc=doc, version=version + 1)
             unchanged = model.pk.does_not_exist() if stored is None else model.version == version
             if put(item, unchanged):
                 return
