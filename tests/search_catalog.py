@@ -46,6 +46,7 @@ INDEX_SOURCES = (
     "chalicelib/search/document.py",
     "chalicelib/search/text.py",
     "chalicelib/storage/embedded/search.py",
+    "chalicelib/storage/embedded/schema.sql",
     "tests/search_catalog.py",
 )
 WHEN = "2026-06-01T00:00:00.000Z"

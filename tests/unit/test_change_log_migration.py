@@ -14,6 +14,7 @@ def test_packages_from_before_the_log_are_in_it(tmp_path: Path) -> None:
     path = str(tmp_path / "old.sqlite3")
     SqliteDatabase(path)  # the tables, as a release with the log makes them
     old = sqlite3.connect(path)  # … then made to look like one from before it
+    old.execute("PRAGMA user_version = 0")  # (from before versions, too)
     old.execute("DELETE FROM change_log")
     old.execute("INSERT INTO packages VALUES ('live', 'live', 3, '{\"modified\": \"2020-02-01\"}')")
     old.execute(
@@ -39,7 +40,8 @@ def test_a_log_from_before_private_changes_gains_the_column(tmp_path: Path) -> N
     path = str(tmp_path / "old.sqlite3")
     store = SqlitePackageStore(SqliteDatabase(path))
     old = sqlite3.connect(path)
-    old.execute("DROP TABLE changes")  # as a release before `private` made it
+    old.execute("PRAGMA user_version = 0")  # a release before `private` (and before versions)
+    old.execute("DROP TABLE changes")  # made the table without it
     old.execute(
         "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
         " rev INTEGER NOT NULL, deleted INTEGER NOT NULL, time TEXT NOT NULL,"

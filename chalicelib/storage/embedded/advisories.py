@@ -14,15 +14,12 @@ from chalicelib.storage.codec import (
 from chalicelib.storage.embedded.database import SqliteDatabase
 from chalicelib.storage.records import Advisory
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS advisories (package TEXT PRIMARY KEY, doc TEXT NOT NULL)"
 _CHUNK = 500  # names per IN (…): well under SQLite's bound-parameter limit
 
 
 class SqliteAdvisoryStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            conn.execute(_SCHEMA)
 
     def put_advisories(self, advisories: Sequence[Advisory]) -> None:
         with self._db.transaction() as conn:

@@ -16,21 +16,12 @@ from chalicelib.storage.codec import (
 from chalicelib.storage.embedded.database import SqliteDatabase
 from chalicelib.storage.records import PlanRecord, SubscriptionRecord
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS plans ("
-    " scope TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS subscriptions ("
-    " id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL)",
-)
 _TABLES = {"plans": "scope", "subscriptions": "id"}
 
 
 class SqliteBillingStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
 
     def get_plan(self, scope: str) -> PlanRecord | None:
         row = self._get("plans", scope)

@@ -7,18 +7,10 @@ from collections.abc import Iterator, Mapping
 
 from chalicelib.storage.embedded.database import SqliteDatabase
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS downloads ("
-    " package TEXT NOT NULL, day TEXT NOT NULL, version TEXT NOT NULL, count INTEGER NOT NULL,"
-    " PRIMARY KEY (package, day, version)) WITHOUT ROWID"
-)
-
 
 class SqliteDownloadStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            conn.execute(_SCHEMA)
 
     def add_counts(self, counts: Mapping[tuple[str, str, str], int]) -> None:
         with self._db.transaction() as conn:

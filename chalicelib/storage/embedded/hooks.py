@@ -12,19 +12,6 @@ from chalicelib.errors import ConcurrentModificationError
 from chalicelib.storage.embedded.database import SqliteDatabase
 from chalicelib.storage.records import DeliveryRecord, HookRecord
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS hooks (id TEXT PRIMARY KEY, owner TEXT NOT NULL,"
-    " type TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS hooks_by_watch ON hooks (type, name)",
-    "CREATE INDEX IF NOT EXISTS hooks_by_owner ON hooks (owner)",
-    "CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, hook TEXT NOT NULL,"
-    " status TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status)",
-    "CREATE TABLE IF NOT EXISTS hook_cursor (id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " seq INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO hook_cursor (id, seq) VALUES (1, 0)",
-)
-
 
 def _hook(doc: str) -> HookRecord:
     return HookRecord(**json.loads(doc))
@@ -42,9 +29,6 @@ def _dump(record: HookRecord | DeliveryRecord) -> str:
 class SqliteHookStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
 
     def create_hook(self, hook: HookRecord) -> None:
         try:

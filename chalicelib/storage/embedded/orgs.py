@@ -16,30 +16,10 @@ from chalicelib.errors import LastOwnerError, ScopeClaimedError, TeamExistsError
 from chalicelib.storage.embedded.database import SqliteDatabase
 from chalicelib.storage.records import OrgRecord
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS orgs (name TEXT PRIMARY KEY, created TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS org_members ("
-    " org TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (org, user))",
-    "CREATE INDEX IF NOT EXISTS org_members_by_user ON org_members (user)",
-    "CREATE TABLE IF NOT EXISTS teams ("
-    " org TEXT NOT NULL, team TEXT NOT NULL, description TEXT NOT NULL,"
-    " PRIMARY KEY (org, team))",
-    "CREATE TABLE IF NOT EXISTS team_members ("
-    " org TEXT NOT NULL, team TEXT NOT NULL, user TEXT NOT NULL,"
-    " PRIMARY KEY (org, team, user))",
-    "CREATE TABLE IF NOT EXISTS team_grants ("
-    " org TEXT NOT NULL, team TEXT NOT NULL, package TEXT NOT NULL, permission TEXT NOT NULL,"
-    " PRIMARY KEY (org, team, package))",
-    "CREATE INDEX IF NOT EXISTS team_grants_by_package ON team_grants (package)",
-)
-
 
 class SqliteOrgStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
 
     def create_org(self, org: OrgRecord, owner: str) -> None:
         try:

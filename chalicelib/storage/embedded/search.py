@@ -15,15 +15,6 @@ from collections.abc import Sequence
 from chalicelib.storage.embedded.database import SqliteDatabase
 from chalicelib.storage.records import Posting, SearchEntry
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS search_entries ("
-    " name TEXT PRIMARY KEY, doc TEXT NOT NULL, terms TEXT NOT NULL, rank REAL NOT NULL,"
-    " access TEXT NOT NULL, rev INTEGER NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS search_postings ("
-    " term TEXT NOT NULL, name TEXT NOT NULL, weight REAL NOT NULL, rank REAL NOT NULL,"
-    " access TEXT NOT NULL, PRIMARY KEY (term, name)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS search_postings_by_rank ON search_postings (term, rank DESC, name)",
-)
 _CHUNK = 500  # names per IN (…): well under SQLite's bound-parameter limit
 _REMOVED = "null"  # the doc of a removal's row
 
@@ -31,12 +22,6 @@ _REMOVED = "null"  # the doc of a removal's row
 class SqliteSearchStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(search_entries)")}
-            if "rev" not in columns:  # a file from before revisions: its entries are rev 0
-                conn.execute("ALTER TABLE search_entries ADD COLUMN rev INTEGER NOT NULL DEFAULT 0")
 
     def put_entries(self, entries: Sequence[SearchEntry]) -> None:
         with self._db.transaction() as conn:

@@ -11,17 +11,10 @@ from chalicelib.storage.codec import signing_keys_from_json, signing_keys_to_jso
 from chalicelib.storage.embedded.database import SqliteDatabase
 from chalicelib.storage.records import KeyRing, SigningKey
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS signing_keys"
-    " (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL, version INTEGER NOT NULL)"
-)
-
 
 class SqliteSigningKeyStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            conn.execute(_SCHEMA)
 
     def load(self, *, fresh: bool = False) -> KeyRing:
         rows = self._db.read("SELECT doc, version FROM signing_keys WHERE id = 1")

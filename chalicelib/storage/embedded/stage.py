@@ -10,17 +10,10 @@ from chalicelib.storage.codec import staged_from_json, staged_to_json
 from chalicelib.storage.embedded.database import SqliteDatabase
 from chalicelib.storage.records import StagedVersion
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS staged_versions (id TEXT PRIMARY KEY, package TEXT NOT NULL,"
-    " version TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (package, version))"
-)
-
 
 class SqliteStageStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            conn.execute(_SCHEMA)
 
     def stage(self, staged: StagedVersion) -> None:
         try:

@@ -9,9 +9,6 @@ from chalicelib.storage.codec import trusted_from_json, trusted_to_json
 from chalicelib.storage.embedded.database import SqliteDatabase
 from chalicelib.storage.records import TrustedPublisher
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS trusted_publishers (package TEXT PRIMARY KEY, doc TEXT NOT NULL)"
-)
 _UPSERT = (
     "INSERT INTO trusted_publishers (package, doc) VALUES (?, ?)"
     " ON CONFLICT (package) DO UPDATE SET doc = excluded.doc"
@@ -21,8 +18,6 @@ _UPSERT = (
 class SqliteTrustStore:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        with db.transaction() as conn:
-            conn.execute(_SCHEMA)
 
     def trusted_publishers(self, package: str) -> list[TrustedPublisher]:
         rows = self._db.read("SELECT doc FROM trusted_publishers WHERE package = ?", (package,))
