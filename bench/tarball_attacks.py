@@ -1,6 +1,6 @@
 """The hostile tarballs of issue 13 against the publish tarball reader: peak memory and time of
 each, for the reader in this checkout and (with --against REV) the one in a git revision, side by
-side. Numbers only; tests/unit/test_tarball_inspection.py is what holds the line.
+side. Numbers only; tests/unit/publish/test_tarball.py is what holds the line.
 
 Run: `.venv/bin/python bench/tarball_attacks.py --against 459b652` (the last commit with the
 standard library's tarfile reader).
@@ -21,7 +21,7 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.unit.test_tarball_inspection import MANIFEST, entry  # noqa: E402
+from tests.unit.publish.test_tarball import MANIFEST, entry  # noqa: E402
 
 MB = 1024 * 1024
 LIMITS = {"max_files": 10_000, "max_unpacked": 100 * MB * 20}  # the embedded default's

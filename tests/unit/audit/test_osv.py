@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from chalicelib.audit.osv import advisories_from_osv
 from chalicelib.errors import InvalidPayloadError
 from chalicelib.storage.records import Advisory
-from tests.unit.test_publish_body_properties import JSON_VALUES
+from tests.unit.publish.test_body_properties import JSON_VALUES
 
 # Shaped as GHSA-35jh-r3h4-6jhm (lodash command injection) is in the GitHub Advisory Database.
 GHSA = {

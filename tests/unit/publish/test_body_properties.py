@@ -17,7 +17,7 @@ from chalicelib.errors import RegistryError
 from chalicelib.http.errors import status_for
 from chalicelib.publish.payload import PublishRequest, parse_publish
 from tests.builders import a_publish_body
-from tests.unit.test_tarball_inspection import MB, bounded
+from tests.unit.publish.test_tarball import MB, bounded
 
 NAME = "pkg"
 LIMIT = 1 * MB
