@@ -17,6 +17,9 @@ EMBEDDED_MAX_TARBALL_BYTES = 100 * MB
 AWS_MAX_RESPONSE_BYTES = int(5.5 * MB)
 
 
+# "memory" keeps everything in the one process's memory: for tests and trying things out.
+BACKENDS = ("embedded", "aws", "memory")
+
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # The CIs npm's trusted publishing speaks for (npm trust github|gitlab), and their issuers.
 OIDC_PROVIDERS = ("github", "gitlab")
@@ -32,7 +35,7 @@ class SettingsError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    backend: str  # "embedded" | "aws"
+    backend: str  # "embedded" | "aws" | "memory" (one process, nothing kept: tests, trials)
     public_url: str | None  # None: derive from the request's Host header
     data_dir: str
     table_name: str
@@ -125,8 +128,11 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         backend = env.get("TARBOX_BACKEND", "embedded")
-        if backend not in ("embedded", "aws"):
-            raise SettingsError(f"TARBOX_BACKEND must be 'embedded' or 'aws', not {backend!r}")
+        if backend not in BACKENDS:
+            raise SettingsError(
+                "TARBOX_BACKEND must be 'embedded' (SQLite + files), 'aws' (DynamoDB + S3) or"
+                f" 'memory' (in this process only, nothing kept), not {backend!r}"
+            )
         aws = backend == "aws"
         default_max = AWS_MAX_TARBALL_BYTES if aws else EMBEDDED_MAX_TARBALL_BYTES
         cdn = [env.get(k) for k in ("TARBOX_CDN_DOMAIN", "TARBOX_CDN_KEY_ID")]

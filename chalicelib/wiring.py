@@ -28,7 +28,50 @@ def registry() -> Registry:
     config = settings()
     if config.backend == "aws":
         return _aws(config)
+    if config.backend == "memory":
+        return _memory(config)
     return _embedded(config)
+
+
+def _memory(config: Settings) -> Registry:
+    """Everything in this process's memory, and gone with it: for tests and trying things out.
+    Nothing is shared with another process (`tarbox serve` needs `--workers 1`)."""
+    from chalicelib.storage.embedded.secrets import ConfiguredSecrets
+    from chalicelib.storage.memory import (
+        MemoryAccountStore,
+        MemoryAdvisoryStore,
+        MemoryBillingStore,
+        MemoryBlobStore,
+        MemoryDatabase,
+        MemoryDownloadStore,
+        MemoryEphemeralStore,
+        MemoryHookStore,
+        MemoryOrgStore,
+        MemoryPackageStore,
+        MemorySearchStore,
+        MemorySigningKeyStore,
+        MemoryStageStore,
+        MemoryTrustStore,
+    )
+
+    db = MemoryDatabase()
+    return Registry(
+        settings=config,
+        packages=MemoryPackageStore(db),
+        accounts=MemoryAccountStore(db),
+        blobs=MemoryBlobStore(db),
+        ephemeral=MemoryEphemeralStore(db),
+        orgs=MemoryOrgStore(db),
+        billing=MemoryBillingStore(db),
+        secrets=ConfiguredSecrets(config),
+        search=MemorySearchStore(db),
+        downloads=MemoryDownloadStore(db),
+        hooks=MemoryHookStore(db),
+        advisories=MemoryAdvisoryStore(db),
+        trust=MemoryTrustStore(db),
+        stage=MemoryStageStore(db),
+        signing_keys=MemorySigningKeyStore(db),
+    )
 
 
 def _embedded(config: Settings) -> Registry:

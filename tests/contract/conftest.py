@@ -1,12 +1,18 @@
-"""Every contract test runs once per backend: "embedded" (SQLite + files, in tmp_path) and
-"aws" (DynamoDB + S3 through our adapters, on moto in process, a fresh table and bucket per test).
+"""Every contract test runs once per backend: "embedded" (SQLite + files, in tmp_path), "aws"
+(DynamoDB + S3 through our adapters, on moto in process, a fresh table and bucket per test) and
+"memory" (plain dicts, a fresh database per test).
 
-A case that passes on one backend and fails on the other is a bug in an adapter (or in moto,
+A case that passes on one backend and fails on another is a bug in an adapter (or in moto,
 see `serialize_moto`), never a reason to special-case the test.
+
+TARBOX_CONTRACT_BACKENDS (comma-separated; all three by default) runs the suite on some only
+(on "memory" alone it takes seconds). The few cases about one backend's own storage (the
+DynamoDB table, old SQLite files) run when their backend does.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,9 +38,40 @@ from tests.contract.support import Clock, serialize_moto
 
 if TYPE_CHECKING:
     from chalicelib.storage.embedded.database import SqliteDatabase
+    from chalicelib.storage.memory import MemoryDatabase
     from tests.contract.legacy import LegacyWriter
 
-BACKENDS = ["embedded", "aws"]
+ALL_BACKENDS = ("embedded", "aws", "memory")
+
+
+def _backends(raw: str | None) -> list[str]:
+    chosen = [b.strip() for b in (raw or ",".join(ALL_BACKENDS)).split(",") if b.strip()]
+    unknown = sorted(set(chosen) - set(ALL_BACKENDS))
+    if unknown or not chosen:
+        raise pytest.UsageError(
+            f"TARBOX_CONTRACT_BACKENDS names backends of {', '.join(ALL_BACKENDS)}, not {raw!r}"
+        )
+    return chosen
+
+
+BACKENDS = _backends(os.environ.get("TARBOX_CONTRACT_BACKENDS"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the cases about one backend's own storage when that backend is not chosen:
+    those that take no `backend` are about DynamoDB's table (they take its settings) or an
+    old SQLite file."""
+    here = Path(__file__).parent
+    kept, left_out = [], []
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        own = None
+        if item.path.is_relative_to(here) and "backend" not in fixtures:
+            own = "aws" if {"aws_settings", "dynamo_settings"} & set(fixtures) else "embedded"
+        (left_out if own is not None and own not in BACKENDS else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture(params=BACKENDS)
@@ -89,12 +126,23 @@ def sqlite_db(tmp_path: Path) -> SqliteDatabase:
 
 
 @pytest.fixture
+def memory_db() -> MemoryDatabase:
+    from chalicelib.storage.memory import MemoryDatabase
+
+    return MemoryDatabase()
+
+
+@pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
 def package_store(backend: str, request: pytest.FixtureRequest) -> PackageStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryPackageStore
+
+        return MemoryPackageStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.packages import DynamoPackageStore
 
@@ -106,6 +154,10 @@ def package_store(backend: str, request: pytest.FixtureRequest) -> PackageStore:
 
 @pytest.fixture
 def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemorySearchStore
+
+        return MemorySearchStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.search import DynamoSearchStore
 
@@ -117,6 +169,10 @@ def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
 
 @pytest.fixture
 def advisory_store(backend: str, request: pytest.FixtureRequest) -> AdvisoryStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryAdvisoryStore
+
+        return MemoryAdvisoryStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.advisories import DynamoAdvisoryStore
 
@@ -128,6 +184,10 @@ def advisory_store(backend: str, request: pytest.FixtureRequest) -> AdvisoryStor
 
 @pytest.fixture
 def signing_key_store(backend: str, request: pytest.FixtureRequest) -> SigningKeyStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemorySigningKeyStore
+
+        return MemorySigningKeyStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.signing_keys import SecretsManagerSigningKeyStore
 
@@ -140,6 +200,10 @@ def signing_key_store(backend: str, request: pytest.FixtureRequest) -> SigningKe
 
 @pytest.fixture
 def trust_store(backend: str, request: pytest.FixtureRequest) -> TrustStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryTrustStore
+
+        return MemoryTrustStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.trust import DynamoTrustStore
 
@@ -151,6 +215,10 @@ def trust_store(backend: str, request: pytest.FixtureRequest) -> TrustStore:
 
 @pytest.fixture
 def stage_store(backend: str, request: pytest.FixtureRequest) -> StageStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryStageStore
+
+        return MemoryStageStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.stage import DynamoStageStore
 
@@ -162,6 +230,10 @@ def stage_store(backend: str, request: pytest.FixtureRequest) -> StageStore:
 
 @pytest.fixture
 def download_store(backend: str, request: pytest.FixtureRequest) -> DownloadStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryDownloadStore
+
+        return MemoryDownloadStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.downloads import DynamoDownloadStore
 
@@ -173,6 +245,10 @@ def download_store(backend: str, request: pytest.FixtureRequest) -> DownloadStor
 
 @pytest.fixture
 def hook_store(backend: str, request: pytest.FixtureRequest) -> HookStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryHookStore
+
+        return MemoryHookStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.hooks import DynamoHookStore
 
@@ -184,6 +260,10 @@ def hook_store(backend: str, request: pytest.FixtureRequest) -> HookStore:
 
 @pytest.fixture
 def account_store(backend: str, request: pytest.FixtureRequest) -> AccountStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryAccountStore
+
+        return MemoryAccountStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.accounts import DynamoAccountStore
 
@@ -196,6 +276,10 @@ def account_store(backend: str, request: pytest.FixtureRequest) -> AccountStore:
 @pytest.fixture
 def org_store(backend: str, request: pytest.FixtureRequest) -> OrgStore:
     """Shares its database (or table) with this test's `account_store`."""
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryOrgStore
+
+        return MemoryOrgStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.orgs import DynamoOrgStore
 
@@ -207,6 +291,10 @@ def org_store(backend: str, request: pytest.FixtureRequest) -> OrgStore:
 
 @pytest.fixture
 def billing_store(backend: str, request: pytest.FixtureRequest) -> BillingStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryBillingStore
+
+        return MemoryBillingStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.billing import DynamoBillingStore
 
@@ -218,6 +306,10 @@ def billing_store(backend: str, request: pytest.FixtureRequest) -> BillingStore:
 
 @pytest.fixture
 def ephemeral_store(backend: str, request: pytest.FixtureRequest, clock: Clock) -> EphemeralStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryEphemeralStore
+
+        return MemoryEphemeralStore(request.getfixturevalue("memory_db"), clock=clock)
     if backend == "aws":
         from chalicelib.storage.aws.ephemeral import DynamoEphemeralStore
 
@@ -231,8 +323,10 @@ def ephemeral_store(backend: str, request: pytest.FixtureRequest, clock: Clock) 
 def legacy(backend: str, request: pytest.FixtureRequest) -> LegacyWriter:
     """Writes rows and items shaped as releases before the port extensions wrote them, into the
     same database the stores of this test use."""
-    from tests.contract.legacy import DynamoLegacyWriter, SqliteLegacyWriter
+    from tests.contract.legacy import DynamoLegacyWriter, MemoryLegacyWriter, SqliteLegacyWriter
 
+    if backend == "memory":
+        return MemoryLegacyWriter(request.getfixturevalue("memory_db"))
     if backend == "aws":
         return DynamoLegacyWriter(request.getfixturevalue("dynamo_settings"))
     return SqliteLegacyWriter(request.getfixturevalue("sqlite_db"))
@@ -240,6 +334,10 @@ def legacy(backend: str, request: pytest.FixtureRequest) -> LegacyWriter:
 
 @pytest.fixture
 def blob_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    if backend == "memory":
+        from chalicelib.storage.memory import MemoryBlobStore
+
+        return MemoryBlobStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
         from chalicelib.storage.aws.blobs import S3BlobStore, ensure_bucket
 

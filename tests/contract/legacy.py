@@ -2,7 +2,9 @@
 `updated`/`profile`/`tfa`, no token details. The stores must read them with the defaults.
 
 Each writer reproduces the old adapter's write byte for byte (old JSON docs for SQLite, the old
-attribute set for DynamoDB, through the same pynamodb models minus the new attributes)."""
+attribute set for DynamoDB, through the same pynamodb models minus the new attributes). The
+memory backend came after the extensions and keeps records, not documents: its writer puts in
+records built from the old fields alone, straight into its tables, as nothing but a store could."""
 
 from __future__ import annotations
 
@@ -11,6 +13,15 @@ from typing import Protocol
 
 from chalicelib.settings import Settings
 from chalicelib.storage.embedded.database import SqliteDatabase
+from chalicelib.storage.memory import MemoryDatabase
+from chalicelib.storage.records import (
+    Maintainer,
+    PackageRecord,
+    ScopeRecord,
+    TokenRecord,
+    UserRecord,
+    VersionRecord,
+)
 
 T0 = "2024-01-02T03:04:05.678Z"
 MAINTAINERS = [{"name": "alice", "email": "alice@example.com"}]
@@ -126,3 +137,27 @@ class DynamoLegacyWriter:
             created=T0,
             prefix="npm_old",
         ).save()
+
+
+class MemoryLegacyWriter:
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._db = db
+
+    def package(self, name: str, rev: int = 1) -> None:
+        maintainers = tuple(Maintainer(m["name"], m["email"]) for m in MAINTAINERS)
+        package = PackageRecord(name, rev, {"latest": "1.0.0"}, maintainers, "public", T0, T0)
+        manifest = {"name": name, "version": "1.0.0"}
+        version = VersionRecord(name, "1.0.0", manifest, f"tarballs/{name}/1.0.0.tgz", T0, "alice")
+        with self._db.lock:
+            self._db.packages[name] = package
+            self._db.lower_names[name.lower()] = name
+            self._db.versions.setdefault(name, {})["1.0.0"] = version
+
+    def user(self, name: str) -> None:
+        with self._db.lock:
+            self._db.users[name] = UserRecord(name, f"{name}@example.com", "h", T0)
+            self._db.scopes[name] = ScopeRecord(name, name, T0)
+
+    def token(self, key: str, user: str) -> None:
+        with self._db.lock:
+            self._db.tokens[key] = TokenRecord(key, user, False, T0, "npm_old")

@@ -23,8 +23,15 @@ def test_aws_needs_its_resource_names_and_has_the_lambda_limit() -> None:
     assert settings.max_tarball_bytes == AWS_MAX_TARBALL_BYTES < 6 * 1024 * 1024 * 3 // 4
 
 
+def test_the_memory_backend_needs_nothing_and_takes_what_the_embedded_one_takes() -> None:
+    settings = Settings.from_env({"TARBOX_BACKEND": "memory"})
+    assert settings.backend == "memory"
+    assert settings.max_tarball_bytes == 100 * 1024 * 1024
+    assert settings.max_response_bytes is None
+
+
 def test_bad_values_fail_fast() -> None:
-    with pytest.raises(SettingsError):
+    with pytest.raises(SettingsError, match=r"'embedded'.*'aws'.*'memory'"):
         Settings.from_env({"TARBOX_BACKEND": "cloud"})
     with pytest.raises(SettingsError):
         Settings.from_env({"TARBOX_MAX_TARBALL_BYTES": "lots"})
