@@ -5,8 +5,8 @@
 A case that passes on one backend and fails on another is a bug in an adapter (or in moto,
 see `serialize_moto`), never a reason to special-case the test.
 
-TARBOX_CONTRACT_BACKENDS (comma-separated; all three by default) runs the suite on some only
-(on "memory" alone it takes seconds). The few cases about one backend's own storage (the
+TARBOX_CONTRACT_BACKENDS (comma-separated; all three by default) runs the suite on some only:
+`make unit` runs it on "memory", in seconds. The few cases about one backend's own storage (the
 DynamoDB table, old SQLite files) run when their backend does.
 """
 

@@ -72,6 +72,7 @@ def verdicts() -> dict[str, dict[str, bool]]:
     return npm_verdicts()
 
 
+@pytest.mark.full_suite  # runs the real npm's copy
 @pytest.mark.parametrize("name", NAMES)
 def test_agrees_with_npm(name: str, verdicts: dict[str, dict[str, bool]]) -> None:
     check = check_name(name)

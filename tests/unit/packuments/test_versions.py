@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from chalicelib.packuments import versions
 
 VERSIONS = [
@@ -64,14 +66,17 @@ def node_semver(script: str, data: object) -> object:
     return json.loads(out.stdout)
 
 
+@pytest.mark.full_suite  # runs the real npm's node-semver
 def test_ordering_matches_node_semver() -> None:
     assert versions.sort_versions(VERSIONS) == node_semver("d.sort(s.compareLoose)", VERSIONS)
 
 
+@pytest.mark.full_suite  # runs the real npm's node-semver
 def test_clean_matches_node_semver() -> None:
     assert [versions.clean(v) for v in CLEAN] == node_semver("d.map(v => s.clean(v))", CLEAN)
 
 
+@pytest.mark.full_suite  # runs the real npm's node-semver
 def test_valid_range_matches_node_semver() -> None:
     expected = node_semver("d.map(r => s.validRange(r) !== null)", RANGES)
     assert [versions.is_valid_range(r) for r in RANGES] == expected
