@@ -4,7 +4,7 @@ This is npm-registry-couchapp's `validate_doc_update` moved out of the database:
 as it is, as it would be, and who asks, accept the change or say why not. Every write path
 (writes/pipeline.py, publish/service.py, writes/replay.py) builds the `new` view from its own
 change and calls `check_transition` before storing anything; the table of cases is
-`tests/unit/test_invariants.py`.
+`tests/unit/packuments/test_invariants.py`.
 
 A copy of another registry's package (a mirror, an import) has no one asking: it keeps the
 people its source has, so only the rules of the data apply to it (a published version never

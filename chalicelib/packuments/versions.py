@@ -53,8 +53,8 @@ def precedence_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, i
     """A sort key with semver 2.0 precedence for a clean version (every stored version is).
 
     node-semver's compare through `cmp_to_key` costs ~175 ms for 2,000 versions, paid on every
-    render; this key is parsed once per version. tests/unit/test_versions.py checks it against
-    the node-semver npm ships. Not clean -> sorted by node-semver's rules via compare().
+    render; this key is parsed once per version. tests/unit/packuments/test_versions.py checks it
+    against the node-semver npm ships. Not clean -> sorted by node-semver's rules via compare().
     """
     core, _, pre = version.partition("-")
     parts = core.split(".")

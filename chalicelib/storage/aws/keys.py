@@ -2,8 +2,8 @@
 formats. The Dynamo stores make and read keys only through this module.
 
 The strings are the stored data: deployed tables hold items under them, so none may change
-(`tests/unit/test_dynamo_keys.py` pins each one). '#' separates the parts: it cannot appear in an
-npm name, a user or org name, or a semver version.
+(`tests/unit/storage/aws/test_keys.py` pins each one). '#' separates the parts: it cannot appear
+in an npm name, a user or org name, or a semver version.
 
 Item layout (pk / sk):
     PKG#<name>               PACKAGE               the package item (dist-tags, maintainers, rev,

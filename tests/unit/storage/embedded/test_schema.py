@@ -17,7 +17,7 @@ from chalicelib.storage.embedded.migrations import MIGRATIONS, migrate, schema, 
 from chalicelib.storage.embedded.packages import SqlitePackageStore
 from chalicelib.storage.embedded.search import SqliteSearchStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 EMBEDDED = ROOT / "chalicelib" / "storage" / "embedded"
 BEFORE_VERSIONS = ROOT / "tests" / "fixtures" / "sqlite_before_versions.sql"
 T0 = "2024-01-02T03:04:05.678Z"
