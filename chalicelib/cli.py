@@ -203,7 +203,7 @@ def _create_org(registry: Registry, args: argparse.Namespace) -> str:
     from chalicelib.orgs.service import create_org
 
     name = args.name.lstrip("@")
-    create_org(registry, name, args.owner)
+    create_org(registry.orgs, registry.accounts, name, args.owner)
     return f"created org @{name}, owned by {args.owner}"
 
 
@@ -295,7 +295,7 @@ def _advisories(registry: Registry, args: argparse.Namespace) -> str:
     """`tarbox advisories import PATH`: OSV documents (the GitHub Advisory Database's format)."""
     from chalicelib.audit.osv import import_advisories
 
-    files, count = import_advisories(registry, args.path)
+    files, count = import_advisories(registry.advisories, args.path)
     return f"imported {count} npm advisories from {files} files"
 
 
@@ -310,19 +310,21 @@ def _cache(registry: Registry, args: argparse.Namespace) -> str:
     from chalicelib.upstream.pins import pin, unpin
 
     if args.cache_command == "purge":
-        missing = [name for name in args.names if not purge(registry, name)]
+        missing = [name for name in args.names if not purge(registry.blobs, name)]
         if missing:
             raise NotFoundError(f"nothing was kept of {', '.join(missing)}")
         return f"purged {len(args.names)} packages"
     if args.cache_command in ("pin", "unpin"):
-        change = pin if args.cache_command == "pin" else unpin
         for spec in args.specs:
             name, at, version = spec.rpartition("@")
             if not (name and at and version):
                 raise InvalidPayloadError(f"{spec!r} is not NAME@VERSION")
-            change(registry, name, version)
+            if args.cache_command == "pin":
+                pin(registry, name, version)
+            else:
+                unpin(registry.blobs, name, version)
         return f"{args.cache_command}ned {', '.join(args.specs)}"
-    kept = cached_packages(registry)
+    kept = cached_packages(registry.blobs)
     lines = [
         f"{p.name}\tfetched {iso(datetime.fromtimestamp(p.fetched, UTC))}\t{p.tarballs} tarballs"
         + (f"\tpinned {' '.join(p.pinned)}" if p.pinned else "")

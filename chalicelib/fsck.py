@@ -37,6 +37,9 @@ from chalicelib.registry import Registry
 from chalicelib.signatures.keys import existing_key, signs_from
 from chalicelib.storage.aws.edge import PUBLIC_PREFIX, public_key
 from chalicelib.storage.embedded.blobs import TEMPORARY_PREFIX
+from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.ports.signing_keys import SigningKeyStore
 from chalicelib.storage.records import PackageRecord, StoredBlob
 from chalicelib.writes.edge import tarball_path
 from chalicelib.writes.rendered import RENDERS
@@ -62,11 +65,11 @@ class Leftover:
 def find_leftovers(registry: Registry, grace: float = GRACE) -> list[Leftover]:
     """What no record points to, among blobs older than `grace` seconds."""
     moment = time.time()
-    packages = _packages(registry)
-    live = {p.name: _live_versions(registry, p) for p in packages.values()}
+    packages = _packages(registry.packages)
+    live = {p.name: _live_versions(registry.packages, p) for p in packages.values()}
     tarballs = {key for versions in live.values() for keys in versions.values() for key in keys}
     public = _public_files(registry, packages, live)
-    signed = _signed_since(registry)
+    signed = _signed_since(registry.signing_keys)
     found = [
         Leftover(kind, blob.key)
         for blob in registry.blobs.list_blobs("")
@@ -83,9 +86,9 @@ def repair(registry: Registry, leftovers: list[Leftover], grace: float = GRACE) 
     kept, and so is a tarball a version has come to name."""
     removed = []
     for leftover in leftovers:
-        if leftover.kind != EMPTY_FOLDER and _touched(registry, leftover.key, grace):
+        if leftover.kind != EMPTY_FOLDER and _touched(registry.blobs, leftover.key, grace):
             continue
-        if leftover.kind in (TARBALL, BUNDLE) and _named(registry, leftover.key):
+        if leftover.kind in (TARBALL, BUNDLE) and _named(registry.packages, leftover.key):
             continue
         if leftover.kind == EMPTY_FOLDER:
             registry.blobs.delete_folder(leftover.key)
@@ -140,28 +143,28 @@ def _kind(
     return None  # the state files of `tarbox mirror` and `tarbox import`
 
 
-def _signed_since(registry: Registry) -> float:
+def _signed_since(signing_keys: SigningKeyStore | None) -> float:
     """When the current signing key began to sign: every render before it is replaced."""
-    key = existing_key(registry.signing_keys) if registry.signing_keys is not None else None
+    key = existing_key(signing_keys) if signing_keys is not None else None
     return float("-inf") if key is None else _epoch(signs_from(key))
 
 
-def _packages(registry: Registry) -> dict[str, PackageRecord]:
-    names = package_names(registry.packages)
+def _packages(packages: PackageStore) -> dict[str, PackageRecord]:
+    names = package_names(packages)
     found: dict[str, PackageRecord] = {}
     for start in range(0, len(names), _BATCH):
-        found.update(registry.packages.get_packages(names[start : start + _BATCH]))
+        found.update(packages.get_packages(names[start : start + _BATCH]))
     return found
 
 
-def _live_versions(registry: Registry, package: PackageRecord) -> dict[str, list[str]]:
+def _live_versions(packages: PackageStore, package: PackageRecord) -> dict[str, list[str]]:
     """version -> the keys of what is stored for it (its tarball, its provenance bundle), of
     each live version."""
     if package.tombstone is not None:
         return {}
     return {
         v.version: [v.tarball_key, *filter(None, [provenance_key(v)])]
-        for v in registry.packages.list_versions(package.name)
+        for v in packages.list_versions(package.name)
         if is_live(package, v.version)
     }
 
@@ -186,22 +189,22 @@ def _public_name_and_file(key: str) -> tuple[str, str]:
     return name, file
 
 
-def _touched(registry: Registry, key: str, grace: float) -> bool:
+def _touched(blobs: BlobStore, key: str, grace: float) -> bool:
     """Whether the blob was written within `grace` seconds (or is gone): listed again."""
     moment = time.time()
-    again = [blob for blob in registry.blobs.list_blobs(key) if blob.key == key]
+    again = [blob for blob in blobs.list_blobs(key) if blob.key == key]
     return not again or moment - again[0].modified < grace
 
 
-def _named(registry: Registry, key: str) -> bool:
+def _named(packages: PackageStore, key: str) -> bool:
     """Whether a live version names the tarball or bundle now (a publish of the same bytes
     since)."""
     prefix = TARBALLS if key.startswith(TARBALLS) else BUNDLES
     name = key[len(prefix) :].rsplit("/", 1)[0]
-    package = registry.packages.get_package(name)
+    package = packages.get_package(name)
     if package is None:
         return False
-    return any(key in keys for keys in _live_versions(registry, package).values())
+    return any(key in keys for keys in _live_versions(packages, package).values())
 
 
 def _epoch(iso: str) -> float:

@@ -39,7 +39,7 @@ def status(registry: Registry) -> tuple[int, dict[str, Any]]:
     }
     if registry.settings.upstreams and healthy:
         # How the read-through cache answered today (UTC), across every process.
-        body["upstream"] = {"day": today(), **counts_today(registry)}
+        body["upstream"] = {"day": today(), **counts_today(registry.downloads)}
     return (200 if healthy else 503), body
 
 

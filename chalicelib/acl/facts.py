@@ -15,6 +15,7 @@ from chalicelib.acl.policy import OWNER, OrgFacts, PackageFacts, ScopeFacts
 from chalicelib.auth.service import Actor
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.orgs import OrgStore
 from chalicelib.storage.records import PackageRecord
 
 
@@ -49,7 +50,7 @@ def package_facts(
         for team_ref, permission in registry.orgs.package_grants(package.name).items():
             owner, _, team = team_ref.partition(":")
             if owner == org.name:
-                teams[team] = (permission, _team_members(registry, org, team, user))
+                teams[team] = (permission, _team_members(registry.orgs, org, team, user))
     return PackageFacts(
         package.name,
         package.access,
@@ -59,10 +60,10 @@ def package_facts(
     )
 
 
-def _team_members(registry: Registry, org: OrgFacts, team: str, user: str | None) -> frozenset[str]:
+def _team_members(orgs: OrgStore, org: OrgFacts, team: str, user: str | None) -> frozenset[str]:
     if user is None:
-        return frozenset(registry.orgs.team_members(org.name, team))
-    member = user in org.members and registry.orgs.in_team(org.name, team, user)
+        return frozenset(orgs.team_members(org.name, team))
+    member = user in org.members and orgs.in_team(org.name, team, user)
     return frozenset({user}) if member else frozenset()
 
 
@@ -72,19 +73,19 @@ def scope_facts(registry: Registry, scope: str, user: str | None = None) -> Scop
         return ScopeFacts(scope, None)
     org = None
     if record.kind == "org":
-        org = OrgFacts(record.owner, _members(registry, record.owner, user))
+        org = OrgFacts(record.owner, _members(registry.orgs, record.owner, user))
     return ScopeFacts(scope, record.owner, record.kind, org)
 
 
-def org_facts(registry: Registry, name: str) -> OrgFacts | None:
+def org_facts(orgs: OrgStore, name: str) -> OrgFacts | None:
     """Every member of the org; None when there is no such org."""
-    if registry.orgs.get_org(name) is None:
+    if orgs.get_org(name) is None:
         return None
-    return OrgFacts(name, registry.orgs.members(name))
+    return OrgFacts(name, orgs.members(name))
 
 
-def _members(registry: Registry, org: str, user: str | None) -> dict[str, str]:
+def _members(orgs: OrgStore, org: str, user: str | None) -> dict[str, str]:
     if user is None:
-        return registry.orgs.members(org)
-    role = registry.orgs.role_of(org, user)
+        return orgs.members(org)
+    role = orgs.role_of(org, user)
     return {} if role is None else {user: role}

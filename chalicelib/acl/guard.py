@@ -34,6 +34,7 @@ from chalicelib.errors import (
     PermissionDeniedError,
 )
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.orgs import OrgStore
 from chalicelib.storage.records import PackageRecord
 
 logger = logging.getLogger("tarbox")
@@ -124,9 +125,9 @@ def require_publish_into(registry: Registry, actor: Actor, scope: str) -> ScopeF
     return facts
 
 
-def require_org(registry: Registry, actor: Actor, org: str, action: str) -> OrgFacts:
+def require_org(orgs: OrgStore, actor: Actor, org: str, action: str) -> OrgFacts:
     """An org the actor may act on; 404 for a missing org and for one they are not in."""
-    facts = org_facts(registry, org)
+    facts = org_facts(orgs, org)
     if facts is None:
         raise _no_org(org)
     return require_on_org(actor, facts, action)

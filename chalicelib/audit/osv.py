@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.errors import InvalidPayloadError
-from chalicelib.registry import Registry
+from chalicelib.storage.ports.advisories import AdvisoryStore
 from chalicelib.storage.records import Advisory
 
 _BATCH = 500  # advisories per write
@@ -29,7 +29,7 @@ SEVERITIES = {
 }
 
 
-def import_advisories(registry: Registry, path: str) -> tuple[int, int]:
+def import_advisories(advisories: AdvisoryStore, path: str) -> tuple[int, int]:
     """Load the OSV documents at `path` (a file, or every .json file under a folder, as the
     GitHub Advisory Database's repository lays them out); (files read, npm advisories stored).
     A file that is not OSV is refused by name, before anything is stored."""
@@ -42,7 +42,7 @@ def import_advisories(registry: Registry, path: str) -> tuple[int, int]:
         except (OSError, ValueError, InvalidPayloadError) as exc:
             raise InvalidPayloadError(f"{file}: not an OSV advisory ({exc})") from None
     for start in range(0, len(found), _BATCH):
-        registry.advisories.put_advisories(found[start : start + _BATCH])
+        advisories.put_advisories(found[start : start + _BATCH])
     return len(files), len(found)
 
 

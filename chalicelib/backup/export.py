@@ -24,6 +24,10 @@ from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.packuments.dist import provenance_key
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.orgs import OrgStore
+from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import JSON, OrgRecord, PackageRecord, VersionRecord
 
 Progress = Callable[[str], None]
@@ -51,7 +55,7 @@ def export_registry(registry: Registry, root: Path, progress: Progress) -> Expor
     writer = ExportWriter(root)
     head = registry.packages.log_head()
     summary = ExportSummary(writer.counts)
-    _export_accounts(registry, writer)
+    _export_accounts(registry.accounts, registry.orgs, writer)
     progress(f"{writer.counts['users']} users, {writer.counts['orgs']} orgs")
     for plan in registry.billing.all_plans():
         writer.add("plans", encode(plan))
@@ -62,7 +66,7 @@ def export_registry(registry: Registry, root: Path, progress: Progress) -> Expor
         writer.add("downloads", line)
     names = package_names(registry.packages)
     for done, name in enumerate(names, 1):
-        _export_package(registry, writer, name, summary)
+        _export_package(registry.packages, registry.blobs, writer, name, summary)
         if done % 100 == 0 or done == len(names):
             progress(f"{done}/{len(names)} packages")
     for hook in registry.hooks.all_hooks():
@@ -82,57 +86,61 @@ def export_registry(registry: Registry, root: Path, progress: Progress) -> Expor
     return summary
 
 
-def _export_accounts(registry: Registry, writer: ExportWriter) -> None:
-    for user in registry.accounts.all_users():
-        tokens = [encode(token) for token in registry.accounts.list_tokens(user.name)]
+def _export_accounts(accounts: AccountStore, orgs: OrgStore, writer: ExportWriter) -> None:
+    for user in accounts.all_users():
+        tokens = [encode(token) for token in accounts.list_tokens(user.name)]
         writer.add("users", {"user": encode(user), "tokens": tokens})
-    for org in registry.orgs.all_orgs():
-        writer.add("orgs", _org_line(registry, org))
+    for org in orgs.all_orgs():
+        writer.add("orgs", _org_line(orgs, org))
 
 
-def _org_line(registry: Registry, org: OrgRecord) -> JSON:
+def _org_line(orgs: OrgStore, org: OrgRecord) -> JSON:
     teams = {
         team: {
             "description": description,
-            "members": sorted(registry.orgs.team_members(org.name, team)),
-            "packages": registry.orgs.team_packages(org.name, team),
+            "members": sorted(orgs.team_members(org.name, team)),
+            "packages": orgs.team_packages(org.name, team),
         }
-        for team, description in registry.orgs.teams(org.name).items()
+        for team, description in orgs.teams(org.name).items()
     }
-    return {"org": encode(org), "members": registry.orgs.members(org.name), "teams": teams}
+    return {"org": encode(org), "members": orgs.members(org.name), "teams": teams}
 
 
 def _export_package(
-    registry: Registry, writer: ExportWriter, name: str, summary: ExportSummary
+    packages: PackageStore,
+    blobs: BlobStore,
+    writer: ExportWriter,
+    name: str,
+    summary: ExportSummary,
 ) -> None:
-    package, versions = _consistent(registry, name)
+    package, versions = _consistent(packages, name)
     writer.add("packages", {"package": encode(package), "versions": [encode(v) for v in versions]})
     for version in versions:
-        data = registry.blobs.get(version.tarball_key)
+        data = blobs.get(version.tarball_key)
         if data is not None:
             writer.put_blob(version.tarball_key, data)
             summary.tarballs += 1
             summary.bytes += len(data)
-            _export_provenance(registry, writer, version)
+            _export_provenance(blobs, writer, version)
         elif version.version not in package.unpublished and package.tombstone is None:
             summary.missing.append(f"{name}@{version.version}")
 
 
-def _export_provenance(registry: Registry, writer: ExportWriter, version: VersionRecord) -> None:
+def _export_provenance(blobs: BlobStore, writer: ExportWriter, version: VersionRecord) -> None:
     key = provenance_key(version)
     if key is None:
         return
-    bundle = registry.blobs.get(key)
+    bundle = blobs.get(key)
     if bundle is not None:
         writer.put_blob(key, bundle)
 
 
-def _consistent(registry: Registry, name: str) -> tuple[PackageRecord, list[VersionRecord]]:
+def _consistent(packages: PackageStore, name: str) -> tuple[PackageRecord, list[VersionRecord]]:
     """The package item and its versions as of one rev: read again when a write came between."""
     for _ in range(_CONSISTENT_READ_ATTEMPTS):
-        before = registry.packages.get_package(name)
-        versions = registry.packages.list_versions(name)
-        after = registry.packages.get_package(name)
+        before = packages.get_package(name)
+        versions = packages.list_versions(name)
+        after = packages.get_package(name)
         if before is not None and after is not None and before.rev == after.rev:
             return after, versions
     raise ConcurrentModificationError(f"{name} kept changing while it was exported: try again")

@@ -60,7 +60,7 @@ def restore_package(
         if bundle is not None:  # before the version that names it, as a publish does
             registry.blobs.put(bundle[0], bundle[1], "application/json")
     current, _ = write_copy(
-        registry, stored, target, list(have.values()), fresh, announce=False, keep_rev=True
+        registry.packages, stored, target, list(have.values()), fresh, announce=False, keep_rev=True
     )
     if current is None:
         raise ExportFormatError(f"{target.name} has no versions to write")

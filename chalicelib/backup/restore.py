@@ -25,7 +25,9 @@ from chalicelib.errors import ConflictError, InvalidPayloadError, RegistryError
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
 from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.hooks import HookStore
 from chalicelib.storage.ports.orgs import OrgStore
+from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import (
     JSON,
     HookRecord,
@@ -147,7 +149,7 @@ def import_registry(registry: Registry, root: Path, progress: Progress) -> Impor
             run.state["done"].append(kind)
             run.save()
         progress(f"{kind}: done")
-    _skip_hook_cursor(registry)
+    _skip_hook_cursor(registry.hooks, registry.packages)
     run.state["finished"] = now_iso()
     run.save()
     if run.summary.failed:
@@ -352,9 +354,9 @@ def _hooks(run: _Run) -> None:
         )
 
 
-def _skip_hook_cursor(registry: Registry) -> None:
+def _skip_hook_cursor(hooks: HookStore, packages: PackageStore) -> None:
     """The imported writes carry no events; the dispatcher need not read them at all."""
-    cursor = registry.hooks.hook_cursor()
-    head = registry.packages.log_head().seq
+    cursor = hooks.hook_cursor()
+    head = packages.log_head().seq
     if head > cursor:
-        registry.hooks.move_hook_cursor(cursor, head)
+        hooks.move_hook_cursor(cursor, head)

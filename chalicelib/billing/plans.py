@@ -23,6 +23,9 @@ from typing import Any
 from chalicelib.clock import now_iso
 from chalicelib.errors import InvalidPayloadError, NotFoundError, PaymentRequiredError
 from chalicelib.registry import Registry
+from chalicelib.settings import Settings
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.billing import BillingStore
 from chalicelib.storage.records import PlanRecord, SubscriptionRecord
 from chalicelib.writes.retries import with_retries
 
@@ -91,28 +94,28 @@ def standing_of(
     return Standing(plan.scope, LAPSED, status, "stripe")
 
 
-def standing(registry: Registry, scope: str) -> Standing:
-    plan = registry.billing.get_plan(scope)
+def standing(billing: BillingStore, settings: Settings, scope: str) -> Standing:
+    plan = billing.get_plan(scope)
     subscription = None
     if plan is not None and plan.override is None and plan.subscription:
-        subscription = registry.billing.get_subscription(plan.subscription)
-    return _standing(registry, scope, plan, subscription)
+        subscription = billing.get_subscription(plan.subscription)
+    return _standing(settings, scope, plan, subscription)
 
 
 def _standing(
-    registry: Registry,
+    settings: Settings,
     scope: str,
     plan: PlanRecord | None,
     subscription: SubscriptionRecord | None,
 ) -> Standing:
-    grace = registry.settings.plan_grace_days * DAY
+    grace = settings.plan_grace_days * DAY
     found = standing_of(plan, subscription, now=time.time(), grace_seconds=grace)
     return replace(found, scope=scope)
 
 
-def require_private_plan(registry: Registry, scope: str) -> Standing:
+def require_private_plan(billing: BillingStore, settings: Settings, scope: str) -> Standing:
     """402 unless the owner of `scope` may publish private packages now."""
-    found = standing(registry, scope)
+    found = standing(billing, settings, scope)
     if found.allows_private_publishing:
         return found
     if found.state == LAPSED:
@@ -126,14 +129,14 @@ def require_private_plan(registry: Registry, scope: str) -> Standing:
 
 
 def show_plan(registry: Registry, scope: str) -> dict[str, Any]:
-    _require_scope(registry, scope)
+    _require_scope(registry.accounts, scope)
     plan = registry.billing.get_plan(scope)
     subscription = (
         registry.billing.get_subscription(plan.subscription)
         if plan is not None and plan.subscription
         else None
     )
-    found = _standing(registry, scope, plan, subscription)
+    found = _standing(registry.settings, scope, plan, subscription)
     return {
         "scope": scope,
         "standing": found.state,
@@ -154,7 +157,7 @@ def set_plan(registry: Registry, scope: str, status: str) -> dict[str, Any]:
     if status not in (*OPERATOR_STATUSES, FOLLOW_PROVIDER):
         choices = ", ".join((*OPERATOR_STATUSES, FOLLOW_PROVIDER))
         raise InvalidPayloadError(f"A plan can be set to {choices}, not {status!r}")
-    _require_scope(registry, scope)
+    _require_scope(registry.accounts, scope)
     override = None if status == FOLLOW_PROVIDER else status
 
     def attempt() -> None:
@@ -167,8 +170,8 @@ def set_plan(registry: Registry, scope: str, status: str) -> dict[str, Any]:
     return show_plan(registry, scope)
 
 
-def _require_scope(registry: Registry, scope: str) -> None:
-    if registry.accounts.get_scope(scope) is None:
+def _require_scope(accounts: AccountStore, scope: str) -> None:
+    if accounts.get_scope(scope) is None:
         raise NotFoundError(f"No user or org owns the scope @{scope}")
 
 

@@ -24,6 +24,7 @@ from chalicelib.billing.subscriptions import PAYING, next_state
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConflictError, InvalidPayloadError, NotConfiguredError
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.billing import BillingStore
 from chalicelib.storage.records import Expiring, PlanRecord
 from chalicelib.writes.retries import with_retries
 
@@ -99,11 +100,11 @@ def _checkout_completed(registry: Registry, event: Event) -> None:
     subscription, customer = _id(session.get("subscription")), _id(session.get("customer"))
     if not subscription:
         raise InvalidPayloadError("The checkout session has no subscription")
-    _link(registry, scope, subscription, customer, event.created)
+    _link(registry.billing, scope, subscription, customer, event.created)
     paid = {"paid": "active", "no_payment_required": "trialing"}
     status = paid.get(str(session.get("payment_status")))
     if status is not None:
-        _advance(registry, subscription, customer, status, event.created)
+        _advance(registry.billing, subscription, customer, status, event.created)
 
 
 def _subscription_changed(registry: Registry, event: Event) -> None:
@@ -114,7 +115,7 @@ def _subscription_changed(registry: Registry, event: Event) -> None:
     if not isinstance(status, str) or not _id(subscription.get("id")):
         raise InvalidPayloadError("A subscription event needs the subscription's id and status")
     customer = _id(subscription.get("customer"))
-    _advance(registry, _id(subscription.get("id")), customer, status, event.created)
+    _advance(registry.billing, _id(subscription.get("id")), customer, status, event.created)
 
 
 def _invoice(status: str, only_from: frozenset[str] | None) -> Callable[[Registry, Event], None]:
@@ -127,7 +128,7 @@ def _invoice(status: str, only_from: frozenset[str] | None) -> Callable[[Registr
         subscription = _id(invoice.get("subscription")) or _id(nested)
         if subscription:  # a one-off invoice pays for no plan
             customer = _id(invoice.get("customer"))
-            _advance(registry, subscription, customer, status, event.created, only_from)
+            _advance(registry.billing, subscription, customer, status, event.created, only_from)
 
     return handle
 
@@ -142,12 +143,14 @@ HANDLERS: dict[str, Callable[[Registry, Event], None]] = {
 }
 
 
-def _link(registry: Registry, scope: str, subscription: str, customer: str, created: int) -> None:
+def _link(
+    billing: BillingStore, scope: str, subscription: str, customer: str, created: int
+) -> None:
     def attempt() -> None:
-        plan = registry.billing.get_plan(scope) or PlanRecord(scope)
+        plan = billing.get_plan(scope) or PlanRecord(scope)
         if created < plan.linked:
             return  # a newer checkout already linked this scope
-        _refuse_takeover(registry, plan, subscription, customer)
+        _refuse_takeover(billing, plan, subscription, customer)
         linked = replace(
             plan,
             subscription=subscription,
@@ -156,13 +159,13 @@ def _link(registry: Registry, scope: str, subscription: str, customer: str, crea
             updated=now_iso(),
             version=plan.version + 1,
         )
-        registry.billing.put_plan(linked)
+        billing.put_plan(linked)
 
     with_retries(attempt)
 
 
 def _advance(
-    registry: Registry,
+    billing: BillingStore,
     subscription: str,
     customer: str,
     status: str,
@@ -170,16 +173,16 @@ def _advance(
     only_from: frozenset[str] | None = None,
 ) -> None:
     def attempt() -> None:
-        stored = registry.billing.get_subscription(subscription)
+        stored = billing.get_subscription(subscription)
         moved = next_state(stored, subscription, customer, status, created, only_from)
         if moved is not None:
-            registry.billing.put_subscription(moved)
+            billing.put_subscription(moved)
 
     with_retries(attempt)
 
 
 def _refuse_takeover(
-    registry: Registry, plan: PlanRecord, subscription: str, customer: str
+    billing: BillingStore, plan: PlanRecord, subscription: str, customer: str
 ) -> None:
     """A scope paid for by one customer is not relinked to another customer's subscription
     while the first one is still paying: whoever can start a checkout chooses its
@@ -189,7 +192,7 @@ def _refuse_takeover(
         return
     if not plan.customer or plan.customer == customer:
         return
-    current = registry.billing.get_subscription(plan.subscription)
+    current = billing.get_subscription(plan.subscription)
     if current is None or current.status in PAYING:
         raise ConflictError(f"@{plan.scope} is already paid for by another customer's subscription")
 

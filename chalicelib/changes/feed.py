@@ -18,6 +18,7 @@ from chalicelib.errors import InvalidQueryError
 from chalicelib.numbers import is_whole_number
 from chalicelib.packuments.render import rev_string
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import JSON, Change, LogHead, PackageRecord
 
 DEFAULT_LIMIT = 1000
@@ -27,9 +28,9 @@ MAX_LIMIT = 10_000
 _READS_PER_REQUEST = 10
 
 
-def db_info(registry: Registry) -> JSON:
+def db_info(packages: PackageStore) -> JSON:
     """CouchDB's database info, which followers read for `update_seq` (npm's REGISTRY-API)."""
-    head = registry.packages.log_head()
+    head = packages.log_head()
     return {
         "db_name": "registry",
         "engine": "tarbox",

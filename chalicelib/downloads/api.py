@@ -20,15 +20,16 @@ from chalicelib.downloads.counter import ALL
 from chalicelib.downloads.periods import period_days
 from chalicelib.errors import InvalidQueryError, PackageNotFoundError
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.downloads import DownloadStore
 from chalicelib.storage.records import JSON
 
 BULK_LIMIT = 128
 
 
-def last_month(registry: Registry, name: str) -> int:
+def last_month(downloads: DownloadStore, name: str) -> int:
     """The package's downloads in the last 30 days: what search's popularity is made of."""
     start, end = period_days("last-month")
-    return sum(registry.downloads.daily(name, start.isoformat(), end.isoformat()).values())
+    return sum(downloads.daily(name, start.isoformat(), end.isoformat()).values())
 
 
 def point(registry: Registry, actor: Actor | None, period: str, names: str | None) -> JSON:

@@ -38,6 +38,8 @@ from chalicelib.errors import (
 from chalicelib.hooks.endpoints import check_endpoint
 from chalicelib.numbers import is_whole_number
 from chalicelib.registry import Registry
+from chalicelib.settings import Settings
+from chalicelib.storage.ports.hooks import HookStore
 from chalicelib.storage.records import JSON, HookRecord
 
 KINDS = ("package", "scope", "owner")
@@ -68,7 +70,7 @@ def add_hook(registry: Registry, actor: Actor, body: Any) -> JSON:
     kind, name = fields["type"], fields["name"].strip()
     if kind not in KINDS:
         raise InvalidPayloadError(f"type must be one of {', '.join(KINDS)}")
-    endpoint = _endpoint(registry, fields["endpoint"])
+    endpoint = _endpoint(registry.settings, fields["endpoint"])
     _check_target(registry, actor, kind, name)
     if len(registry.hooks.hooks_of(actor.name)) >= MAX_HOOKS:
         raise InvalidPayloadError(f"a user may have at most {MAX_HOOKS} hooks")
@@ -84,49 +86,49 @@ def add_hook(registry: Registry, actor: Actor, body: Any) -> JSON:
         updated=now,
     )
     registry.hooks.create_hook(hook)
-    return hook_object(registry, hook)
+    return hook_object(registry.hooks, hook)
 
 
-def list_hooks(registry: Registry, actor: Actor, query: Mapping[str, str]) -> JSON:
+def list_hooks(hooks: HookStore, actor: Actor, query: Mapping[str, str]) -> JSON:
     _require_account_token(actor)
-    hooks = registry.hooks.hooks_of(actor.name)
+    mine = hooks.hooks_of(actor.name)
     wanted = query.get("package")
     if wanted:
-        hooks = [h for h in hooks if h.name == wanted.lstrip("@~") or h.name == wanted]
+        mine = [h for h in mine if h.name == wanted.lstrip("@~") or h.name == wanted]
     offset, limit = _whole(query, "offset", 0), _whole(query, "limit", MAX_HOOKS)
-    page = hooks[offset : offset + limit]
-    return {"objects": [hook_object(registry, h) for h in page], "total": len(hooks)}
+    page = mine[offset : offset + limit]
+    return {"objects": [hook_object(hooks, h) for h in page], "total": len(mine)}
 
 
-def get_hook(registry: Registry, actor: Actor, hook_id: str) -> JSON:
-    return hook_object(registry, _own(registry, actor, hook_id))
+def get_hook(hooks: HookStore, actor: Actor, hook_id: str) -> JSON:
+    return hook_object(hooks, _own(hooks, actor, hook_id))
 
 
 def update_hook(registry: Registry, actor: Actor, hook_id: str, body: Any) -> JSON:
     _require_writer(registry, actor)
-    hook = _own(registry, actor, hook_id)
+    hook = _own(registry.hooks, actor, hook_id)
     fields = _fields(body, "endpoint")
     secret = body.get("secret") if isinstance(body.get("secret"), str) else hook.secret
     changed = replace(
         hook,
-        endpoint=_endpoint(registry, fields["endpoint"]),
+        endpoint=_endpoint(registry.settings, fields["endpoint"]),
         secret=secret or hook.secret,
         updated=now_iso(),
     )
     registry.hooks.replace_hook(changed)
-    return hook_object(registry, changed)
+    return hook_object(registry.hooks, changed)
 
 
 def remove_hook(registry: Registry, actor: Actor, hook_id: str) -> JSON:
     _require_writer(registry, actor)
-    hook = _own(registry, actor, hook_id)
+    hook = _own(registry.hooks, actor, hook_id)
     registry.hooks.delete_hook(hook.id)
-    return {**hook_object(registry, hook), "deleted": True}
+    return {**hook_object(registry.hooks, hook), "deleted": True}
 
 
-def hook_object(registry: Registry, hook: HookRecord) -> JSON:
+def hook_object(hooks: HookStore, hook: HookRecord) -> JSON:
     """npm's hook object: the last delivery's outcome with it."""
-    last = next(iter(registry.hooks.deliveries_of(hook.id, 1)), None)
+    last = next(iter(hooks.deliveries_of(hook.id, 1)), None)
     attempt = last.log[-1] if last is not None and last.log else None
     return {
         "id": hook.id,
@@ -144,8 +146,8 @@ def hook_object(registry: Registry, hook: HookRecord) -> JSON:
     }
 
 
-def delivery_log(registry: Registry, actor: Actor, hook_id: str) -> JSON:
-    hook = _own(registry, actor, hook_id)
+def delivery_log(hooks: HookStore, actor: Actor, hook_id: str) -> JSON:
+    hook = _own(hooks, actor, hook_id)
     return {
         "objects": [
             {
@@ -157,14 +159,14 @@ def delivery_log(registry: Registry, actor: Actor, hook_id: str) -> JSON:
                 "created": d.created,
                 "log": list(d.log),
             }
-            for d in registry.hooks.deliveries_of(hook.id, 100)
+            for d in hooks.deliveries_of(hook.id, 100)
         ]
     }
 
 
-def _own(registry: Registry, actor: Actor, hook_id: str) -> HookRecord:
+def _own(hooks: HookStore, actor: Actor, hook_id: str) -> HookRecord:
     _require_account_token(actor)
-    hook = registry.hooks.get_hook(hook_id)
+    hook = hooks.get_hook(hook_id)
     if hook is None or hook.owner != actor.name:
         raise HookNotFoundError(f"no hook {hook_id}")
     return hook
@@ -181,8 +183,8 @@ def _check_target(registry: Registry, actor: Actor, kind: str, name: str) -> Non
         raise InvalidPayloadError(f"no user {name.lstrip('~')}")
 
 
-def _endpoint(registry: Registry, value: str) -> str:
-    check_endpoint(value, allow_private=registry.settings.hook_private_endpoints)
+def _endpoint(settings: Settings, value: str) -> str:
+    check_endpoint(value, allow_private=settings.hook_private_endpoints)
     return value
 
 

@@ -26,7 +26,8 @@ from typing import Any
 from chalicelib.clock import now_iso
 from chalicelib.errors import ConcurrentModificationError
 from chalicelib.hooks.endpoints import check_endpoint
-from chalicelib.registry import Registry
+from chalicelib.settings import Settings
+from chalicelib.storage.ports.hooks import HookStore
 from chalicelib.storage.records import DeliveryRecord, HookRecord
 
 MAX_ATTEMPTS = 8
@@ -102,35 +103,37 @@ def send_http(url: str, body: bytes, headers: dict[str, str], address: str | Non
         return int(exc.code)
 
 
-def deliver_due(registry: Registry, send: Send = send_http, limit: int = 50) -> int:
+def deliver_due(
+    hooks: HookStore, settings: Settings, send: Send = send_http, limit: int = 50
+) -> int:
     """Attempt every pending delivery that is due, a few at once; how many were attempted."""
-    due = registry.hooks.due_deliveries(time.time(), limit)
+    due = hooks.due_deliveries(time.time(), limit)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return sum(pool.map(lambda d: _attempt(registry, d, send), due))
+        return sum(pool.map(lambda d: _attempt(hooks, settings, d, send), due))
 
 
-def _attempt(registry: Registry, delivery: DeliveryRecord, send: Send) -> int:
-    hook = registry.hooks.get_hook(delivery.hook)
-    claimed = _claim(registry, delivery)
+def _attempt(hooks: HookStore, settings: Settings, delivery: DeliveryRecord, send: Send) -> int:
+    hook = hooks.get_hook(delivery.hook)
+    claimed = _claim(hooks, delivery)
     if claimed is None:
         return 0
     if hook is None:
-        _record(registry, claimed, "failed", {"time": now_iso(), "error": "the hook was removed"})
+        _record(hooks, claimed, "failed", {"time": now_iso(), "error": "the hook was removed"})
         return 1
-    status, error = _post(registry, hook, claimed, send)
+    status, error = _post(settings, hook, claimed, send)
     entry = {"time": now_iso(), "status": status, **({"error": error} if error else {})}
     if 200 <= status < 300:
-        _record(registry, claimed, "delivered", entry)
+        _record(hooks, claimed, "delivered", entry)
     elif claimed.attempts >= MAX_ATTEMPTS:
-        _record(registry, claimed, "failed", entry)
+        _record(hooks, claimed, "failed", entry)
     else:
-        first = registry.settings.hook_retry_seconds
+        first = settings.hook_retry_seconds
         backoff = min(first * 2 ** (claimed.attempts - 1), MAX_BACKOFF)
-        _record(registry, claimed, "pending", entry, next_attempt=time.time() + backoff)
+        _record(hooks, claimed, "pending", entry, next_attempt=time.time() + backoff)
     return 1
 
 
-def _claim(registry: Registry, delivery: DeliveryRecord) -> DeliveryRecord | None:
+def _claim(hooks: HookStore, delivery: DeliveryRecord) -> DeliveryRecord | None:
     """Count the attempt and push the next one out by the timeout, so that no other worker
     starts it while this one waits on the endpoint."""
     claimed = replace(
@@ -140,14 +143,14 @@ def _claim(registry: Registry, delivery: DeliveryRecord) -> DeliveryRecord | Non
         version=delivery.version + 1,
     )
     try:
-        registry.hooks.update_delivery(claimed)
+        hooks.update_delivery(claimed)
     except ConcurrentModificationError:
         return None
     return claimed
 
 
 def _post(
-    registry: Registry, hook: HookRecord, delivery: DeliveryRecord, send: Send
+    settings: Settings, hook: HookRecord, delivery: DeliveryRecord, send: Send
 ) -> tuple[int, str | None]:
     body = delivery.payload.encode()
     headers = {
@@ -156,7 +159,7 @@ def _post(
         "x-npm-signature": signature(hook.secret, body),
     }
     try:
-        allow_private = registry.settings.hook_private_endpoints
+        allow_private = settings.hook_private_endpoints
         address = check_endpoint(hook.endpoint, allow_private=allow_private)
         return send(hook.endpoint, body, headers, address), None
     except Exception as exc:  # whatever the endpoint did, it is one failed attempt
@@ -164,7 +167,7 @@ def _post(
 
 
 def _record(
-    registry: Registry,
+    hooks: HookStore,
     delivery: DeliveryRecord,
     status: str,
     entry: dict[str, object],
@@ -178,7 +181,7 @@ def _record(
         version=delivery.version + 1,
     )
     try:
-        registry.hooks.update_delivery(done)
+        hooks.update_delivery(done)
     except ConcurrentModificationError:
         # The endpoint took longer than the claim, and another worker took the delivery over:
         # its attempt is the one on record.

@@ -22,6 +22,7 @@ from chalicelib.packuments.names import scope_of
 from chalicelib.packuments.render import full_packument
 from chalicelib.registry import Registry
 from chalicelib.signatures.signer import current_signer
+from chalicelib.storage.ports.hooks import HookStore
 from chalicelib.storage.records import JSON, Change, DeliveryRecord, HookRecord, PackageRecord
 
 PAYLOAD_VERSION = "1.0.0"  # npm's hook payload format
@@ -56,7 +57,7 @@ def _dispatch_change(
     # hook the past.
     hooks = [
         h
-        for h in _concerned(registry, package)
+        for h in _concerned(registry.hooks, package)
         if h.created <= change.time and _may_hear(registry, h, package, private=change.private)
     ]
     if not hooks:
@@ -82,15 +83,15 @@ def _dispatch_change(
             registry.hooks.add_delivery(delivery)  # False for one added before: fine
 
 
-def _concerned(registry: Registry, package: PackageRecord) -> list[HookRecord]:
-    found = {h.id: h for h in registry.hooks.watching("package", package.name)}
+def _concerned(hooks: HookStore, package: PackageRecord) -> list[HookRecord]:
+    found = {h.id: h for h in hooks.watching("package", package.name)}
     scope = scope_of(package.name)
     if scope is not None:
-        found.update({h.id: h for h in registry.hooks.watching("scope", scope)})
+        found.update({h.id: h for h in hooks.watching("scope", scope)})
     maintainers = {m.name for m in package.maintainers}
     maintainers |= {str(m.get("name")) for m in (package.tombstone or {}).get("maintainers", [])}
     for owner in sorted(maintainers):
-        found.update({h.id: h for h in registry.hooks.watching("owner", owner)})
+        found.update({h.id: h for h in hooks.watching("owner", owner)})
     return list(found.values())
 
 

@@ -15,7 +15,7 @@ from chalicelib.search.refresh import refresh_slice
 def run_hooks_once(registry: Registry, base_url: str, send: Send = send_http) -> None:
     while dispatch(registry, base_url) == DISPATCH_PAGE:
         pass
-    deliver_due(registry, send)
+    deliver_due(registry.hooks, registry.settings, send)
 
 
 def run_background_once(registry: Registry, base_url: str, send: Send = send_http) -> None:

@@ -10,6 +10,7 @@ from chalicelib.errors import InvalidPayloadError
 from chalicelib.packuments.updates import next_rev
 from chalicelib.publish.classify import ChangeOwners
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.accounts import AccountStore
 from chalicelib.storage.records import Maintainer, PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
@@ -20,7 +21,7 @@ def change_owners(
     if not change.maintainers:
         # npm refuses this client-side too (EOWNERRM).
         raise InvalidPayloadError("A package must keep at least one owner")
-    maintainers = tuple(_maintainer(registry, user) for user in change.maintainers)
+    maintainers = tuple(_maintainer(registry.accounts, user) for user in change.maintainers)
     before: set[str] = set()
 
     def compute(package: PackageRecord, versions: list[VersionRecord]) -> PackageRecord:
@@ -40,8 +41,8 @@ def change_owners(
     return updated
 
 
-def _maintainer(registry: Registry, user: str) -> Maintainer:
-    account = registry.accounts.get_user(user)
+def _maintainer(accounts: AccountStore, user: str) -> Maintainer:
+    account = accounts.get_user(user)
     if account is None:
         raise InvalidPayloadError(f"There is no user with the username {user!r}")
     return Maintainer(account.name, account.email)

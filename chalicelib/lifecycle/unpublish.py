@@ -32,6 +32,8 @@ from chalicelib.packuments.versions import is_prerelease, sort_versions
 from chalicelib.publish.classify import UnpublishVersions
 from chalicelib.publish.staged import forget_staged
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
@@ -70,7 +72,7 @@ def unpublish_versions(
     updated = change_package(
         registry, actor, name, compute, base_url=base_url, expected_rev=change.rev
     )
-    _forget(registry, gone)
+    _forget(registry.packages, registry.blobs, gone)
     return updated
 
 
@@ -86,12 +88,12 @@ def unpublish_package(
         return tombstoned(package, versions)
 
     updated = change_package(registry, actor, name, compute, base_url=base_url, expected_rev=rev)
-    _forget(registry, gone)
+    _forget(registry.packages, registry.blobs, gone)
     # Whoever takes the name next must not inherit the CI its former owners trusted, nor what
     # they staged.
     for publisher in registry.trust.trusted_publishers(name):
         registry.trust.remove_trusted_publisher(name, publisher.id)
-    forget_staged(registry, name)
+    forget_staged(registry.stage, registry.blobs, name)
     return updated
 
 
@@ -142,12 +144,12 @@ def _named(registry: Registry, dependents: list[str]) -> str:
     return ", ".join(shown + (["others"] if len(shown) < len(dependents) else []))
 
 
-def _forget(registry: Registry, records: list[VersionRecord]) -> None:
+def _forget(packages: PackageStore, blobs: BlobStore, records: list[VersionRecord]) -> None:
     """Remove the tarballs (and provenance bundles) and the dependency index rows of unpublished
     versions."""
     for record in records:
-        _delete_bytes(registry, record)
-        registry.packages.index_dependencies(
+        _delete_bytes(blobs, record)
+        packages.index_dependencies(
             record.name, record.version, dependency_names(record.manifest), present=False
         )
 
@@ -168,15 +170,15 @@ def delete_tarball(registry: Registry, actor: Actor, name: str, file: str) -> No
         raise TarballNotFoundError(f"{name}: no tarball {file}")
     if version not in package.unpublished:
         raise PermissionDeniedError(f"Unpublish {name}@{version} before deleting its tarball")
-    _delete_bytes(registry, record)
+    _delete_bytes(registry.blobs, record)
 
 
-def _delete_bytes(registry: Registry, record: VersionRecord) -> None:
+def _delete_bytes(blobs: BlobStore, record: VersionRecord) -> None:
     """What an unpublished version stored beside its record: the bytes went with it."""
-    registry.blobs.delete(record.tarball_key)
+    blobs.delete(record.tarball_key)
     bundle = provenance_key(record)
     if bundle is not None:
-        registry.blobs.delete(bundle)
+        blobs.delete(bundle)
 
 
 def require_writer_or_former(registry: Registry, package: PackageRecord, actor: Actor) -> None:

@@ -23,22 +23,28 @@ from chalicelib.errors import InvalidPayloadError, NotFoundError
 from chalicelib.orgs.service import DEVELOPERS, TeamNotFoundError
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.orgs import OrgStore
+from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import PackageRecord
 
 PERMISSIONS = {"read-only": "read", "read-write": "write"}
 
 
-def grant(registry: Registry, actor: Actor, org: str, team: str, body: Any) -> dict[str, str]:
+def grant(
+    orgs: OrgStore, packages: PackageStore, actor: Actor, org: str, team: str, body: Any
+) -> dict[str, str]:
     name, permission = _package_field(body), _permission(body)
-    _check(registry, actor, org, team, name)
-    registry.orgs.grant(org, team, name, permission)
+    _check(orgs, packages, actor, org, team, name)
+    orgs.grant(org, team, name, permission)
     return {"package": name, "permissions": permission}
 
 
-def revoke(registry: Registry, actor: Actor, org: str, team: str, body: Any) -> None:
+def revoke(
+    orgs: OrgStore, packages: PackageStore, actor: Actor, org: str, team: str, body: Any
+) -> None:
     name = _package_field(body)
-    _check(registry, actor, org, team, name)
-    if not registry.orgs.revoke(org, team, name):
+    _check(orgs, packages, actor, org, team, name)
+    if not orgs.revoke(org, team, name):
         raise NotFoundError(f"{org}:{team} has no access to {name}")
 
 
@@ -53,7 +59,7 @@ def grant_developers(registry: Registry, package: PackageRecord) -> None:
 
 
 def team_packages(registry: Registry, actor: Actor, org: str, team: str) -> dict[str, str]:
-    require_org(registry, actor, org, ORG_READ)
+    require_org(registry.orgs, actor, org, ORG_READ)
     if team not in registry.orgs.teams(org):
         raise TeamNotFoundError(f"No team {org}:{team}")
     granted = registry.orgs.team_packages(org, team)
@@ -66,7 +72,7 @@ def team_packages(registry: Registry, actor: Actor, org: str, team: str) -> dict
 
 def collaborators(registry: Registry, actor: Actor | None, name: str) -> dict[str, str]:
     """user -> "write" | "read" (npm access list collaborators)."""
-    package = _live(registry, name)
+    package = _live(registry.packages, name)
     # Everyone's facts: what the list needs, and the caller's answer is in them too.
     facts = package_facts(registry, package)
     enforce(can(actor, PACKAGE_READ, facts), not_found(name))
@@ -138,21 +144,23 @@ def _readable(registry: Registry, actor: Actor | None, name: str) -> bool:
     return package is not None and package.tombstone is None and may_read(registry, actor, package)
 
 
-def _live(registry: Registry, name: str) -> PackageRecord:
-    package = registry.packages.get_package(name)
+def _live(packages: PackageStore, name: str) -> PackageRecord:
+    package = packages.get_package(name)
     if package is None or package.tombstone is not None:
         raise not_found(name)
     return package
 
 
-def _check(registry: Registry, actor: Actor, org: str, team: str, name: str) -> None:
-    require_org(registry, actor, org, ORG_MANAGE)
-    if team not in registry.orgs.teams(org):
+def _check(
+    orgs: OrgStore, packages: PackageStore, actor: Actor, org: str, team: str, name: str
+) -> None:
+    require_org(orgs, actor, org, ORG_MANAGE)
+    if team not in orgs.teams(org):
         raise TeamNotFoundError(f"No team {org}:{team}")
     # The scope first: whether a name in another scope exists is not this org's to learn.
     if scope_of(name) != org:
         raise InvalidPayloadError(f"{name} is not in the @{org} scope")
-    _live(registry, name)
+    _live(packages, name)
 
 
 def _package_field(body: Any) -> str:

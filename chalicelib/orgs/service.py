@@ -18,7 +18,8 @@ from chalicelib.errors import (
     NotFoundError,
     UserNotFoundError,
 )
-from chalicelib.registry import Registry
+from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.orgs import OrgStore
 from chalicelib.storage.records import ORG_ROLES, OrgRecord
 
 DEVELOPERS = "developers"
@@ -31,98 +32,98 @@ class TeamNotFoundError(NotFoundError):
     pass
 
 
-def create_org(registry: Registry, name: str, owner: str) -> OrgRecord:
+def create_org(orgs: OrgStore, accounts: AccountStore, name: str, owner: str) -> OrgRecord:
     """An operator's `tarbox org create NAME --owner USER`, and a publisher claiming a scope."""
     validate_new_user(name, "org@example.com", "-")  # an org name is a scope: same rules
-    if registry.accounts.get_user(owner) is None:
+    if accounts.get_user(owner) is None:
         raise UserNotFoundError(f"There is no user with the username {owner!r}")
     org = OrgRecord(name, now_iso())
-    registry.orgs.create_org(org, owner)
-    registry.orgs.create_team(name, DEVELOPERS, "every member of the org")
-    registry.orgs.add_team_member(name, DEVELOPERS, owner)
+    orgs.create_org(org, owner)
+    orgs.create_team(name, DEVELOPERS, "every member of the org")
+    orgs.add_team_member(name, DEVELOPERS, owner)
     return org
 
 
-def set_member(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, Any]:
+def set_member(
+    orgs: OrgStore, accounts: AccountStore, actor: Actor, org: str, body: Any
+) -> dict[str, Any]:
     user, role = _user_field(body), _role(body)
     # npmjs: only owners add members or change roles (an admin could otherwise add anyone, or
     # make a friend an admin).
-    members = require_org(registry, actor, org, ORG_OWN).members
-    if registry.accounts.get_user(user) is None:
+    members = require_org(orgs, actor, org, ORG_OWN).members
+    if accounts.get_user(user) is None:
         raise UserNotFoundError(f"There is no user with the username {user!r}")
-    registry.orgs.set_member(org, user, role)  # refuses to take away the last owner
+    orgs.set_member(org, user, role)  # refuses to take away the last owner
     if user not in members:
-        registry.orgs.add_team_member(org, DEVELOPERS, user)
+        orgs.add_team_member(org, DEVELOPERS, user)
     size = len(members) + (0 if user in members else 1)
     return {"org": {"name": org, "size": size}, "user": user, "role": role}
 
 
-def remove_member(registry: Registry, actor: Actor, org: str, body: Any) -> None:
+def remove_member(orgs: OrgStore, actor: Actor, org: str, body: Any) -> None:
     user = _user_field(body)
-    members = require_org(registry, actor, org, ORG_OWN).members  # owners only, as on npmjs
+    members = require_org(orgs, actor, org, ORG_OWN).members  # owners only, as on npmjs
     if user not in members:
         raise NotFoundError(f"{user} is not a member of {org}")
-    registry.orgs.remove_member(org, user)  # refuses to take away the last owner
+    orgs.remove_member(org, user)  # refuses to take away the last owner
 
 
-def list_members(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
-    return dict(require_org(registry, actor, org, ORG_READ).members)
+def list_members(orgs: OrgStore, actor: Actor, org: str) -> dict[str, str]:
+    return dict(require_org(orgs, actor, org, ORG_READ).members)
 
 
-def create_team(registry: Registry, actor: Actor, org: str, body: Any) -> dict[str, str]:
-    manager_members(registry, actor, org)
+def create_team(orgs: OrgStore, actor: Actor, org: str, body: Any) -> dict[str, str]:
+    manager_members(orgs, actor, org)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str):
         raise InvalidPayloadError("A team needs a name")
     team = body["name"]
     validate_new_user(team, "team@example.com", "-")
     description = body.get("description") if isinstance(body.get("description"), str) else ""
-    registry.orgs.create_team(org, team, description or "")
+    orgs.create_team(org, team, description or "")
     return {"name": team, "description": description or ""}
 
 
-def destroy_team(registry: Registry, actor: Actor, org: str, team: str) -> None:
-    manager_members(registry, actor, org)
-    if not registry.orgs.delete_team(org, team):
+def destroy_team(orgs: OrgStore, actor: Actor, org: str, team: str) -> None:
+    manager_members(orgs, actor, org)
+    if not orgs.delete_team(org, team):
         raise TeamNotFoundError(f"No team {org}:{team}")
 
 
-def add_team_member(
-    registry: Registry, actor: Actor, org: str, team: str, body: Any
-) -> dict[str, str]:
-    members = manager_members(registry, actor, org)
+def add_team_member(orgs: OrgStore, actor: Actor, org: str, team: str, body: Any) -> dict[str, str]:
+    members = manager_members(orgs, actor, org)
     user = _user_field(body)
-    _team(registry, org, team)
+    _team(orgs, org, team)
     if user not in members:
         raise InvalidPayloadError(f"{user} must be a member of {org} to join one of its teams")
-    registry.orgs.add_team_member(org, team, user)
+    orgs.add_team_member(org, team, user)
     return {"org": org, "team": team, "user": user}
 
 
-def remove_team_member(registry: Registry, actor: Actor, org: str, team: str, body: Any) -> None:
-    manager_members(registry, actor, org)
-    _team(registry, org, team)
-    if not registry.orgs.remove_team_member(org, team, _user_field(body)):
+def remove_team_member(orgs: OrgStore, actor: Actor, org: str, team: str, body: Any) -> None:
+    manager_members(orgs, actor, org)
+    _team(orgs, org, team)
+    if not orgs.remove_team_member(org, team, _user_field(body)):
         raise NotFoundError(f"{_user_field(body)} is not in {org}:{team}")
 
 
-def list_teams(registry: Registry, actor: Actor, org: str) -> list[str]:
-    list_members(registry, actor, org)
-    return [f"{org}:{team}" for team in sorted(registry.orgs.teams(org))]
+def list_teams(orgs: OrgStore, actor: Actor, org: str) -> list[str]:
+    list_members(orgs, actor, org)
+    return [f"{org}:{team}" for team in sorted(orgs.teams(org))]
 
 
-def list_team_members(registry: Registry, actor: Actor, org: str, team: str) -> list[str]:
-    list_members(registry, actor, org)
-    _team(registry, org, team)
-    return registry.orgs.team_members(org, team)
+def list_team_members(orgs: OrgStore, actor: Actor, org: str, team: str) -> list[str]:
+    list_members(orgs, actor, org)
+    _team(orgs, org, team)
+    return orgs.team_members(org, team)
 
 
-def manager_members(registry: Registry, actor: Actor, org: str) -> dict[str, str]:
+def manager_members(orgs: OrgStore, actor: Actor, org: str) -> dict[str, str]:
     """The members of an org the actor may manage (an owner or admin, with a full token)."""
-    return dict(require_org(registry, actor, org, ORG_MANAGE).members)
+    return dict(require_org(orgs, actor, org, ORG_MANAGE).members)
 
 
-def _team(registry: Registry, org: str, team: str) -> None:
-    if team not in registry.orgs.teams(org):
+def _team(orgs: OrgStore, org: str, team: str) -> None:
+    if team not in orgs.teams(org):
         raise TeamNotFoundError(f"No team {org}:{team}")
 
 

@@ -20,6 +20,7 @@ from chalicelib.orgs.service import create_org
 from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.publish.payload import PublishRequest
 from chalicelib.registry import Registry
+from chalicelib.settings import Settings
 from chalicelib.storage.records import PackageRecord
 
 PUBLIC, RESTRICTED = "public", "restricted"
@@ -82,7 +83,7 @@ def _access(
         if scope is None:
             raise InvalidPayloadError(RESTRICTED_UNSCOPED)
         if publishing or package.access != RESTRICTED:
-            return access, require_private_plan(registry, scope)
+            return access, require_private_plan(registry.billing, registry.settings, scope)
     return access, None
 
 
@@ -108,15 +109,19 @@ def _check_new(
         return PUBLIC, None, None
     owner = require_publish_into(registry, actor, scope).owner
     if owner is None:
-        _require_claimable(registry, scope)  # before the tarball is stored, not after
+        _require_claimable(registry.settings, scope)  # before the tarball is stored, not after
     access = requested_access(request, None)
     # an unclaimed scope has no plan: 402
-    plan = require_private_plan(registry, scope) if access == RESTRICTED else None
+    plan = (
+        require_private_plan(registry.billing, registry.settings, scope)
+        if access == RESTRICTED
+        else None
+    )
     return access, scope if owner is None else None, plan
 
 
-def _require_claimable(registry: Registry, scope: str) -> None:
-    if not registry.settings.scope_claiming:
+def _require_claimable(settings: Settings, scope: str) -> None:
+    if not settings.scope_claiming:
         raise PermissionDeniedError(
             f"The scope @{scope} has no owner and this registry does not let publishers claim it"
         )
@@ -124,10 +129,10 @@ def _require_claimable(registry: Registry, scope: str) -> None:
 
 
 def _claim_scope(registry: Registry, scope: str, actor: Actor) -> None:
-    _require_claimable(registry, scope)
+    _require_claimable(registry.settings, scope)
     # The claimed scope becomes an org, with the publisher as its owner.
     try:
-        create_org(registry, scope, actor.name)
+        create_org(registry.orgs, registry.accounts, scope, actor.name)
     except ScopeClaimedError:
         # Someone claimed it first: publish into it only if they let this publisher in.
         require_publish_into(registry, actor, scope)

@@ -40,6 +40,9 @@ from chalicelib.publish.payload import PublishRequest
 from chalicelib.publish.tarball import inspect_tarball
 from chalicelib.publish.version import check_tarball_manifest, version_record
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.ports.stage import StageStore
 from chalicelib.storage.records import Maintainer, PackageRecord, VersionRecord
 from chalicelib.writes.after import after_write
 from chalicelib.writes.retries import with_retries
@@ -71,7 +74,7 @@ def publish_version(
     current = registry.packages.get_package(request.name)
     plan = may_publish(registry, actor, request, current)  # before anything is stored
     require_public_provenance(request, current)
-    _require_not_staged(registry, request, staged)
+    _require_not_staged(registry.stage, request, staged)
     _require_same_access(actor, request, current)
     # After the permission check: a package's mfa setting is not told to those who cannot see it.
     require_publish_mfa(registry, current, actor)
@@ -85,13 +88,13 @@ def publish_version(
     # overwrite each other's bytes; the version item, written once, says which is the real one.
     key = tarball_key(request.name, request.shasum)
     registry.blobs.put(key, request.tarball, "application/octet-stream")
-    _store_provenance(registry, request)
+    _store_provenance(registry.packages, registry.blobs, request)
     version = version_record(request, facts, actor, key)
     try:
         turns = Turns(registry.ephemeral, request.name)
         published = with_retries(lambda: _store(registry, actor, request, version), turns)
     except RegistryError:
-        _discard_unused(registry, request, key)
+        _discard_unused(registry.packages, registry.blobs, request, key)
         raise
     # Also on an identical retry: the first attempt may have stopped before indexing, or before
     # the public copy.
@@ -122,10 +125,10 @@ def _require_same_access(
         )
 
 
-def _require_not_staged(registry: Registry, request: PublishRequest, approving: str | None) -> None:
+def _require_not_staged(stage: StageStore, request: PublishRequest, approving: str | None) -> None:
     """npm: "Staged packages share the same semver version unique index as published packages":
     a staged version is published by approving it, not again."""
-    for staged in registry.stage.staged_versions(request.name):
+    for staged in stage.staged_versions(request.name):
         if staged.version == request.version and staged.id != approving:
             raise VersionExistsError(
                 f"{request.name}@{request.version} is staged: `npm stage approve {staged.id}`"
@@ -144,26 +147,28 @@ def require_public_provenance(request: PublishRequest, current: PackageRecord | 
         )
 
 
-def _store_provenance(registry: Registry, request: PublishRequest) -> None:
+def _store_provenance(packages: PackageStore, blobs: BlobStore, request: PublishRequest) -> None:
     """The bundle, before the version that names it, as the tarball is. Never over the bundle of
     a version already published: a retry of the same bytes with another bundle would change
     what npm verifies, and one without a bundle before it would leave this one unnamed."""
     if request.provenance is None:
         return
-    if registry.packages.get_version(request.name, request.version) is not None:
+    if packages.get_version(request.name, request.version) is not None:
         return
     bundle = json.dumps(request.provenance.bundle).encode()
-    registry.blobs.put(bundle_key(request.name, request.shasum), bundle, "application/json")
+    blobs.put(bundle_key(request.name, request.shasum), bundle, "application/json")
 
 
-def _discard_unused(registry: Registry, request: PublishRequest, tarball_key: str) -> None:
-    stored = registry.packages.get_version(request.name, request.version)
-    package = registry.packages.get_package(request.name)
+def _discard_unused(
+    packages: PackageStore, blobs: BlobStore, request: PublishRequest, tarball_key: str
+) -> None:
+    stored = packages.get_version(request.name, request.version)
+    package = packages.get_package(request.name)
     live = package is not None and stored is not None and is_live(package, stored.version)
     if stored is None or stored.tarball_key != tarball_key or not live:
-        registry.blobs.delete(tarball_key)
+        blobs.delete(tarball_key)
         if request.provenance is not None:
-            registry.blobs.delete(bundle_key(request.name, request.shasum))
+            blobs.delete(bundle_key(request.name, request.shasum))
 
 
 def _store(
@@ -191,12 +196,12 @@ def _store(
         events = published(version.version, request.dist_tags)
         registry.packages.add_version(updated, version, package.rev, events)
     except VersionExistsError:
-        return _identical_retry(package, _stored(registry, request), request, actor)
+        return _identical_retry(package, _stored(registry.packages, request), request, actor)
     return Published(updated, created=True, versions=[*versions, version])
 
 
-def _stored(registry: Registry, request: PublishRequest) -> VersionRecord:
-    stored = registry.packages.get_version(request.name, request.version)
+def _stored(packages: PackageStore, request: PublishRequest) -> VersionRecord:
+    stored = packages.get_version(request.name, request.version)
     assert stored is not None  # a version item is never deleted
     return stored
 

@@ -42,6 +42,8 @@ from chalicelib.publish.service import (
 from chalicelib.publish.tarball import inspect_tarball
 from chalicelib.publish.version import check_tarball_manifest
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.stage import StageStore
 from chalicelib.storage.records import PackageRecord, StagedVersion
 
 MAX_PER_PAGE = 100  # npm asks for 100 a page (lib/commands/stage/list.js)
@@ -82,7 +84,7 @@ def stage_version(registry: Registry, actor: Actor, request: PublishRequest) -> 
     try:
         registry.stage.stage(staged)
     except Exception:
-        _discard(registry, staged)
+        _discard(registry.blobs, staged)
         raise
     return staged
 
@@ -123,12 +125,12 @@ def approve_staged(registry: Registry, actor: Actor, id: str, base_url: str) -> 
     _require_person(actor)
     staged = _staged(registry, actor, id)
     require_presence(registry.accounts, actor, LoginThrottle(registry.ephemeral, actor.client_ip))
-    request = _request(registry, staged)
+    request = _request(registry.blobs, staged)
     published = publish_version(
         registry, replace(actor, otp_checked=True), request, base_url, staged=staged.id
     )
     registry.stage.unstage(staged.id)
-    _discard(registry, staged)
+    _discard(registry.blobs, staged)
     return published
 
 
@@ -137,14 +139,14 @@ def reject_staged(registry: Registry, actor: Actor, id: str) -> None:
     staged = _staged(registry, actor, id)
     require_presence(registry.accounts, actor, LoginThrottle(registry.ephemeral, actor.client_ip))
     if registry.stage.unstage(staged.id):
-        _discard(registry, staged)
+        _discard(registry.blobs, staged)
 
 
-def forget_staged(registry: Registry, package: str) -> None:
+def forget_staged(stage: StageStore, blobs: BlobStore, package: str) -> None:
     """When the whole package is unpublished: whoever takes the name next gets none of them."""
-    for staged in registry.stage.staged_versions(package):
-        if registry.stage.unstage(staged.id):
-            _discard(registry, staged)
+    for staged in stage.staged_versions(package):
+        if stage.unstage(staged.id):
+            _discard(blobs, staged)
 
 
 def shown(staged: StagedVersion) -> dict[str, Any]:
@@ -212,10 +214,10 @@ def _contents(request: PublishRequest) -> bytes:
     ).encode()
 
 
-def _request(registry: Registry, staged: StagedVersion) -> PublishRequest:
+def _request(blobs: BlobStore, staged: StagedVersion) -> PublishRequest:
     """The publish that staging deferred, from what was kept."""
-    tarball = registry.blobs.get(_tarball_key(staged))
-    contents = registry.blobs.get(_contents_key(staged))
+    tarball = blobs.get(_tarball_key(staged))
+    contents = blobs.get(_contents_key(staged))
     if tarball is None or contents is None:
         raise NotFoundError(f"What staged version {staged.id} would publish is missing")
     kept = json.loads(contents)
@@ -244,6 +246,6 @@ def _contents_key(staged: StagedVersion) -> str:
     return f"staged/{staged.package}/{staged.id}.json"
 
 
-def _discard(registry: Registry, staged: StagedVersion) -> None:
-    registry.blobs.delete(_tarball_key(staged))
-    registry.blobs.delete(_contents_key(staged))
+def _discard(blobs: BlobStore, staged: StagedVersion) -> None:
+    blobs.delete(_tarball_key(staged))
+    blobs.delete(_contents_key(staged))

@@ -25,6 +25,7 @@ from chalicelib.packuments.names import require_valid_name, scope_of
 from chalicelib.packuments.tombstone import tombstoned
 from chalicelib.packuments.versions import clean
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.accounts import AccountStore
 from chalicelib.storage.records import JSON, Maintainer, PackageRecord, VersionRecord
 from chalicelib.writes.after import after_write
 from chalicelib.writes.pipeline import commit_change
@@ -56,7 +57,7 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
     wanted = _source_versions(name, packument)
     _check_conflicts(name, wanted, have)
     _check_ownership(stored, have, wanted, private=private)
-    _check_scope(registry, name, private=private)
+    _check_scope(registry.accounts, name, private=private)
     fresh = [v for number, v in wanted.items() if number not in have]
     tarballs = {v["version"]: _fetched(name, v, fetch) for v in fresh}
     records = [_version_record(name, packument, v, tarballs[v["version"]]) for v in fresh]
@@ -64,7 +65,7 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
         registry.blobs.put(record.tarball_key, tarballs[record.version], "application/gzip")
     target = _package_record(name, packument, [*have.values(), *records], private=private)
     written, changed = write_copy(
-        registry, stored, target, list(have.values()), records, announce=True
+        registry.packages, stored, target, list(have.values()), records, announce=True
     )
     for maintainer in target.maintainers:
         registry.packages.index_maintainer(maintainer.name, name, present=True)
@@ -82,7 +83,7 @@ def copy_deletion(registry: Registry, name: str) -> Copied:
         return Copied(name)
     versions = registry.packages.list_versions(name)
     gone = tombstoned(stored, versions)
-    commit_change(registry, stored, gone, versions, None)
+    commit_change(registry.packages, stored, gone, versions, None)
     after_write(registry, gone, versions)
     return Copied(name, changed=True, deleted=True)
 
@@ -135,9 +136,9 @@ def _check_ownership(
             )
 
 
-def _check_scope(registry: Registry, name: str, *, private: bool) -> None:
+def _check_scope(accounts: AccountStore, name: str, *, private: bool) -> None:
     scope = scope_of(name)
-    if private and scope is not None and registry.accounts.get_scope(scope) is None:
+    if private and scope is not None and accounts.get_scope(scope) is None:
         raise ReplicationConflictError(
             f"{name} is private: its scope @{scope} must be held here first "
             f"(tarbox org create {scope} --owner USER), so that the copy has owners"

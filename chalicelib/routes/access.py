@@ -65,7 +65,9 @@ def grant_team_package(org: str, team: str) -> Response:
     registry = wiring.registry()
     who = actor(registry, _request())
     body = params.json_body_or_empty(_request().raw_body)
-    granted = grants.grant(registry, who, params.org_name(org), params.org_name(team), body)
+    granted = grants.grant(
+        registry.orgs, registry.packages, who, params.org_name(org), params.org_name(team), body
+    )
     return render.json_response(granted, status=201)
 
 
@@ -74,7 +76,9 @@ def revoke_team_package(org: str, team: str) -> Response:
     registry = wiring.registry()
     who = actor(registry, _request())
     body = params.json_body_or_empty(_request().raw_body)
-    grants.revoke(registry, who, params.org_name(org), params.org_name(team), body)
+    grants.revoke(
+        registry.orgs, registry.packages, who, params.org_name(org), params.org_name(team), body
+    )
     return Response(body="", status_code=204)
 
 

@@ -36,13 +36,13 @@ def add_hook() -> Response:
 def list_hooks() -> Response:
     registry = wiring.registry()
     query = dict(_request().query_params or {})
-    return render.json_response(api.list_hooks(registry, actor(registry, _request()), query))
+    return render.json_response(api.list_hooks(registry.hooks, actor(registry, _request()), query))
 
 
 @_route("/-/npm/v1/hooks/hook/{hook_id}", methods=["GET"])
 def get_hook(hook_id: str) -> Response:
     registry = wiring.registry()
-    return render.json_response(api.get_hook(registry, actor(registry, _request()), hook_id))
+    return render.json_response(api.get_hook(registry.hooks, actor(registry, _request()), hook_id))
 
 
 @_route("/-/npm/v1/hooks/hook/{hook_id}", methods=["PUT"], content_types=JSON_TYPES)
@@ -61,4 +61,6 @@ def remove_hook(hook_id: str) -> Response:
 @_route("/-/npm/v1/hooks/hook/{hook_id}/deliveries", methods=["GET"])
 def hook_deliveries(hook_id: str) -> Response:
     registry = wiring.registry()
-    return render.json_response(api.delivery_log(registry, actor(registry, _request()), hook_id))
+    return render.json_response(
+        api.delivery_log(registry.hooks, actor(registry, _request()), hook_id)
+    )

@@ -40,14 +40,16 @@ def _cli_or_object(items: list[str]) -> Response:
 @_route("/-/org/{org}/user", methods=["PUT"], content_types=JSON_TYPES)
 def set_org_member(org: str) -> Response:
     registry = wiring.registry()
-    added = service.set_member(registry, actor(registry, _request()), _name(org), _body())
+    added = service.set_member(
+        registry.orgs, registry.accounts, actor(registry, _request()), _name(org), _body()
+    )
     return render.json_response(added, status=201)
 
 
 @_route("/-/org/{org}/user", methods=["DELETE"], content_types=JSON_TYPES)
 def remove_org_member(org: str) -> Response:
     registry = wiring.registry()
-    service.remove_member(registry, actor(registry, _request()), _name(org), _body())
+    service.remove_member(registry.orgs, actor(registry, _request()), _name(org), _body())
     return Response(body="", status_code=204)
 
 
@@ -55,27 +57,29 @@ def remove_org_member(org: str) -> Response:
 def list_org_members(org: str) -> Response:
     registry = wiring.registry()
     return render.json_response(
-        service.list_members(registry, actor(registry, _request()), _name(org))
+        service.list_members(registry.orgs, actor(registry, _request()), _name(org))
     )
 
 
 @_route("/-/org/{org}/team", methods=["PUT"], content_types=JSON_TYPES)
 def create_team(org: str) -> Response:
     registry = wiring.registry()
-    team = service.create_team(registry, actor(registry, _request()), _name(org), _body())
+    team = service.create_team(registry.orgs, actor(registry, _request()), _name(org), _body())
     return render.json_response(team, status=201)
 
 
 @_route("/-/org/{org}/team", methods=["GET"])
 def list_teams(org: str) -> Response:
     registry = wiring.registry()
-    return _cli_or_object(service.list_teams(registry, actor(registry, _request()), _name(org)))
+    return _cli_or_object(
+        service.list_teams(registry.orgs, actor(registry, _request()), _name(org))
+    )
 
 
 @_route("/-/team/{org}/{team}", methods=["DELETE"], content_types=JSON_TYPES)
 def destroy_team(org: str, team: str) -> Response:
     registry = wiring.registry()
-    service.destroy_team(registry, actor(registry, _request()), _name(org), _name(team))
+    service.destroy_team(registry.orgs, actor(registry, _request()), _name(org), _name(team))
     return render.json_response({"ok": True})
 
 
@@ -83,7 +87,7 @@ def destroy_team(org: str, team: str) -> Response:
 def add_team_member(org: str, team: str) -> Response:
     registry = wiring.registry()
     who = actor(registry, _request())
-    added = service.add_team_member(registry, who, _name(org), _name(team), _body())
+    added = service.add_team_member(registry.orgs, who, _name(org), _name(team), _body())
     return render.json_response(added, status=201)
 
 
@@ -91,7 +95,7 @@ def add_team_member(org: str, team: str) -> Response:
 def remove_team_member(org: str, team: str) -> Response:
     registry = wiring.registry()
     who = actor(registry, _request())
-    service.remove_team_member(registry, who, _name(org), _name(team), _body())
+    service.remove_team_member(registry.orgs, who, _name(org), _name(team), _body())
     return Response(body="", status_code=204)
 
 
@@ -99,4 +103,4 @@ def remove_team_member(org: str, team: str) -> Response:
 def list_team_members(org: str, team: str) -> Response:
     registry = wiring.registry()
     who = actor(registry, _request())
-    return _cli_or_object(service.list_team_members(registry, who, _name(org), _name(team)))
+    return _cli_or_object(service.list_team_members(registry.orgs, who, _name(org), _name(team)))

@@ -20,6 +20,7 @@ from chalicelib.auth.service import Actor
 from chalicelib.registry import Registry
 from chalicelib.search.document import is_unstable, maintenance, popularity
 from chalicelib.search.query import SearchQuery
+from chalicelib.storage.ports.search import SearchStore
 from chalicelib.storage.records import JSON, Posting, SearchEntry
 
 CANDIDATES_PER_TERM = 1000
@@ -42,7 +43,7 @@ def search(
     registry: Registry, actor: Actor | None, query: SearchQuery, now: datetime | None = None
 ) -> JSON:
     moment = now or datetime.now(UTC)
-    hits = _hits(registry, query)
+    hits = _hits(registry.search, query)
     ranked = sorted(hits, key=lambda name: (-hits[name].order, name))
     wanted = query.offset + query.size
     scored: list[JSON] = []
@@ -83,13 +84,12 @@ def _page(
     return found
 
 
-def _hits(registry: Registry, query: SearchQuery) -> dict[str, Hit]:
+def _hits(index: SearchStore, query: SearchQuery) -> dict[str, Hit]:
     """Candidates, with an estimate of their relevance from the postings alone; the entries
     read later give the exact one (`relevance`). Qualifiers' postings add candidates too, so
     `scope:types node` finds @types/node even when `node` has more postings than are read."""
     if not query.words and not query.text:
-        return _qualified(registry, query)
-    index = registry.search
+        return _qualified(index, query)
     found: dict[str, dict[str, Posting]] = {}
     for word in query.words:
         for posting in index.postings(word, CANDIDATES_PER_TERM):
@@ -100,7 +100,7 @@ def _hits(registry: Registry, query: SearchQuery) -> dict[str, Hit]:
         if (first := next(iter(matched.values())))
     }
     if query.qualified:
-        for name, hit in _qualified(registry, query).items():
+        for name, hit in _qualified(index, query).items():
             hits.setdefault(name, Hit(0.5, hit.rank, hit.access))
     if query.boost_exact and query.text:
         for posting in index.postings(f"={query.text}", 1):
@@ -123,7 +123,7 @@ def relevance(query: SearchQuery, entry: SearchEntry) -> float:
     return sum(weights) * coverage * coverage
 
 
-def _qualified(registry: Registry, query: SearchQuery) -> dict[str, Hit]:
+def _qualified(index: SearchStore, query: SearchQuery) -> dict[str, Hit]:
     """A query of qualifiers alone: the packages each kind of qualifier finds, intersected."""
     kinds = [
         [f"kw:{k}" for k in query.keywords],
@@ -136,7 +136,7 @@ def _qualified(registry: Registry, query: SearchQuery) -> dict[str, Hit]:
         found = {
             p.name: Hit(1.0, p.rank, p.access)
             for term in terms
-            for p in registry.search.postings(term, CANDIDATES_PER_TERM)
+            for p in index.postings(term, CANDIDATES_PER_TERM)
         }
         hits = found if hits is None else {n: h for n, h in hits.items() if n in found}
     return hits or {}

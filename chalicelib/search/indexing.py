@@ -14,6 +14,8 @@ from chalicelib.changes.log import package_names
 from chalicelib.downloads.api import last_month
 from chalicelib.registry import Registry
 from chalicelib.search.document import entry_for
+from chalicelib.storage.ports.downloads import DownloadStore
+from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import PackageRecord, SearchEntry, VersionRecord
 
 _BATCH = 100
@@ -25,18 +27,21 @@ def index_package(
     if package.tombstone is not None:
         registry.search.remove_entry(package.name, package.rev)
         return
-    registry.search.put_entries([_entry(registry, package, versions)])
+    registry.search.put_entries([_entry(registry.packages, registry.downloads, package, versions)])
 
 
 def _entry(
-    registry: Registry, package: PackageRecord, versions: list[VersionRecord] | None
+    packages: PackageStore,
+    downloads: DownloadStore,
+    package: PackageRecord,
+    versions: list[VersionRecord] | None,
 ) -> SearchEntry:
     latest = package.dist_tags.get("latest")
     if versions is not None:
         found = next((v for v in versions if v.version == latest), None)
     else:
-        found = registry.packages.get_version(package.name, latest) if latest else None
-    return entry_for(package, found, last_month(registry, package.name))
+        found = packages.get_version(package.name, latest) if latest else None
+    return entry_for(package, found, last_month(downloads, package.name))
 
 
 def reindex(registry: Registry, progress: Callable[[int], None] | None = None) -> int:
@@ -57,5 +62,7 @@ def index_names(registry: Registry, names: list[str]) -> int:
     live = [p for p in packages.values() if p.tombstone is None]
     for gone in (p for p in packages.values() if p.tombstone is not None):
         registry.search.remove_entry(gone.name, gone.rev)
-    registry.search.put_entries([_entry(registry, p, None) for p in live])
+    registry.search.put_entries(
+        [_entry(registry.packages, registry.downloads, p, None) for p in live]
+    )
     return len(live)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from chalicelib.errors import ConflictError
 from chalicelib.registry import Registry
 from chalicelib.search.indexing import index_names
+from chalicelib.storage.ports.ephemeral import EphemeralStore
 from chalicelib.storage.records import JSON, Expiring
 
 KIND = "search-refresh"
@@ -41,16 +42,16 @@ def refresh_slice(registry: Registry, clock: Callable[[], float] = time.time) ->
     names = list(dict.fromkeys(change.name for change in page))
     count = index_names(registry, names) if names else 0
     state = {**state, "seq": page[-1].seq} if page else {**state, "done": True}
-    _save(registry, item, state, now)
+    _save(registry.ephemeral, item, state, now)
     return count
 
 
-def _save(registry: Registry, item: Expiring | None, state: JSON, now: float) -> None:
+def _save(ephemeral: EphemeralStore, item: Expiring | None, state: JSON, now: float) -> None:
     try:
         if item is None:
-            registry.ephemeral.put_new(Expiring(KIND, KEY, state, now + _KEEP))
+            ephemeral.put_new(Expiring(KIND, KEY, state, now + _KEEP))
         else:
             fresh = Expiring(KIND, KEY, state, now + _KEEP, item.version + 1)
-            registry.ephemeral.replace(fresh, item.version)
+            ephemeral.replace(fresh, item.version)
     except ConflictError:
         pass  # another worker moved it on first: it goes on from there

@@ -13,6 +13,7 @@ from chalicelib.packuments.versions import clean
 from chalicelib.registry import Registry
 from chalicelib.serving.visibility import Seen, require_seen
 from chalicelib.signatures.signer import current_signer
+from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import PackageRecord, VersionRecord
 
 
@@ -41,12 +42,12 @@ def find_version(
         raise VersionNotFoundError(f"No version or tag {spec!r} of {name}")
     quarantine = quarantine_for(registry.settings, package)
     if quarantine is not None and quarantine.hides(record.published):
-        record = _not_held_back(registry, package, spec, record, quarantine)
+        record = _not_held_back(registry.packages, package, spec, record, quarantine)
     return package, record, seen
 
 
 def _not_held_back(
-    registry: Registry,
+    packages: PackageStore,
     package: PackageRecord,
     spec: str,
     held: VersionRecord,
@@ -57,7 +58,7 @@ def _not_held_back(
     if spec == "latest":
         shown = {
             v.version: v
-            for v in registry.packages.list_versions(package.name)
+            for v in packages.list_versions(package.name)
             if is_live(package, v.version) and not quarantine.hides(v.published)
         }
         newest = newest_release(shown)

@@ -30,4 +30,5 @@ def require_seen(registry: Registry, actor: Actor | None, package: PackageRecord
     if package.access != "restricted":
         return PUBLIC
     scope = scope_of(package.name)
-    return Seen(private=True, notice=standing(registry, scope).notice() if scope else None)
+    found = standing(registry.billing, registry.settings, scope) if scope else None
+    return Seen(private=True, notice=found.notice() if found is not None else None)

@@ -21,6 +21,7 @@ from chalicelib.auth.service import TRUSTED_PUBLISHER, Actor, issue_token
 from chalicelib.clock import iso, parse_iso
 from chalicelib.errors import AuthenticationRequiredError, PermissionDeniedError
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.accounts import AccountStore
 from chalicelib.storage.records import TrustedPublisher
 from chalicelib.trust.id_tokens import IdToken, verified_id_token
 
@@ -51,7 +52,7 @@ def exchange_token(
         )
     # As the writer who made it, today: not one who has since lost the package.
     require_write(registry, Actor(creator.name, creator.email), package)
-    _forget_expired(registry, creator.name)
+    _forget_expired(registry.accounts, creator.name)
     expires = datetime.now(UTC) + timedelta(minutes=TOKEN_MINUTES)
     grants = {
         "packages": [name],
@@ -73,13 +74,13 @@ def exchange_token(
     return {"token": token, "expires": iso(expires)}
 
 
-def _forget_expired(registry: Registry, user: str) -> None:
+def _forget_expired(accounts: AccountStore, user: str) -> None:
     """Each publish from CI makes a token: those of past jobs go, so `npm token list` does not
     grow by one per release."""
     now = datetime.now(UTC)
-    for token in registry.accounts.list_tokens(user):
+    for token in accounts.list_tokens(user):
         if TRUSTED_PUBLISHER in token.grants and token.expires and parse_iso(token.expires) <= now:
-            registry.accounts.delete_token(token.key)
+            accounts.delete_token(token.key)
 
 
 def audiences(base_url: str) -> list[str]:

@@ -34,7 +34,8 @@ from chalicelib.errors import (
 )
 from chalicelib.packuments.dist import verify_tarball, version_from_file
 from chalicelib.packuments.quarantine import newest_release
-from chalicelib.registry import Registry
+from chalicelib.settings import Settings
+from chalicelib.storage.ports.blobs import BlobStore
 from chalicelib.upstream.origins import Upstream
 
 USER_AGENT = "tarbox-upstream"
@@ -66,14 +67,16 @@ class Cached:
         return with_pins(_document(self.name, self.load()), self.pins)
 
 
-def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cached | None:
+def cached_packument(
+    blobs: BlobStore, settings: Settings, upstream: Upstream, name: str
+) -> Cached | None:
     """The upstream's document for `name`, from the copy kept while it is fresh; None when the
     upstream has no such package."""
-    state = _state(registry, name)
-    if state is not None and (_fresh(registry, state) or _backing_off(state)):
-        how = HIT if _fresh(registry, state) else STALE
-        return _from_state(state, name, how, _loader(registry, name))
-    kept = registry.blobs.get(_key(name, PACKUMENT)) if state is not None else None
+    state = _state(blobs, name)
+    if state is not None and (_fresh(settings, state) or _backing_off(state)):
+        how = HIT if _fresh(settings, state) else STALE
+        return _from_state(state, name, how, _loader(blobs, name))
+    kept = blobs.get(_key(name, PACKUMENT)) if state is not None else None
     if state is None or kept is None:
         state, kept = None, None
     etag = str(state.get("etag") or "") if state is not None else ""
@@ -84,15 +87,15 @@ def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cache
             raise
         # Better the copy kept than an error: the header says it was not revalidated. The
         # upstream is not asked again for a while: each ask may wait out the timeout.
-        state = _update_state(registry, name, {"failed": time.time()})
+        state = _update_state(blobs, name, {"failed": time.time()})
         return _from_state(state, name, STALE, lambda: kept)
     # Read again now: an operator may have pinned or unpinned while the upstream was asked.
-    pins: dict[str, Any] = dict((_state(registry, name) or {}).get("pins") or {})
+    pins: dict[str, Any] = dict((_state(blobs, name) or {}).get("pins") or {})
     if status == 404 and not pins:
-        _forget(registry, name)
+        _forget(blobs, name)
         return None
     if status == 304 and kept is not None:
-        state = _update_state(registry, name, {"fetched": time.time(), "failed": None})
+        state = _update_state(blobs, name, {"fetched": time.time(), "failed": None})
         return _from_state(state, name, REVALIDATED, lambda: kept)
     if status == 404:
         # Gone upstream, but an operator pinned versions of it: those stay, and only those.
@@ -108,31 +111,31 @@ def cached_packument(registry: Registry, upstream: Upstream, name: str) -> Cache
         lambda: body,
         pins,
     )
-    _replace(registry, cached, body, new_etag, body_digest, gone=status == 404)
+    _replace(blobs, cached, body, new_etag, body_digest, gone=status == 404)
     return cached
 
 
-def kept_packument(registry: Registry, name: str) -> Cached | None:
+def kept_packument(blobs: BlobStore, name: str) -> Cached | None:
     """The document kept for `name`, fresh or not, without asking the upstream."""
-    state = _state(registry, name)
-    return None if state is None else _from_state(state, name, HIT, _loader(registry, name))
+    state = _state(blobs, name)
+    return None if state is None else _from_state(state, name, HIT, _loader(blobs, name))
 
 
-def set_pins(registry: Registry, name: str, pins: dict[str, Any]) -> None:
+def set_pins(blobs: BlobStore, name: str, pins: dict[str, Any]) -> None:
     """Pin exactly these versions of a kept package (upstream/pins.py): {version: {"manifest",
     "time"}}. Its renders are made afresh; the tarballs of versions neither pinned nor in the
     upstream's document go."""
-    state = _state(registry, name)
+    state = _state(blobs, name)
     if state is None:
         raise UpstreamUnavailableError(f"Nothing is kept of {name}")
     if not pins and state.get("gone"):
-        _forget(registry, name)  # the upstream no longer has it: neither does this registry
+        _forget(blobs, name)  # the upstream no longer has it: neither does this registry
         return
     body_digest = str(state.get("document_digest") or state["digest"])
     state = {**state, "pins": pins, "digest": _digest(body_digest, pins)}
-    _save_state(registry, name, state)
-    upstream_versions = (_document(name, _loader(registry, name)()).get("versions") or {}).keys()
-    _drop_replaced(registry, name, str(state["digest"]), {*upstream_versions, *pins})
+    _save_state(blobs, name, state)
+    upstream_versions = (_document(name, _loader(blobs, name)()).get("versions") or {}).keys()
+    _drop_replaced(blobs, name, str(state["digest"]), {*upstream_versions, *pins})
 
 
 def with_pins(document: dict[str, Any], pins: dict[str, Any]) -> dict[str, Any]:
@@ -167,16 +170,18 @@ def _from_state(state: dict[str, Any], name: str, how: str, load: Callable[[], b
     return Cached(name, str(state["digest"]), how, modified, load, pins)
 
 
-def _loader(registry: Registry, name: str) -> Callable[[], bytes]:
-    return lambda: _kept(registry, _key(name, PACKUMENT))
+def _loader(blobs: BlobStore, name: str) -> Callable[[], bytes]:
+    return lambda: _kept(blobs, _key(name, PACKUMENT))
 
 
-def fresh_tarball(registry: Registry, name: str, file: str) -> tuple[str, str] | None:
+def fresh_tarball(
+    blobs: BlobStore, settings: Settings, name: str, file: str
+) -> tuple[str, str] | None:
     """(the key of a tarball kept, its document's `time.modified`) while the document is fresh
     (the tarballs of versions it no longer has are gone): a download then reads no document."""
-    state = _state(registry, name)
+    state = _state(blobs, name)
     key = _key(name, f"-/{file}")
-    if state is None or not _fresh(registry, state) or not _stored(registry, key):
+    if state is None or not _fresh(settings, state) or not _stored(blobs, key):
         return None
     return key, str(state.get("modified") or "")
 
@@ -208,14 +213,14 @@ class Download:
 
 
 def cached_tarball(
-    registry: Registry, upstream: Upstream, cached: Cached, file: str
+    blobs: BlobStore, upstream: Upstream, cached: Cached, file: str
 ) -> str | Download:
     """The blob key of the version's tarball when it is kept, else its download (which keeps
     it, checked against the upstream's integrity, once read to the end)."""
     name = cached.name
     version = version_from_file(name, file)
     key = _key(name, f"-/{file}")
-    if _stored(registry, key):  # the tarballs of versions the document dropped are gone
+    if _stored(blobs, key):  # the tarballs of versions the document dropped are gone
         return key
     will_block()  # before the document is read: that is the pool's work too
     manifest = (cached.document.get("versions") or {}).get(version)
@@ -236,14 +241,14 @@ def cached_tarball(
     return Download(
         key,
         length,
-        _kept_once_read(registry, cached, key, what, dist, answer),
+        _kept_once_read(blobs, cached, key, what, dist, answer),
         answer,
         streamable=same_origin and length is not None,
     )
 
 
 def _kept_once_read(
-    registry: Registry,
+    blobs: BlobStore,
     cached: Cached,
     key: str,
     what: str,
@@ -270,21 +275,21 @@ def _kept_once_read(
         verify_tarball(what, dist, data)
     except IntegrityMismatchError as exc:
         raise UpstreamUnavailableError(f"The upstream's {exc.message}") from None
-    if _still_wanted(registry, cached, key):
-        registry.blobs.put(key, data, "application/octet-stream")
+    if _still_wanted(blobs, cached, key):
+        blobs.put(key, data, "application/octet-stream")
     if held:
         yield held
 
 
-def _still_wanted(registry: Registry, cached: Cached, key: str) -> bool:
+def _still_wanted(blobs: BlobStore, cached: Cached, key: str) -> bool:
     """Whether the version is still in the document kept: a revalidation during a long
     download may have dropped it, and a tarball stored after that would be served on."""
-    state = _state(registry, cached.name)
+    state = _state(blobs, cached.name)
     if state is None:
         return False
     if state.get("digest") == cached.digest:
         return True
-    now = _from_state(state, cached.name, HIT, _loader(registry, cached.name))
+    now = _from_state(state, cached.name, HIT, _loader(blobs, cached.name))
     version = version_from_file(cached.name, key.rsplit("/", 1)[-1])
     return version in (now.document.get("versions") or {})
 
@@ -304,29 +309,29 @@ class CachedPackage:
     pinned: tuple[str, ...] = ()  # versions kept even when the upstream removes them
 
 
-def cached_packages(registry: Registry) -> list[CachedPackage]:
+def cached_packages(blobs: BlobStore) -> list[CachedPackage]:
     """Every package kept from an upstream, by name."""
     fetched: dict[str, float] = {}
     pinned: dict[str, tuple[str, ...]] = {}
     tarballs: dict[str, int] = {}
-    for blob in registry.blobs.list_blobs(PREFIX):
+    for blob in blobs.list_blobs(PREFIX):
         rest = blob.key[len(PREFIX) :]
         if "/-/" in rest:
             name = rest.split("/-/", 1)[0]
             tarballs[name] = tarballs.get(name, 0) + 1
         elif rest.endswith(f"/{STATE}"):
             name = rest[: -len(STATE) - 1]
-            state = _state(registry, name) or {}
+            state = _state(blobs, name) or {}
             fetched[name] = float(state.get("fetched") or 0)
             pinned[name] = tuple(sorted(state.get("pins") or {}))
     return [CachedPackage(n, fetched[n], tarballs.get(n, 0), pinned[n]) for n in sorted(fetched)]
 
 
-def purge(registry: Registry, name: str) -> bool:
+def purge(blobs: BlobStore, name: str) -> bool:
     """Forget what is kept of `name`: its next request fetches it afresh. False when nothing
     was kept."""
-    kept = any(True for _ in registry.blobs.list_blobs(_key(name, "")))
-    _forget(registry, name)
+    kept = any(True for _ in blobs.list_blobs(_key(name, "")))
+    _forget(blobs, name)
     return kept
 
 
@@ -335,13 +340,13 @@ def render_key(name: str, digest: str, stamp: str, variant: str) -> str:
 
 
 def _replace(
-    registry: Registry, cached: Cached, body: bytes, etag: str, body_digest: str, *, gone: bool
+    blobs: BlobStore, cached: Cached, body: bytes, etag: str, body_digest: str, *, gone: bool
 ) -> None:
     """Keep a new document (checked first), and drop what was kept of the one it replaces: its
     renders (read whole before they are sent), and the tarballs of versions it no longer has
     (but those pinned)."""
     name, versions = cached.name, cached.document.get("versions") or {}
-    registry.blobs.put(_key(name, PACKUMENT), body, JSON_TYPE)
+    blobs.put(_key(name, PACKUMENT), body, JSON_TYPE)
     state = {
         "etag": etag,
         "fetched": time.time(),
@@ -351,12 +356,12 @@ def _replace(
         "pins": cached.pins,
         "gone": gone,  # the upstream answered 404: only the pins keep it here
     }
-    _save_state(registry, name, state)
-    _drop_replaced(registry, name, cached.digest, versions)
+    _save_state(blobs, name, state)
+    _drop_replaced(blobs, name, cached.digest, versions)
 
 
-def _drop_replaced(registry: Registry, name: str, digest: str, versions: Iterable[str]) -> None:
-    blobs, shown = registry.blobs, set(versions)
+def _drop_replaced(blobs: BlobStore, name: str, digest: str, versions: Iterable[str]) -> None:
+    shown = set(versions)
     for blob in list(blobs.list_blobs(_key(name, ""))):
         if _replaced(name, blob.key[len(_key(name, "")) :], digest, shown):
             blobs.delete(blob.key)
@@ -368,33 +373,33 @@ def _replaced(name: str, rest: str, digest: str, versions: set[str]) -> bool:
     return rest.startswith("-/") and version_from_file(name, rest[2:]) not in versions
 
 
-def _fresh(registry: Registry, state: dict[str, Any]) -> bool:
-    return time.time() - float(state["fetched"]) < registry.settings.upstream_ttl
+def _fresh(settings: Settings, state: dict[str, Any]) -> bool:
+    return time.time() - float(state["fetched"]) < settings.upstream_ttl
 
 
-def _stored(registry: Registry, key: str) -> bool:
+def _stored(blobs: BlobStore, key: str) -> bool:
     # A file is one stat; an object store has no cheaper question than a listing.
-    if registry.blobs.local_path(key) is not None:
+    if blobs.local_path(key) is not None:
         return True
-    return any(blob.key == key for blob in registry.blobs.list_blobs(key))
+    return any(blob.key == key for blob in blobs.list_blobs(key))
 
 
-def _kept(registry: Registry, key: str) -> bytes:
-    kept = registry.blobs.get(key)
+def _kept(blobs: BlobStore, key: str) -> bytes:
+    kept = blobs.get(key)
     if kept is None:
         raise UpstreamUnavailableError(f"The kept copy {key} is missing: `tarbox cache purge` it")
     return kept
 
 
-def _state(registry: Registry, name: str) -> dict[str, Any] | None:
-    raw = registry.blobs.get(_key(name, STATE))
+def _state(blobs: BlobStore, name: str) -> dict[str, Any] | None:
+    raw = blobs.get(_key(name, STATE))
     return json.loads(raw) if raw else None
 
 
-def _update_state(registry: Registry, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+def _update_state(blobs: BlobStore, name: str, changes: dict[str, Any]) -> dict[str, Any]:
     """The state as it is now (pins set meanwhile included), with `changes`."""
-    state = {**(_state(registry, name) or {}), **changes}
-    _save_state(registry, name, state)
+    state = {**(_state(blobs, name) or {}), **changes}
+    _save_state(blobs, name, state)
     return state
 
 
@@ -403,13 +408,13 @@ def _backing_off(state: dict[str, Any]) -> bool:
     return failed is not None and time.time() - float(failed) < BACKOFF_SECONDS
 
 
-def _save_state(registry: Registry, name: str, state: dict[str, Any]) -> None:
-    registry.blobs.put(_key(name, STATE), json.dumps(state).encode(), JSON_TYPE)
+def _save_state(blobs: BlobStore, name: str, state: dict[str, Any]) -> None:
+    blobs.put(_key(name, STATE), json.dumps(state).encode(), JSON_TYPE)
 
 
-def _forget(registry: Registry, name: str) -> None:
-    for blob in list(registry.blobs.list_blobs(_key(name, ""))):
-        registry.blobs.delete(blob.key)
+def _forget(blobs: BlobStore, name: str) -> None:
+    for blob in list(blobs.list_blobs(_key(name, ""))):
+        blobs.delete(blob.key)
 
 
 def _document(name: str, body: bytes) -> dict[str, Any]:

@@ -7,7 +7,7 @@ name never starts with "-"). `/-/status` shows today's; on Lambda the metrics sa
 from __future__ import annotations
 
 from chalicelib.downloads.counter import today
-from chalicelib.registry import Registry
+from chalicelib.storage.ports.downloads import DownloadStore
 from chalicelib.upstream.cache import HIT, MISS, REVALIDATED, STALE
 
 ERROR = "error"
@@ -18,6 +18,6 @@ def count_key(kind: str) -> str:
     return f"-upstream-{kind}"
 
 
-def counts_today(registry: Registry) -> dict[str, int]:
+def counts_today(downloads: DownloadStore) -> dict[str, int]:
     day = today()
-    return {kind: registry.downloads.daily(count_key(kind), day, day).get(day, 0) for kind in KINDS}
+    return {kind: downloads.daily(count_key(kind), day, day).get(day, 0) for kind in KINDS}

@@ -9,13 +9,14 @@ from __future__ import annotations
 from chalicelib.errors import NotFoundError, VersionNotFoundError
 from chalicelib.packuments.names import tarball_basename
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.blobs import BlobStore
 from chalicelib.upstream.cache import Download, cached_tarball, kept_packument, set_pins
 from chalicelib.upstream.origins import may_fetch
 
 
 def pin(registry: Registry, name: str, version: str) -> None:
     """Pin a version of a kept package; its tarball is fetched first when it is not kept yet."""
-    cached = kept_packument(registry, name)
+    cached = kept_packument(registry.blobs, name)
     if cached is None:
         raise NotFoundError(f"Nothing is kept of {name}: install it through this registry first")
     manifest = (cached.document.get("versions") or {}).get(version)
@@ -25,17 +26,17 @@ def pin(registry: Registry, name: str, version: str) -> None:
     if upstream is None and version not in cached.pins:
         raise NotFoundError(f"{name} is not fetched from an upstream (TARBOX_UPSTREAMS)")
     if upstream is not None:
-        found = cached_tarball(registry, upstream, cached, tarball_basename(name, version))
+        found = cached_tarball(registry.blobs, upstream, cached, tarball_basename(name, version))
         if isinstance(found, Download):
             found.read_to_end()
     published = (cached.document.get("time") or {}).get(version)
     pinned = {"manifest": manifest, "time": published if isinstance(published, str) else None}
-    set_pins(registry, name, {**cached.pins, version: pinned})
+    set_pins(registry.blobs, name, {**cached.pins, version: pinned})
 
 
-def unpin(registry: Registry, name: str, version: str) -> None:
+def unpin(blobs: BlobStore, name: str, version: str) -> None:
     """Let a version follow the upstream again: gone here when it is gone there."""
-    cached = kept_packument(registry, name)
+    cached = kept_packument(blobs, name)
     if cached is None or version not in cached.pins:
         raise NotFoundError(f"{name}@{version} is not pinned")
-    set_pins(registry, name, {v: p for v, p in cached.pins.items() if v != version})
+    set_pins(blobs, name, {v: p for v, p in cached.pins.items() if v != version})

@@ -63,15 +63,15 @@ def upstream_tarball(
     if upstream is None:
         return None
     private = bool(upstream.token)
-    kept = fresh_tarball(registry, name, file)
+    kept = fresh_tarball(registry.blobs, settings, name, file)
     # A tarball kept needs no document, unless the quarantine may hold some version back.
     if kept is not None and changed_quarantine(settings, name, kept[1]) is None:
         return UpstreamTarball(kept[0], None, private, HIT)
-    cached = cached_packument(registry, upstream, name)
+    cached = cached_packument(registry.blobs, settings, upstream, name)
     if cached is None:
         return None
     _refuse_held_back(settings, cached, file)
-    found = cached_tarball(registry, upstream, cached, file)
+    found = cached_tarball(registry.blobs, upstream, cached, file)
     if isinstance(found, str):
         return UpstreamTarball(found, None, private, HIT)
     if not (stream and found.streamable):
@@ -100,7 +100,11 @@ def _refuse_held_back(settings: Settings, cached: Cached, file: str) -> None:
 
 def _cached(registry: Registry, actor: Actor | None, name: str) -> tuple[Upstream, Cached] | None:
     upstream = _upstream(registry, actor, name)
-    cached = cached_packument(registry, upstream, name) if upstream is not None else None
+    cached = (
+        cached_packument(registry.blobs, registry.settings, upstream, name)
+        if upstream is not None
+        else None
+    )
     return None if upstream is None or cached is None else (upstream, cached)
 
 

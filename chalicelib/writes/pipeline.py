@@ -23,6 +23,7 @@ from chalicelib.errors import ConcurrentModificationError, PackageNotFoundError
 from chalicelib.packuments.invariants import check_transition, view_of
 from chalicelib.packuments.render import rev_string
 from chalicelib.registry import Registry
+from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.after import after_write
 from chalicelib.writes.retries import with_retries
@@ -65,7 +66,9 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
         updated = compute(package, versions)
         changed = updated is not package  # an unchanged package is answered, not rewritten
         if changed:
-            commit_change(registry, package, updated, versions, actor.name, writers_of(facts))
+            commit_change(
+                registry.packages, package, updated, versions, actor.name, writers_of(facts)
+            )
         after_write(registry, updated, versions, changed=changed, base_url=base_url)
         return updated
 
@@ -78,7 +81,7 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
 
 
 def commit_change(  # noqa: PLR0913 - the last two are keyword-only options
-    registry: Registry,
+    packages: PackageStore,
     package: PackageRecord,
     updated: PackageRecord,
     versions: list[VersionRecord],
@@ -92,4 +95,4 @@ def commit_change(  # noqa: PLR0913 - the last two are keyword-only options
     carries its events for hooks (an import's are the past, which no hook hears of)."""
     check_transition(view_of(package, versions, writers), view_of(updated, versions), actor)
     events = events_of(package, updated) if announce else ()
-    registry.packages.update_package(updated, package.rev, events)
+    packages.update_package(updated, package.rev, events)

@@ -10,14 +10,13 @@ from dataclasses import replace
 
 from chalicelib.changes.events import published
 from chalicelib.packuments.invariants import check_transition, view_of
-from chalicelib.registry import Registry
 from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import commit_change
 
 
 def write_copy(  # noqa: PLR0913 - the last two are keyword-only options
-    registry: Registry,
+    packages: PackageStore,
     stored: PackageRecord | None,
     target: PackageRecord,
     have: list[VersionRecord],
@@ -34,7 +33,7 @@ def write_copy(  # noqa: PLR0913 - the last two are keyword-only options
     registry mostly stays current (an import)."""
     before = view_of(stored, have) if stored is not None else None
     check_transition(before, view_of(target, [*have, *records]), None)
-    current = replay_versions(registry.packages, stored, target, records, announce=announce)
+    current = replay_versions(packages, stored, target, records, announce=announce)
     if current is None:
         return None, False
     rev = max(target.rev, current.rev + 1) if keep_rev else current.rev + 1
@@ -42,7 +41,7 @@ def write_copy(  # noqa: PLR0913 - the last two are keyword-only options
     if replace(final, rev=current.rev, modified=current.modified) == current:
         return current, bool(records)  # an earlier run wrote it, or nothing changed
     versions = [*have, *records]
-    commit_change(registry, current, final, versions, None, announce=announce)
+    commit_change(packages, current, final, versions, None, announce=announce)
     return final, True
 
 

@@ -313,7 +313,8 @@ def activate_plan(w: World, token: str | None, me: str, name: str) -> Any:
     # over HTTP only the payment provider's signed events move plans; a forged one is refused
     checkout = stripe_events.checkout_completed("planless", "sub_forged", "cus_forged")
     answer = deliver(w.api, "checkout.session.completed", checkout, secret="whsec_forged")
-    assert standing(wiring.registry(), "planless").state == "none"
+    registry = wiring.registry()
+    assert standing(registry.billing, registry.settings, "planless").state == "none"
     return answer
 
 

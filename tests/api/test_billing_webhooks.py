@@ -19,7 +19,8 @@ def private_publish(api: Api, token: str, version: str = "1.0.0") -> int:
 
 
 def state(scope: str = "alice") -> str:
-    return standing(wiring.registry(), scope).state
+    registry = wiring.registry()
+    return standing(registry.billing, registry.settings, scope).state
 
 
 def checkout(scope: str = "alice") -> dict[str, object]:

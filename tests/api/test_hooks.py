@@ -71,7 +71,7 @@ def run(api: Api, endpoint: Endpoint) -> None:
     registry = wiring.registry()
     while dispatch(registry, BASE):
         pass
-    deliver_due(registry, endpoint)
+    deliver_due(registry.hooks, registry.settings, endpoint)
 
 
 def test_the_hooks_api(any_api: Api, alice: str) -> None:
@@ -289,7 +289,7 @@ def test_hooks_on_aws_reach_only_public_hosts(any_api: Api, alice: str) -> None:
     endpoint = Endpoint()
     while dispatch(closed, BASE):
         pass
-    deliver_due(closed, endpoint)
+    deliver_due(closed.hooks, closed.settings, endpoint)
     assert endpoint.sent == []
     (refused,) = closed.hooks.due_deliveries(float("inf"), 10) or [
         d for d in registry.hooks.deliveries_of(registry.hooks.hooks_of("alice")[0].id, 1)

@@ -141,7 +141,9 @@ def test_a_private_copy_stays_private_and_an_unpublish_leaves_a_tombstone(
     from chalicelib.orgs.service import create_org
 
     registry = wiring.registry()
-    create_org(registry, "corp", "alice")  # the operator gives the scope owners first
+    create_org(
+        registry.orgs, registry.accounts, "corp", "alice"
+    )  # the operator gives the scope owners first
     name = "@corp/foo"
     data = {"1.0.0": a_tarball(name, "1.0.0")}
     doc = packument(name, data)

@@ -77,8 +77,7 @@ def test_the_delivery_sends_to_the_address_its_check_resolved(
 ) -> None:
     looked_up = iter([["93.184.215.14"], ["10.0.0.7"]])  # a name that answers differently later
     monkeypatch.setattr(endpoints, "_addresses", lambda host, port: next(looked_up))
-    registry: Any = type("R", (), {})()
-    registry.settings = replace(Settings.from_env({}), hook_private_endpoints=False)
+    settings = replace(Settings.from_env({}), hook_private_endpoints=False)
     hook = HookRecord("h", "alice", "package", "foo", "https://hooks.example/in", "s", "", "")
     attempt = DeliveryRecord("h:000000000001:0", "h", "package:change", "{}", "pending", 0, 0.0, "")
     used: list[str | None] = []
@@ -87,5 +86,5 @@ def test_the_delivery_sends_to_the_address_its_check_resolved(
         used.append(address)
         return 204
 
-    assert deliver._post(registry, hook, attempt, send) == (204, None)
+    assert deliver._post(settings, hook, attempt, send) == (204, None)
     assert used == ["93.184.215.14"]
