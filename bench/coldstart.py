@@ -92,14 +92,17 @@ def env_for(task: Path, endpoint: str) -> dict[str, str]:
 def seed(endpoint: str) -> None:
     """A package to redirect to, published through the app on the same moto server."""
     quiet = {k: v for k, v in env_for(ROOT, endpoint).items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
-    os.environ.update({**quiet, "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    # boto3 and powertools read theirs from the environment; the registry is told its settings.
+    aws = {k: v for k, v in quiet.items() if k.startswith("AWS_")}
+    os.environ.update({**aws, "POWERTOOLS_LOG_LEVEL": "WARNING"})
     from chalice.test import Client
 
     from app import app
     from chalicelib import wiring
+    from chalicelib.settings import Settings
     from tests.builders import a_publish_body
 
-    wiring.reset()
+    wiring.use(Settings.from_env(quiet))
     with Client(app, stage_name="coldstart") as client:
         signup = {"name": "cold", "password": "correct horse", "email": "cold@example.com"}
         body = json.dumps(signup).encode()

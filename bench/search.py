@@ -13,7 +13,6 @@ Run: `make bench-search`, or `.venv/bin/python bench/search.py --help`.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -95,9 +94,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tarbox-search-") as scratch:
         data = str(args.data_dir or scratch)
         reuse = args.data_dir is not None and (args.data_dir / "tarbox.sqlite3").exists()
-        os.environ["TARBOX_BACKEND"] = "embedded"
-        os.environ["TARBOX_DATA_DIR"] = data
         from chalicelib import wiring
+        from chalicelib.settings import Settings
         from tests.search_catalog import load_catalog
 
         if not reuse:
@@ -106,7 +104,7 @@ def main() -> int:
             took = time.perf_counter() - started
             size = sum(f.stat().st_size for f in Path(data).rglob("*") if f.is_file())
             print(f"loaded {loaded} packages in {took:.1f} s; data on disk {size / 1e6:.0f} MB")
-        wiring.reset()
+        wiring.use(Settings.from_env({"TARBOX_BACKEND": "embedded", "TARBOX_DATA_DIR": data}))
         run_queries(wiring.registry(), args.queries or list(QUERIES), args.runs, args.top)
     return 0
 

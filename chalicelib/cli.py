@@ -9,7 +9,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,20 +29,23 @@ NO_CREDENTIALS = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """`tarbox …`: the arguments, and the environment the settings are read from (the process's
+    own unless given: tests pass theirs)."""
+    env = os.environ if env is None else env
+    args = _parser(env).parse_args(argv)
     from chalicelib.settings import SettingsError
 
     try:
-        return _command(args)
+        return _command(args, env)
     except SettingsError as exc:
         print(f"tarbox: {exc}", file=sys.stderr)
         return 2
 
 
-def _command(args: argparse.Namespace) -> int:
+def _command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.command == "serve":
-        return _serve(args)
+        return _serve(args, env)
     operator_commands: dict[str, Callable[[Registry, argparse.Namespace], str]] = {
         "org": _create_org,
         "plan": _plan,
@@ -55,16 +58,16 @@ def _command(args: argparse.Namespace) -> int:
         "keys": _keys,
         "cache": _cache,
     }
-    return _operator(args, operator_commands[args.command])
+    return _operator(args, env, operator_commands[args.command])
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tarbox", description="A serverless npm registry.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the registry on this machine")
-    serve.add_argument("--host", default=os.environ.get("HOST") or DEFAULT_HOST)
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or DEFAULT_PORT))
-    serve.add_argument("--data-dir", default=os.environ.get("TARBOX_DATA_DIR") or "./data")
+    serve.add_argument("--host", default=env.get("HOST") or DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=int(env.get("PORT") or DEFAULT_PORT))
+    serve.add_argument("--data-dir", default=env.get("TARBOX_DATA_DIR") or "./data")
     serve.add_argument(
         "--workers", type=int, default=0, help="worker processes (default: one per CPU)"
     )
@@ -74,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="threads per worker for writes and slow reads (default: 2 embedded, 16 on aws)",
     )
-    data_dir = os.environ.get("TARBOX_DATA_DIR") or "./data"
+    data_dir = env.get("TARBOX_DATA_DIR") or "./data"
     org = commands.add_parser("org", help="operator commands for orgs")
     org_commands = org.add_subparsers(dest="org_command", required=True)
     create = org_commands.add_parser("create", help="create an org owned by an existing user")
@@ -101,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     mirror.add_argument(
         "--token",
-        default=os.environ.get("TARBOX_MIRROR_TOKEN"),
+        default=env.get("TARBOX_MIRROR_TOKEN"),
         help="a read token for the source (or TARBOX_MIRROR_TOKEN): its private packages too",
     )
     mirror.add_argument("--data-dir", default=data_dir)
@@ -172,16 +175,21 @@ def _add_upkeep_commands(
 
 
 def _operator(
-    args: argparse.Namespace, command: Callable[[Registry, argparse.Namespace], str]
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    command: Callable[[Registry, argparse.Namespace], str],
 ) -> int:
     """Run an operator command against the configured backend (the environment selects AWS;
     otherwise the embedded data in --data-dir); domain errors print as `tarbox: …`, exit 1."""
-    os.environ["TARBOX_DATA_DIR"] = args.data_dir
+    from dataclasses import replace
+
     from chalicelib import wiring
     from chalicelib.errors import RegistryError
+    from chalicelib.settings import Settings
 
-    wiring.reset()
-    _require_credentials(wiring.settings())
+    settings = replace(Settings.from_env(env), data_dir=args.data_dir)
+    _require_credentials(settings)
+    wiring.use(settings)
     try:
         print(command(wiring.registry(), args))
     except RegistryError as exc:
@@ -347,20 +355,29 @@ def _keys(registry: Registry, args: argparse.Namespace) -> str:
     return "\n".join(describe(key) for key in keys) or "no signing keys yet (made on first use)"
 
 
-def _serve(args: argparse.Namespace) -> int:
-    # Settings are read from the environment (chalicelib/settings.py is their only reader), so the
-    # command line is turned into environment first; granian's workers inherit it.
-    os.environ["TARBOX_DATA_DIR"] = args.data_dir
-    os.environ["TARBOX_LOCAL_SERVER"] = "1"
-    os.environ.setdefault("TARBOX_COMMIT", _git_commit())
+def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from chalicelib import wiring
-    from chalicelib.server.serve import ServeOptions, check_port, default_workers, serve
+    from chalicelib.server.serve import (
+        ServeOptions,
+        check_port,
+        default_workers,
+        serve,
+        serve_environment,
+    )
+    from chalicelib.settings import Settings
 
     check_port(args.host, args.port)
-    settings = wiring.settings()
-    _require_credentials(settings)
-    where = settings.table_name if settings.backend == "aws" else os.path.abspath(settings.data_dir)
     workers = args.workers or default_workers()
+    options = ServeOptions(args.host, args.port, workers, args.threads)
+    # The command line as settings, in the environment's terms: the workers read theirs from it
+    # (serve() hands it over).
+    served = {**env, "TARBOX_DATA_DIR": args.data_dir, **serve_environment(options)}
+    if "TARBOX_COMMIT" not in served:
+        served["TARBOX_COMMIT"] = _git_commit()
+    settings = Settings.from_env(served)
+    _require_credentials(settings)
+    wiring.use(settings)
+    where = settings.table_name if settings.backend == "aws" else os.path.abspath(settings.data_dir)
     print(
         f"tarbox ({settings.backend}: {where}) on http://{args.host}:{args.port}"
         f" ({workers} workers)",
@@ -374,7 +391,7 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    serve(ServeOptions(args.host, args.port, workers, args.threads))
+    serve(options, served)
     return 0
 
 

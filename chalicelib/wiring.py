@@ -1,7 +1,10 @@
 """The composition root: builds the stores for the configured backend, lazily, once.
 
+Which settings they are built from is said once: `use(settings)` (the `tarbox` command, tests),
+or nothing, and they are read from the environment (a Lambda, `tarbox serve`'s workers).
+
 SDK imports happen inside the builders, so `/-/ping` never pays for boto3 or pynamodb, and moto's
-mock is active before any client exists (tests call `reset()` between cases).
+mock is active before any client exists (tests call `use()` for each case).
 """
 
 from __future__ import annotations
@@ -18,9 +21,23 @@ if TYPE_CHECKING:
     from chalicelib.downloads.counter import DownloadCounter
 
 
+# The settings `use()` was given; while none, `settings()` reads the environment.
+_given: Settings | None = None
+
+
+def use(config: Settings | None) -> None:
+    """Build from `config` from now on (None: from the environment), dropping the stores built
+    so far: the next `registry()` builds them afresh."""
+    global _given  # noqa: PLW0603 - the one choice, made before anything is built
+    _given = config
+    settings.cache_clear()
+    registry.cache_clear()
+    download_counter.cache_clear()
+
+
 @cache
 def settings() -> Settings:
-    return Settings.from_env()
+    return Settings.from_env() if _given is None else _given
 
 
 @cache
@@ -183,9 +200,3 @@ def download_counter() -> DownloadCounter:
     from chalicelib.downloads.counter import DownloadCounter
 
     return DownloadCounter(registry().downloads, settings().download_flush_seconds)
-
-
-def reset() -> None:
-    settings.cache_clear()
-    registry.cache_clear()
-    download_counter.cache_clear()

@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,15 +66,28 @@ def check_port(host: str, port: int) -> None:
             raise PortInUseError(f"tarbox: cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
+def serve_environment(options: ServeOptions) -> dict[str, str]:
+    """The settings `tarbox serve` adds to the operator's: the local server, bound to this
+    address, with so many threads, whose workers elect a leader with this lock file."""
+    added = {
+        "TARBOX_LOCAL_SERVER": "1",
+        "TARBOX_BOUND_URL": bound_url(options.host, options.port),
+        "TARBOX_LEADER_LOCK": str(Path(tempfile.gettempdir()) / f"tarbox-{os.getpid()}.leader"),
+    }
+    if options.threads:
+        added["TARBOX_SERVE_THREADS"] = str(options.threads)
+    return added
+
+
 def check_backend() -> None:
-    """Fail fast: /-/status's checks of each backend before listening, then let go of them
-    (the workers are forked from this process and open their own)."""
+    """Fail fast: /-/status's checks of each backend before listening, then let go of them and
+    of the settings (the workers are processes of their own: they build theirs from the
+    environment, as a Lambda does)."""
     from chalicelib import wiring
     from chalicelib.status import status
 
-    wiring.reset()
     code, body = status(wiring.registry())
-    wiring.reset()
+    wiring.use(None)
     gc.collect()
     if code != 200:
         failed = ", ".join(
@@ -99,17 +113,19 @@ def _default_stop_signals() -> None:
     _release_stop_signals()
 
 
-def serve(options: ServeOptions) -> None:
+def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
+    """Serve the registry; `env` is the environment its settings were read from, with
+    `serve_environment(options)`."""
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
-    os.environ["TARBOX_BOUND_URL"] = bound_url(options.host, options.port)
-    if options.threads:
-        os.environ["TARBOX_SERVE_THREADS"] = str(options.threads)
-    lock = Path(tempfile.gettempdir()) / f"tarbox-{os.getpid()}.leader"
-    os.environ["TARBOX_LEADER_LOCK"] = str(lock)
+    # granian's workers are processes of their own, forked or spawned: each imports the app and
+    # builds its registry from the environment, as a Lambda does. The environment is how these
+    # settings reach them, so here, and only here, tarbox writes to it.
+    os.environ.update(env)
+    lock = Path(env["TARBOX_LEADER_LOCK"])
     check_port(options.host, options.port)
     check_backend()
     # A forked worker inherits this process's handlers, which only flag the supervisor's copy

@@ -1,4 +1,10 @@
-"""The whole app through `chalice.test.Client`, on the AWS backend with moto in process."""
+"""The whole app through `chalice.test.Client`, on the AWS backend with moto in process.
+
+Each `Api` carries its registry's settings, in the environment's terms (`TARBOX_…`), and the
+wiring builds from exactly those (`wiring.use`), whatever the process's environment says: a test
+changes one with `api.configure(TARBOX_…=…)`, and runs an operator command on the same settings
+with `api.tarbox(…)`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,8 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import wiring
+from chalicelib import cli, wiring
+from chalicelib.settings import Settings
 from chalicelib.storage.aws.blobs import ensure_bucket
 from chalicelib.storage.aws.table import ensure_table
 from tests import stripe_events
@@ -27,8 +34,23 @@ API_MAX_FILES = 20
 class Api:
     """A thin wrapper that speaks JSON and carries a token, like npm does."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, env: dict[str, str]) -> None:
         self.client = client
+        self.env = env  # the registry's settings, named as in the environment (TARBOX_…)
+
+    def configure(self, **changes: str | None) -> None:
+        """Change settings as an operator changes a deployment's (None: unset one); the wiring
+        builds the registry afresh from them."""
+        for key, value in changes.items():
+            if value is None:
+                self.env.pop(key, None)
+            else:
+                self.env[key] = value
+        wiring.use(Settings.from_env(self.env))
+
+    def tarbox(self, *argv: str) -> int:
+        """`tarbox …`, the operator's command, on this registry's settings."""
+        return cli.main(list(argv), self.env)
 
     def call(
         self,
@@ -89,35 +111,44 @@ WEBHOOK_SECRET = "whsec_tarbox_api_tests"
 SIGNING_KEYS_SECRET = "tarbox-api/signing-keys"
 
 
+def common_settings(oidc_issuer: Issuer) -> dict[str, str]:
+    """What both backends' registries are configured with here."""
+    return {
+        "TARBOX_PUBLIC_URL": "https://registry.example",
+        "TARBOX_MAX_TARBALL_BYTES": str(API_MAX_TARBALL_BYTES),
+        "TARBOX_MAX_FILES": str(API_MAX_FILES),
+        "TARBOX_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "TARBOX_OIDC_ISSUERS": oidc_issuer.setting(),
+    }
+
+
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch, oidc_issuer: Issuer) -> Iterator[Api]:
-    # Stage "test" has no section in .chalice/config.json, so the Client adds only the top-level
-    # environment (TARBOX_BACKEND=aws) to each request, and these settings stand.
-    with mock_aws(), Client(app, stage_name="test") as client:
-        monkeypatch.setenv("TARBOX_BACKEND", "aws")
-        monkeypatch.setenv("TARBOX_TABLE_NAME", "tarbox-api")
-        monkeypatch.setenv("TARBOX_BUCKET_NAME", "tarbox-api-blobs")
-        monkeypatch.setenv("TARBOX_PUBLIC_URL", "https://registry.example")
-        monkeypatch.setenv("TARBOX_MAX_TARBALL_BYTES", str(API_MAX_TARBALL_BYTES))
-        monkeypatch.setenv("TARBOX_MAX_FILES", str(API_MAX_FILES))
-        monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+def api(oidc_issuer: Issuer) -> Iterator[Api]:
+    env = {
+        **common_settings(oidc_issuer),
+        "TARBOX_BACKEND": "aws",
+        "TARBOX_TABLE_NAME": "tarbox-api",
+        "TARBOX_BUCKET_NAME": "tarbox-api-blobs",
         # Hook endpoints here are made-up names no test may resolve (that would be a DNS query
         # leaving the machine); tests/api/test_hooks.py checks the refusal with addresses.
-        monkeypatch.setenv("TARBOX_HOOK_PRIVATE_ENDPOINTS", "on")
-        monkeypatch.setenv("TARBOX_SIGNING_KEYS_SECRET", SIGNING_KEYS_SECRET)
-        monkeypatch.setenv("TARBOX_OIDC_ISSUERS", oidc_issuer.setting())
-        monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
-        wiring.reset()
+        "TARBOX_HOOK_PRIVATE_ENDPOINTS": "on",
+        "TARBOX_SIGNING_KEYS_SECRET": SIGNING_KEYS_SECRET,
+    }
+    # The test client sets the stage's environment (TARBOX_BACKEND=aws) around each request:
+    # these settings stand regardless, the wiring reads no environment once told what to use.
+    with mock_aws(), Client(app, stage_name="test") as client:
+        api = Api(client, env)
+        api.configure()
         ensure_table(wiring.settings())
         ensure_bucket(wiring.settings())
-        yield Api(client)
-        wiring.reset()
+        yield api
+        wiring.use(None)
 
 
 @pytest.fixture
 def alice(request: pytest.FixtureRequest) -> str:
     # On the API the test uses: asking for `api` here would switch an `any_api` test's embedded
-    # variant to the AWS backend (the `api` fixture sets the environment and resets the wiring).
+    # variant to the AWS backend (the `api` fixture has the wiring use its settings).
     fixture = "any_api" if "any_api" in request.fixturenames else "api"
     api: Api = request.getfixturevalue(fixture)
     return api.add_user("alice")
@@ -131,31 +162,22 @@ def lib(any_api: Api, alice: str) -> str:
 
 
 @pytest.fixture(params=["embedded", "aws"])
-def any_api(
-    request: pytest.FixtureRequest,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    oidc_issuer: Issuer,
-) -> Iterator[Api]:
+def any_api(request: pytest.FixtureRequest, tmp_path: Path, oidc_issuer: Issuer) -> Iterator[Api]:
     """The same app on either backend: the embedded one (SQLite + files in tmp_path), or the AWS
     one on moto (the `api` fixture)."""
     if request.param == "aws":
         yield request.getfixturevalue("api")
         return
+    env = {
+        **common_settings(oidc_issuer),
+        "TARBOX_BACKEND": "embedded",
+        "TARBOX_DATA_DIR": str(tmp_path / "data"),
+    }
     with Client(app, stage_name="test") as client:
-        monkeypatch.setenv("TARBOX_BACKEND", "embedded")
-        monkeypatch.setenv("TARBOX_DATA_DIR", str(tmp_path / "data"))
-        monkeypatch.setenv("TARBOX_PUBLIC_URL", "https://registry.example")
-        monkeypatch.setenv("TARBOX_MAX_TARBALL_BYTES", str(API_MAX_TARBALL_BYTES))
-        monkeypatch.setenv("TARBOX_MAX_FILES", str(API_MAX_FILES))
-        monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
-        monkeypatch.setenv("TARBOX_OIDC_ISSUERS", oidc_issuer.setting())
-        wiring.reset()
-        # Built now, from this environment: the test client sets the stage's variables
-        # (TARBOX_BACKEND=aws) around each request, and the cached registry stands.
-        wiring.registry()
-        yield Api(client)
-        wiring.reset()
+        api = Api(client, env)
+        api.configure()
+        yield api
+        wiring.use(None)
 
 
 def deliver(

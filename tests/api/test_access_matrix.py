@@ -27,9 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
-from chalicelib import cli, wiring
+from chalicelib import wiring
 from chalicelib.billing.plans import standing
 from tests import stripe_events
 from tests.api.conftest import Api, body_of, deliver, subscribe
@@ -298,7 +296,7 @@ class Outcome:
 def create_org(w: World, token: str | None, me: str, name: str) -> Any:
     corp = f"corp{w.n()}"
     if me == "opal":  # the operator's command, on this backend
-        code = cli.main(["org", "create", corp, "--owner", "opal", "--data-dir", w.data_dir])
+        code = w.api.tarbox("org", "create", corp, "--owner", "opal", "--data-dir", w.data_dir)
         return Outcome(200 if code == 0 else 500, b"")
     # over HTTP there is no way to make an org out of nothing
     answer = w.call("PUT", f"/-/org/{corp}/user", {"user": me, "role": "owner"}, token)
@@ -308,7 +306,7 @@ def create_org(w: World, token: str | None, me: str, name: str) -> Any:
 
 def activate_plan(w: World, token: str | None, me: str, name: str) -> Any:
     if me == "opal":
-        code = cli.main(["plan", "set", "planless", "active", "--data-dir", w.data_dir])
+        code = w.api.tarbox("plan", "set", "planless", "active", "--data-dir", w.data_dir)
         return Outcome(200 if code == 0 else 500, b"")
     # over HTTP only the payment provider's signed events move plans; a forged one is refused
     checkout = stripe_events.checkout_completed("planless", "sub_forged", "cus_forged")
@@ -423,12 +421,9 @@ def body_text(answer: Any) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
-def test_the_authorization_matrix(
-    any_api: Api, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the operator's commands run against this test's backend (the same env; embedded data here)
+def test_the_authorization_matrix(any_api: Api, tmp_path: Any) -> None:
+    # the operator's commands run against this test's backend (its settings; embedded data here)
     data_dir = str(tmp_path / "data")
-    monkeypatch.setenv("TARBOX_DATA_DIR", data_dir)
     world = build(any_api, data_dir)
     differences: list[str] = []
     cells = 0

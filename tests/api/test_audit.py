@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib import cli
 from tests.api.conftest import Api, body_of, subscribe
 from tests.builders import a_publish_body
 
@@ -33,12 +32,14 @@ def osv(id: str, name: str, fixed: str, severity: str = "HIGH") -> dict[str, Any
     }
 
 
-def load(tmp_path: Path, capsys: pytest.CaptureFixture[str], *docs: dict[str, Any]) -> str:
+def load(
+    api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str], *docs: dict[str, Any]
+) -> str:
     folder = tmp_path / "advisories" / "2026" / "12"
     folder.mkdir(parents=True, exist_ok=True)
     for doc in docs:
         (folder / f"{doc['id']}.json").write_text(json.dumps(doc))
-    assert cli.main(["advisories", "import", str(tmp_path / "advisories")]) == 0
+    assert api.tarbox("advisories", "import", str(tmp_path / "advisories")) == 0
     return capsys.readouterr().out.strip()
 
 
@@ -53,6 +54,7 @@ def test_advisories_answer_the_versions_installed(
     any_api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     printed = load(
+        any_api,
         tmp_path,
         capsys,
         osv("GHSA-aaaa", "lodash", "4.17.21"),
@@ -85,7 +87,7 @@ def test_an_advisory_on_a_private_package_is_for_its_readers_only(
     subscribe(any_api, "alice")
     secret = a_publish_body("@alice/secret", access="restricted")
     assert any_api.call("PUT", "/@alice%2fsecret", secret, token=alice).status_code == 201
-    load(tmp_path, capsys, osv("GHSA-cccc", "@alice/secret", "1.0.1"))
+    load(any_api, tmp_path, capsys, osv("GHSA-cccc", "@alice/secret", "1.0.1"))
     installed = {"@alice/secret": ["1.0.0"]}
 
     assert [a["id"] for a in audit(any_api, installed, alice)["@alice/secret"]] == ["GHSA-cccc"]
@@ -101,7 +103,7 @@ def test_a_file_that_is_not_osv_is_refused_and_nothing_is_stored(
     (folder / "a.json").write_text(json.dumps(osv("GHSA-dddd", "lodash", "4.17.21")))
     (folder / "b.json").write_text("[1, 2]")
 
-    assert cli.main(["advisories", "import", str(folder)]) == 1
+    assert any_api.tarbox("advisories", "import", str(folder)) == 1
     assert "b.json: not an OSV advisory" in capsys.readouterr().err
     assert audit(any_api, {"lodash": ["1.0.0"]}) == {}
 

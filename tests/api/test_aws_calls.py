@@ -112,7 +112,7 @@ def calls(api: Api, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Call]]:
 
 
 @pytest.fixture
-def secrets(api: Api, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def secrets(api: Api) -> dict[str, str]:
     """The stack's secrets, in Secrets Manager, as infra/ makes them."""
     import boto3
 
@@ -120,16 +120,17 @@ def secrets(api: Api, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     webhook = manager.create_secret(Name="webhook", SecretString=WEBHOOK_SECRET)["ARN"]
     cdn = manager.create_secret(Name="cdn", SecretString=cdn_keys.private_pem())["ARN"]
     keys = manager.create_secret(Name="signing-keys", SecretString='{"keys":[]}')["ARN"]
-    monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", "")
-    monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET_ARN", webhook)
-    monkeypatch.setenv("TARBOX_CDN_SIGNING_KEY_SECRET", cdn)
-    monkeypatch.setenv("TARBOX_SIGNING_KEYS_SECRET", keys)
-    monkeypatch.setenv("TARBOX_CDN_DOMAIN", "d3tarbox.cloudfront.net")
-    monkeypatch.setenv("TARBOX_CDN_KEY_ID", "K3TARBOX")
-    monkeypatch.setenv("TARBOX_MAX_RESPONSE_BYTES", "4000")
-    monkeypatch.setenv("TARBOX_EDGE_PARAMETER", FRONT_DOOR)
     door = front_door()
-    wiring.reset()
+    api.configure(
+        TARBOX_STRIPE_WEBHOOK_SECRET="",
+        TARBOX_STRIPE_WEBHOOK_SECRET_ARN=webhook,
+        TARBOX_CDN_SIGNING_KEY_SECRET=cdn,
+        TARBOX_SIGNING_KEYS_SECRET=keys,
+        TARBOX_CDN_DOMAIN="d3tarbox.cloudfront.net",
+        TARBOX_CDN_KEY_ID="K3TARBOX",
+        TARBOX_MAX_RESPONSE_BYTES="4000",
+        TARBOX_EDGE_PARAMETER=FRONT_DOOR,
+    )
     return {
         "webhook": webhook,
         "cdn": cdn,
@@ -337,7 +338,7 @@ FRONT_DOOR_PARAMETER_ARN = {
 
 
 def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
-    api: Api, calls: list[Call], monkeypatch: pytest.MonkeyPatch
+    api: Api, calls: list[Call]
 ) -> None:
     import boto3
 
@@ -355,10 +356,11 @@ def test_the_hook_workers_policy_allows_its_calls_and_nothing_more(
     s3.create_bucket(Bucket="tarbox-api-edge-logs")
     log = gzip.compress(a_cdn_log([("GET", "/lib/-/lib-1.0.0.tgz", "200")]))
     s3.put_object(Bucket="tarbox-api-edge-logs", Key="cdn/E1.2026-12-06-04.a.gz", Body=log)
-    monkeypatch.delenv("TARBOX_PUBLIC_URL")
-    monkeypatch.setenv("TARBOX_EDGE_PARAMETER", FRONT_DOOR)
-    monkeypatch.setenv("TARBOX_EDGE_LOG_BUCKET", "tarbox-api-edge-logs")
-    wiring.reset()
+    api.configure(
+        TARBOX_PUBLIC_URL=None,
+        TARBOX_EDGE_PARAMETER=FRONT_DOOR,
+        TARBOX_EDGE_LOG_BUCKET="tarbox-api-edge-logs",
+    )
     calls.clear()
     statuses = iter([500, 200])
     registry = wiring.registry()

@@ -124,24 +124,19 @@ def test_malformed_events_are_refused(any_api: Api, alice: str) -> None:
     assert refused.status_code == 400 and "client_reference_id" in body_of(refused)["error"]
 
 
-def test_without_a_secret_webhooks_answer_503(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", "")
-    wiring.reset()
+def test_without_a_secret_webhooks_answer_503(api: Api) -> None:
+    api.configure(TARBOX_STRIPE_WEBHOOK_SECRET="")
     answer = deliver(api, "checkout.session.completed", checkout())
     assert answer.status_code == 503
     assert "TARBOX_STRIPE_WEBHOOK_SECRET" in body_of(answer)["error"]
 
 
-def test_on_aws_the_secret_comes_from_secrets_manager(
-    api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_on_aws_the_secret_comes_from_secrets_manager(api: Api, alice: str) -> None:
     import boto3
 
     manager = boto3.client("secretsmanager", region_name="us-east-1")
     arn = manager.create_secret(Name="tarbox-webhook", SecretString="whsec_from_aws")["ARN"]
-    monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET", "")
-    monkeypatch.setenv("TARBOX_STRIPE_WEBHOOK_SECRET_ARN", arn)
-    wiring.reset()
+    api.configure(TARBOX_STRIPE_WEBHOOK_SECRET="", TARBOX_STRIPE_WEBHOOK_SECRET_ARN=arn)
     assert deliver(api, "checkout.session.completed", checkout()).status_code == 400
     answer = deliver(api, "checkout.session.completed", checkout(), secret="whsec_from_aws")
     assert answer.status_code == 200

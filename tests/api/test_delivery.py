@@ -23,15 +23,14 @@ LAMBDA_REQUEST_LIMIT = 6 * 1024 * 1024
 
 
 @pytest.fixture
-def cdn_api(api: Api, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+def cdn_api(api: Api) -> Iterator[Api]:
     import boto3
 
     manager = boto3.client("secretsmanager", region_name="us-east-1")
     arn = manager.create_secret(Name="tarbox-cdn-key", SecretString=cdn_keys.private_pem())["ARN"]
-    monkeypatch.setenv("TARBOX_CDN_DOMAIN", CDN)
-    monkeypatch.setenv("TARBOX_CDN_KEY_ID", KEY_ID)
-    monkeypatch.setenv("TARBOX_CDN_SIGNING_KEY_SECRET", arn)
-    wiring.reset()
+    api.configure(
+        TARBOX_CDN_DOMAIN=CDN, TARBOX_CDN_KEY_ID=KEY_ID, TARBOX_CDN_SIGNING_KEY_SECRET=arn
+    )
     yield api
 
 
@@ -58,11 +57,8 @@ def test_a_private_tarball_is_signed_only_for_readers(cdn_api: Api, alice: str) 
     cdn_keys.verify(shown.headers["Location"], key_id=KEY_ID)
 
 
-def test_a_packument_too_large_for_lambda_is_redirected(
-    cdn_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TARBOX_MAX_RESPONSE_BYTES", "2000")
-    wiring.reset()
+def test_a_packument_too_large_for_lambda_is_redirected(cdn_api: Api, alice: str) -> None:
+    cdn_api.configure(TARBOX_MAX_RESPONSE_BYTES="2000")
     body = a_publish_body("big")
     body["versions"]["1.0.0"]["readme"] = "x" * 3000  # in the full document only
     cdn_api.call("PUT", "/big", body, token=alice)
@@ -75,14 +71,11 @@ def test_a_packument_too_large_for_lambda_is_redirected(
     assert corgi.status_code == 200 and body_of(corgi)["name"] == "big"
 
 
-def test_a_publish_at_the_limit_fits_in_a_lambda_request(
-    api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_publish_at_the_limit_fits_in_a_lambda_request(api: Api, alice: str) -> None:
     """With AWS's default limit (about 4.4 MB of tarball) the API Gateway event of the largest
     publish stays under Lambda's 6 MB request payload, and it is published; one byte more is
     refused with npm's 413 naming the limit, before the body reaches anything else."""
-    monkeypatch.delenv("TARBOX_MAX_TARBALL_BYTES")
-    wiring.reset()
+    api.configure(TARBOX_MAX_TARBALL_BYTES=None)
     assert wiring.settings().max_tarball_bytes == AWS_MAX_TARBALL_BYTES
     tarball = _incompressible_tarball("edge", AWS_MAX_TARBALL_BYTES)
     body = json.dumps(a_publish_body("edge", tarball=tarball))
@@ -115,9 +108,7 @@ def _incompressible_tarball(name: str, limit: int) -> bytes:
         size -= len(tarball) - limit + 1024
 
 
-def test_the_limit_counts_the_response_as_lambda_carries_it(
-    cdn_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_limit_counts_the_response_as_lambda_carries_it(cdn_api: Api, alice: str) -> None:
     """Lambda's runtime sends the body as a JSON string: every quote is escaped again. A
     document under the limit in bytes but over it escaped is redirected too."""
     body = a_publish_body("quotes", manifest={"description": '"' * 3000})
@@ -125,6 +116,5 @@ def test_the_limit_counts_the_response_as_lambda_carries_it(
     raw = cdn_api.call("GET", "/quotes").body
     escaped = len(json.dumps(raw.decode()))
     assert escaped > len(raw) + 3000
-    monkeypatch.setenv("TARBOX_MAX_RESPONSE_BYTES", str((len(raw) + escaped) // 2))
-    wiring.reset()
+    cdn_api.configure(TARBOX_MAX_RESPONSE_BYTES=str((len(raw) + escaped) // 2))
     assert cdn_api.call("GET", "/quotes").status_code == 302

@@ -27,15 +27,16 @@ SECRET = "8d7e2c1a-edge-secret"
 
 
 @pytest.fixture
-def edge(api: Api, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def edge(api: Api) -> Iterator[dict[str, str]]:
     """The stack's front door: a distribution, its parameter, its log bucket."""
     door = a_front_door(PARAMETER)
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=LOGS)
-    monkeypatch.delenv("TARBOX_PUBLIC_URL")
-    monkeypatch.setenv("TARBOX_EDGE_PARAMETER", PARAMETER)
-    monkeypatch.setenv("TARBOX_EDGE_LOG_BUCKET", LOGS)
-    monkeypatch.setenv("TARBOX_EDGE_SECRET", SECRET)
-    wiring.reset()
+    api.configure(
+        TARBOX_PUBLIC_URL=None,
+        TARBOX_EDGE_PARAMETER=PARAMETER,
+        TARBOX_EDGE_LOG_BUCKET=LOGS,
+        TARBOX_EDGE_SECRET=SECRET,
+    )
     yield door
 
 

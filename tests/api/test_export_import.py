@@ -45,25 +45,21 @@ def ok(answer: Any) -> Any:
 
 
 @contextmanager
-def other_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def other_backend(api: Api, tmp_path: Path) -> Iterator[str]:
     """From here on, the app's registry is a new, empty one on the other backend."""
-    source = wiring.settings().backend
-    wiring.reset()
-    if source == "embedded":
+    if wiring.settings().backend == "embedded":
         with mock_aws():
-            monkeypatch.setenv("TARBOX_BACKEND", "aws")
-            monkeypatch.setenv("TARBOX_TABLE_NAME", "tarbox-imported")
-            monkeypatch.setenv("TARBOX_BUCKET_NAME", "tarbox-imported-blobs")
-            monkeypatch.setenv("TARBOX_SIGNING_KEYS_SECRET", "tarbox-imported/signing-keys")
-            monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
+            api.configure(
+                TARBOX_BACKEND="aws",
+                TARBOX_TABLE_NAME="tarbox-imported",
+                TARBOX_BUCKET_NAME="tarbox-imported-blobs",
+                TARBOX_SIGNING_KEYS_SECRET="tarbox-imported/signing-keys",
+            )
             ensure_table(wiring.settings())
             ensure_bucket(wiring.settings())
-            wiring.registry()
             yield "aws"
         return
-    monkeypatch.setenv("TARBOX_BACKEND", "embedded")
-    monkeypatch.setenv("TARBOX_DATA_DIR", str(tmp_path / "imported"))
-    wiring.registry()
+    api.configure(TARBOX_BACKEND="embedded", TARBOX_DATA_DIR=str(tmp_path / "imported"))
     yield "embedded"
 
 
@@ -153,9 +149,7 @@ def views(api: Api, tokens: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def test_a_registry_moves_to_the_other_backend_whole(
-    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_registry_moves_to_the_other_backend_whole(any_api: Api, tmp_path: Path) -> None:
     tokens = fill(any_api)
     before = views(any_api, tokens)
     exported = export_registry(wiring.registry(), tmp_path / "export", quiet)
@@ -170,7 +164,7 @@ def test_a_registry_moves_to_the_other_backend_whole(
     }
     assert exported.missing == []
 
-    with other_backend(tmp_path, monkeypatch):
+    with other_backend(any_api, tmp_path):
         summary = import_registry(wiring.registry(), tmp_path / "export", quiet)
         after = views(any_api, tokens)
         assert summary.versions == 7
@@ -206,7 +200,7 @@ def _records(root: Path) -> dict[str, list[str]]:
 
 
 def test_an_import_stopped_part_way_is_picked_up_where_it_stopped(
-    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_api: Api, tmp_path: Path
 ) -> None:
     tokens = fill(any_api)
     before = views(any_api, tokens)
@@ -219,7 +213,7 @@ def test_an_import_stopped_part_way_is_picked_up_where_it_stopped(
         if message.startswith("downloads"):
             raise StoppedError
 
-    with other_backend(tmp_path, monkeypatch):
+    with other_backend(any_api, tmp_path):
         registry = wiring.registry()
         with pytest.raises(StoppedError):
             import_registry(registry, tmp_path / "export", stop_after_downloads)
@@ -246,7 +240,7 @@ def test_an_import_fills_only_a_new_registry(any_api: Api, tmp_path: Path) -> No
 
 
 def test_a_record_someone_else_wrote_meanwhile_is_left_and_named(
-    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_api: Api, tmp_path: Path
 ) -> None:
     fill(any_api)
     export_registry(wiring.registry(), tmp_path / "export", quiet)
@@ -255,7 +249,7 @@ def test_a_record_someone_else_wrote_meanwhile_is_left_and_named(
         if message.startswith("users"):
             raise KeyboardInterrupt
 
-    with other_backend(tmp_path, monkeypatch):
+    with other_backend(any_api, tmp_path):
         with pytest.raises(KeyboardInterrupt):
             import_registry(wiring.registry(), tmp_path / "export", stop_after_users)
         # between the runs, a user of the new registry publishes a name the export has
@@ -274,7 +268,7 @@ def test_a_record_someone_else_wrote_meanwhile_is_left_and_named(
 
 
 def test_nothing_of_a_user_is_handed_to_someone_else_with_their_name(
-    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_api: Api, tmp_path: Path
 ) -> None:
     """An import that stopped before its users: meanwhile someone registered `bob` on the new
     registry. That bob gets none of the export's bob: no token, membership, package or hook."""
@@ -282,7 +276,7 @@ def test_nothing_of_a_user_is_handed_to_someone_else_with_their_name(
     export_registry(wiring.registry(), tmp_path / "export", quiet)
     started = {"export": ExportReader(tmp_path / "export").id, "done": [], "downloads": 0}
 
-    with other_backend(tmp_path, monkeypatch):
+    with other_backend(any_api, tmp_path):
         registry = wiring.registry()
         registry.blobs.put(STATE_KEY, json.dumps(started).encode(), "application/json")
         other_bob = any_api.add_user("bob", "another password")
@@ -305,7 +299,7 @@ def test_nothing_of_a_user_is_handed_to_someone_else_with_their_name(
 
 
 def test_a_tarball_that_does_not_match_its_integrity_is_not_imported(
-    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_api: Api, tmp_path: Path
 ) -> None:
     fill(any_api)
     registry = wiring.registry()
@@ -314,7 +308,7 @@ def test_a_tarball_that_does_not_match_its_integrity_is_not_imported(
     assert version is not None
     blob_path(tmp_path / "export", version.tarball_key).write_bytes(b"not the tarball")
 
-    with other_backend(tmp_path, monkeypatch):
+    with other_backend(any_api, tmp_path):
         with pytest.raises(ImportIncompleteError) as stopped:
             import_registry(wiring.registry(), tmp_path / "export", quiet)
         missing = any_api.call("GET", "/right-pad").status_code
@@ -328,9 +322,7 @@ def test_a_tarball_that_does_not_match_its_integrity_is_not_imported(
     assert (missing, imported) == (404, 200)
 
 
-def test_a_change_made_after_a_stopped_run_is_not_put_back(
-    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_change_made_after_a_stopped_run_is_not_put_back(any_api: Api, tmp_path: Path) -> None:
     tokens = fill(any_api)
     export_registry(wiring.registry(), tmp_path / "export", quiet)
 
@@ -338,7 +330,7 @@ def test_a_change_made_after_a_stopped_run_is_not_put_back(
         if message.startswith("packages"):
             raise KeyboardInterrupt
 
-    with other_backend(tmp_path, monkeypatch):
+    with other_backend(any_api, tmp_path):
         with pytest.raises(KeyboardInterrupt):
             import_registry(wiring.registry(), tmp_path / "export", stop_after_packages)
         alice = tokens["alice"]
@@ -352,9 +344,7 @@ def test_a_change_made_after_a_stopped_run_is_not_put_back(
     assert "bob" not in core
 
 
-def test_a_tarball_key_not_made_from_its_bytes_is_refused(
-    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_tarball_key_not_made_from_its_bytes_is_refused(any_api: Api, tmp_path: Path) -> None:
     fill(any_api)
     registry = wiring.registry()
     export_registry(registry, tmp_path / "export", quiet)
@@ -369,14 +359,14 @@ def test_a_tarball_key_not_made_from_its_bytes_is_refused(
                 old.rename(new)
     _rewrite(root, "packages", lines)
 
-    with other_backend(tmp_path, monkeypatch), pytest.raises(ImportIncompleteError) as stopped:
+    with other_backend(any_api, tmp_path), pytest.raises(ImportIncompleteError) as stopped:
         import_registry(wiring.registry(), tmp_path / "export", quiet)
 
     assert "right-pad@1.0.0: its tarball key is not made from its bytes" in stopped.value.message
 
 
 def test_an_export_that_breaks_the_rules_of_a_document_is_refused(
-    any_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_api: Api, tmp_path: Path
 ) -> None:
     """An import's copy is checked whole against the rules before its first write
     (writes/replay.py): a dist-tag at a version the export does not have is never stored."""
@@ -389,7 +379,7 @@ def test_an_export_that_breaks_the_rules_of_a_document_is_refused(
             line["package"]["dist_tags"]["next"] = "9.9.9"
     _rewrite(root, "packages", lines)
 
-    with other_backend(tmp_path, monkeypatch):
+    with other_backend(any_api, tmp_path):
         with pytest.raises(ImportIncompleteError) as stopped:
             import_registry(wiring.registry(), tmp_path / "export", quiet)
         missing = any_api.call("GET", "/right-pad").status_code

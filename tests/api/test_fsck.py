@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import cli, wiring
+from chalicelib import wiring
 from chalicelib.fsck import find_leftovers, repair
 from tests.api.conftest import Api, body_of
 from tests.api.test_signatures import take_over_now
@@ -18,8 +18,8 @@ from tests.builders import a_publish_body
 CRASHED = "tarballs/kept/" + "0" * 40 + ".tgz"
 
 
-def fsck(capsys: pytest.CaptureFixture[str], *options: str) -> list[str]:
-    assert cli.main(["fsck", "--grace", "0", *options]) == 0
+def fsck(api: Api, capsys: pytest.CaptureFixture[str], *options: str) -> list[str]:
+    assert api.tarbox("fsck", "--grace", "0", *options) == 0
     return capsys.readouterr().out.splitlines()
 
 
@@ -77,15 +77,16 @@ def test_fsck_finds_and_repairs_what_no_record_points_to(
         line.split(": ", 1)[1] for line in expected
     }
 
-    found = fsck(capsys)
+    found = fsck(any_api, capsys)
     assert set(found[:-1]) == expected
     assert found[-1] == f"{len(expected)} leftovers; `tarbox fsck --repair` removes them"
     assert find_leftovers(wiring.registry()) == [
         leftover for leftover in find_leftovers(wiring.registry(), 0) if "folder" in leftover.kind
     ]  # by default, nothing younger than ten minutes
 
-    assert fsck(capsys, "--repair")[-1] == f"removed {len(expected)} of {len(expected)} leftovers"
-    assert fsck(capsys) == ["no leftovers"]
+    repaired = fsck(any_api, capsys, "--repair")
+    assert repaired[-1] == f"removed {len(expected)} of {len(expected)} leftovers"
+    assert fsck(any_api, capsys) == ["no leftovers"]
     registry = wiring.registry()
     assert {blob.key for blob in registry.blobs.list_blobs("")} == serving
     assert registry.blobs.empty_folders() == []
@@ -105,12 +106,12 @@ def test_a_key_rotation_leaves_the_renders_signed_with_the_old_key(
     old = {blob.key for blob in registry.blobs.list_blobs("packuments/resigned/")}
     assert len(old) == 2  # full and corgi
     time.sleep(1.1)  # S3 keeps times to the second: the renders must be older than the key
-    assert cli.main(["keys", "rotate"]) == 0
+    assert any_api.tarbox("keys", "rotate") == 0
     capsys.readouterr()
     take_over_now()
     assert any_api.call("GET", "/resigned").status_code == 200  # signed afresh
 
-    found = fsck(capsys)
+    found = fsck(any_api, capsys)
     assert set(found[:-1]) == {f"render: {key}" for key in old}
 
 
@@ -151,7 +152,7 @@ def test_a_bundle_no_live_version_names_is_a_leftover(
     orphan = "attestations/ghost/" + "0" * 40 + ".sigstore.json"
     wiring.registry().blobs.put(orphan, b"{}", "application/json")
 
-    assert fsck(capsys) == [
+    assert fsck(any_api, capsys) == [
         f"provenance bundle: {orphan}",
         "1 leftovers; `tarbox fsck --repair` removes them",
     ]

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib import wiring
 from tests.api.conftest import Api, body_of
 from tests.builders import a_publish_body, encoded
 
@@ -166,11 +165,8 @@ def test_within_the_window_dependents_do_not_block_unpublish(
     assert api.call("DELETE", f"/{encoded(name)}/-rev/{rev}", token=alice).status_code == 200
 
 
-def test_others_may_take_an_unpublished_name_once_the_block_ends(
-    api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TARBOX_UNPUBLISHED_NAME_BLOCK_HOURS", "0")
-    wiring.reset()
+def test_others_may_take_an_unpublished_name_once_the_block_ends(api: Api, alice: str) -> None:
+    api.configure(TARBOX_UNPUBLISHED_NAME_BLOCK_HOURS="0")
     api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
     rev = body_of(api.call("GET", "/foo?write=true"))["_rev"]
     assert api.call("DELETE", f"/foo/-rev/{rev}", token=alice).status_code == 200

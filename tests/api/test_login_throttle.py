@@ -32,9 +32,7 @@ def addresses(any_api: Api, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
     monkeypatch.setattr(service, "_DUMMY", [])
-    monkeypatch.setenv("TARBOX_EDGE_SECRET", SECRET)
-    wiring.reset()
-    wiring.registry()
+    any_api.configure(TARBOX_EDGE_SECRET=SECRET)
     yield any_api
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import __version__, wiring
+from chalicelib import __version__
 from chalicelib.http.observe import redacted
 from chalicelib.packuments.relations import dependency_names
 from tests.api.conftest import Api, body_of
@@ -67,12 +67,8 @@ def test_the_version_is_the_projects() -> None:
     assert project["version"] == __version__
 
 
-def test_status_says_which_backend_does_not_answer(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TARBOX_TABLE_NAME", "no-such-table")
-    monkeypatch.setenv("TARBOX_COMMIT", "abc1234")
-    wiring.reset()
+def test_status_says_which_backend_does_not_answer(api: Api) -> None:
+    api.configure(TARBOX_TABLE_NAME="no-such-table", TARBOX_COMMIT="abc1234")
     answer = api.call("GET", "/-/status")
     assert answer.status_code == 503
     body = body_of(answer)
@@ -116,10 +112,9 @@ def test_a_refusal_names_its_error_class(any_api: Api, lines: Lines) -> None:
 
 
 def test_on_lambda_metrics_go_out_as_emf(
-    api: Api, alice: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    api: Api, alice: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "tarbox-test-api")
-    wiring.reset()
+    api.configure(AWS_LAMBDA_FUNCTION_NAME="tarbox-test-api")  # what the settings read
     capsys.readouterr()
     api.call("PUT", "/lib", a_publish_body("lib"), token=alice)
     api.call("GET", "/lib/-/lib-1.0.0.tgz")
@@ -132,13 +127,10 @@ def test_on_lambda_metrics_go_out_as_emf(
     assert all(b["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "tarbox" for b in blobs)
 
 
-def test_with_tracing_on_requests_run_inside_a_subsegment(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_with_tracing_on_requests_run_inside_a_subsegment(api: Api) -> None:
     # Outside Lambda powertools' Tracer records nothing (no X-Ray daemon), but the request must
     # go through the same subsegment it would open on Lambda.
-    monkeypatch.setenv("TARBOX_TRACING", "on")
-    wiring.reset()
+    api.configure(TARBOX_TRACING="on")
     assert api.call("GET", "/-/ping").status_code == 200
     assert api.call("GET", "/nothing").status_code == 404
 

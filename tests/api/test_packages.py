@@ -241,9 +241,8 @@ def test_ping(api: Api) -> None:
     assert response.status_code == 200 and body_of(response) == {}
 
 
-def test_a_backend_that_does_not_answer_is_503(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TARBOX_TABLE_NAME", "no-such-table")
-    wiring.reset()
+def test_a_backend_that_does_not_answer_is_503(api: Api) -> None:
+    api.configure(TARBOX_TABLE_NAME="no-such-table")
     response = api.call("GET", "/foo")
     assert response.status_code == 503 and set(body_of(response)) == {"error", "message"}
 
@@ -363,11 +362,8 @@ def test_percent_encoded_at_sign_reads_the_scoped_package(api: Api, alice: str) 
     assert api.call("GET", "/%40alice/s1").status_code == 200
 
 
-def test_a_bad_host_header_is_not_put_into_tarball_urls(
-    api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("TARBOX_PUBLIC_URL")
-    wiring.reset()
+def test_a_bad_host_header_is_not_put_into_tarball_urls(api: Api, alice: str) -> None:
+    api.configure(TARBOX_PUBLIC_URL=None)
     api.call("PUT", "/foo", a_publish_body("foo"), token=alice)
     response = api.call("GET", "/foo", headers={"host": "a.b/x?"})
     assert response.status_code == 400

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from chalicelib import wiring
 from tests import stripe_events
 from tests.api.conftest import Api, body_of, deliver, subscribe
 from tests.builders import a_publish_body
@@ -307,12 +304,8 @@ def test_a_token_limited_to_other_orgs_does_not_see_this_one(any_api: Api, alice
     assert any_api.call("PUT", "/-/org/acme/team", {"name": "x"}, token=reaching).status_code == 403
 
 
-def test_an_unpublish_refusal_names_no_private_dependent(
-    any_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TARBOX_UNPUBLISH_WINDOW_HOURS", "0")  # every version is old at once
-    wiring.reset()
-    wiring.registry()
+def test_an_unpublish_refusal_names_no_private_dependent(any_api: Api, alice: str) -> None:
+    any_api.configure(TARBOX_UNPUBLISH_WINDOW_HOURS="0")  # every version is old at once
     any_api.call("PUT", "/base", a_publish_body("base"), token=alice)
     subscribe(any_api, "alice")
     uses_base = {"dependencies": {"base": "^1.0.0"}}

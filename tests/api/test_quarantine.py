@@ -27,13 +27,6 @@ def published_at(api: Api, token: str, name: str, version: str) -> datetime:
     return parse_iso(stored.published)
 
 
-def configure(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
-    for key, value in settings.items():
-        monkeypatch.setenv(f"TARBOX_QUARANTINE_{key}", value)
-    wiring.reset()
-    wiring.registry()  # built now, from this environment (see tests/api/conftest.py)
-
-
 @pytest.fixture
 def moved(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
     """Sets the registry's clock to a moment."""
@@ -49,12 +42,9 @@ def fresh(any_api: Api, alice: str) -> datetime:
 
 
 def test_a_young_version_is_hidden_until_it_is_old_enough(
-    any_api: Api,
-    fresh: datetime,
-    monkeypatch: pytest.MonkeyPatch,
-    moved: Callable[[datetime], None],
+    any_api: Api, fresh: datetime, moved: Callable[[datetime], None]
 ) -> None:
-    configure(monkeypatch, HOURS="24")
+    any_api.configure(TARBOX_QUARANTINE_HOURS="24")
     moved(fresh + timedelta(hours=24) - timedelta(milliseconds=500))
 
     full = any_api.call("GET", "/lib")
@@ -88,12 +78,11 @@ def test_a_writer_can_still_unpublish_a_held_back_version(
     any_api: Api,
     alice: str,
     fresh: datetime,
-    monkeypatch: pytest.MonkeyPatch,
     moved: Callable[[datetime], None],
 ) -> None:
     """npm unpublish reads `?write=true` and sends the whole document back: a writer's copy
     holds every version, or the held-back one could not be pulled (and the others would go)."""
-    configure(monkeypatch, HOURS="24")
+    any_api.configure(TARBOX_QUARANTINE_HOURS="24")
     moved(fresh + timedelta(hours=1))
     stranger = any_api.add_user("mallory")
     assert (
@@ -113,29 +102,31 @@ def test_a_writer_can_still_unpublish_a_held_back_version(
 
 
 def test_orgs_and_exceptions_have_their_own_setting(
-    any_api: Api, alice: str, monkeypatch: pytest.MonkeyPatch, moved: Callable[[datetime], None]
+    any_api: Api, alice: str, moved: Callable[[datetime], None]
 ) -> None:
     published = published_at(any_api, alice, "@alice/tool", "1.0.0")
     published_at(any_api, alice, "lib", "1.0.0")
     published_at(any_api, alice, "left-pad", "1.0.0")
-    configure(monkeypatch, HOURS="0", ORGS="alice=12")
+    any_api.configure(TARBOX_QUARANTINE_HOURS="0", TARBOX_QUARANTINE_ORGS="alice=12")
     moved(published + timedelta(hours=1))
     assert body_of(any_api.call("GET", "/@alice%2ftool"))["versions"] == {}
     assert list(body_of(any_api.call("GET", "/lib"))["versions"]) == ["1.0.0"]
 
-    configure(monkeypatch, HOURS="48", ORGS="", EXCEPT="left-pad,@alice/*")
+    any_api.configure(
+        TARBOX_QUARANTINE_HOURS="48",
+        TARBOX_QUARANTINE_ORGS="",
+        TARBOX_QUARANTINE_EXCEPT="left-pad,@alice/*",
+    )
     assert list(body_of(any_api.call("GET", "/@alice%2ftool"))["versions"]) == ["1.0.0"]
     assert list(body_of(any_api.call("GET", "/left-pad"))["versions"]) == ["1.0.0"]
     assert body_of(any_api.call("GET", "/lib"))["versions"] == {}
 
 
 @pytest.mark.usefixtures("edge")
-def test_the_front_door_gets_no_copy_of_a_young_tarball(
-    api: Api, alice: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_front_door_gets_no_copy_of_a_young_tarball(api: Api, alice: str) -> None:
     """The CDN serves public copies without asking the registry: a young version has none, so
     the CDN asks the registry, which refuses it until it is old enough."""
-    configure(monkeypatch, HOURS="24")
+    api.configure(TARBOX_QUARANTINE_HOURS="24")
     published_at(api, alice, "edgy", "1.0.0")
     assert public_copy("edgy/-/edgy-1.0.0.tgz") is None
     assert api.call("GET", "/edgy/-/edgy-1.0.0.tgz").status_code == 403

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from chalicelib import cli, wiring
+from chalicelib import wiring
 from tests.api.conftest import Api, body_of
 from tests.builders import a_publish_body, a_tarball, integrity_of
 from tests.e2e.harness import free_port, serving
@@ -18,13 +18,12 @@ from tests.upstream_standin import standin_registry
 
 
 @pytest.fixture
-def down(any_api: Api, monkeypatch: pytest.MonkeyPatch) -> Api:
+def down(any_api: Api) -> Api:
     """Every name routed to an upstream that does not answer (a closed port here)."""
     gone = f"http://127.0.0.1:{free_port()}"
-    monkeypatch.setenv("TARBOX_UPSTREAMS", f"*={gone},@corp={gone}")
-    monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
-    wiring.reset()
-    wiring.registry()  # built now, from this environment (see tests/api/conftest.py)
+    any_api.configure(
+        TARBOX_UPSTREAMS=f"*={gone},@corp={gone}", TARBOX_UPSTREAM_TOKENS="@corp=s3cret"
+    )
     return any_api
 
 
@@ -48,12 +47,9 @@ def test_a_package_here_is_answered_without_asking(down: Api, alice: str) -> Non
     assert down.call("GET", "/@alice%2fnothing").status_code == 404
 
 
-def through_corp(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+def through_corp(api: Api, url: str) -> None:
     """`@corp/…` read through to the registry at `url`, with its token."""
-    monkeypatch.setenv("TARBOX_UPSTREAMS", f"@corp={url}")
-    monkeypatch.setenv("TARBOX_UPSTREAM_TOKENS", "@corp=s3cret")
-    wiring.reset()
-    wiring.registry()  # built now, from this environment (see tests/api/conftest.py)
+    api.configure(TARBOX_UPSTREAMS=f"@corp={url}", TARBOX_UPSTREAM_TOKENS="@corp=s3cret")
 
 
 @contextmanager
@@ -98,12 +94,10 @@ def corp_registry(tarball: bytes, redirect: str | None = None) -> Iterator[str]:
         yield url
 
 
-def test_what_comes_with_a_token_is_never_kept_by_a_shared_cache(
-    any_api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_what_comes_with_a_token_is_never_kept_by_a_shared_cache(any_api: Api) -> None:
     tarball = a_tarball("@corp/tool", "1.0.0")
     with corp_registry(tarball) as url:
-        through_corp(monkeypatch, url)
+        through_corp(any_api, url)
         bob = any_api.add_user("bob")
         document = any_api.call("GET", "/@corp%2ftool", token=bob)
         assert document.status_code == 200, document.body
@@ -117,37 +111,33 @@ def test_what_comes_with_a_token_is_never_kept_by_a_shared_cache(
 
 
 def test_tarbox_cache_lists_and_purges_what_is_kept(
-    any_api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    any_api: Api, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with corp_registry(a_tarball("@corp/tool", "1.0.0")) as url:
-        through_corp(monkeypatch, url)
+        through_corp(any_api, url)
         bob = any_api.add_user("bob")
         assert any_api.call("GET", "/@corp%2ftool", token=bob).status_code == 200
         fetched = any_api.call("GET", "/@corp/tool/-/tool-1.0.0.tgz", token=bob)
         assert fetched.status_code in (200, 302)
 
-        assert cli.main(["cache", "ls"]) == 0
+        assert any_api.tarbox("cache", "ls") == 0
         listed = capsys.readouterr().out.splitlines()
         assert listed[0].startswith("@corp/tool\tfetched 20") and listed[0].endswith("1 tarballs")
         assert listed[-1] == "1 packages kept from upstreams"
 
-        assert cli.main(["cache", "purge", "@corp/tool"]) == 0
+        assert any_api.tarbox("cache", "purge", "@corp/tool") == 0
         assert capsys.readouterr().out.strip() == "purged 1 packages"
         assert not list(wiring.registry().blobs.list_blobs("upstream/"))
-        assert cli.main(["cache", "purge", "@corp/tool"]) == 1  # nothing kept
+        assert any_api.tarbox("cache", "purge", "@corp/tool") == 1  # nothing kept
         # Fetched afresh on its next request.
         again = any_api.call("GET", "/@corp%2ftool", token=bob)
         assert again.status_code == 200 and again.headers["X-Tarbox-Cache"] == "miss"
 
 
-def test_status_counts_how_the_cache_answered(
-    any_api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_status_counts_how_the_cache_answered(any_api: Api) -> None:
     with standin_registry() as upstream:
         upstream.publish("counted-lib", "1.0.0")
-        monkeypatch.setenv("TARBOX_UPSTREAMS", f"*={upstream.url},@gone=http://127.0.0.1:1")
-        wiring.reset()
-        wiring.registry()
+        any_api.configure(TARBOX_UPSTREAMS=f"*={upstream.url},@gone=http://127.0.0.1:1")
         assert any_api.call("GET", "/counted-lib").headers["X-Tarbox-Cache"] == "miss"
         assert any_api.call("GET", "/counted-lib").headers["X-Tarbox-Cache"] == "hit"
         tarball = "/counted-lib/-/counted-lib-1.0.0.tgz"
@@ -165,9 +155,7 @@ def test_status_says_nothing_of_a_cache_that_is_not_there(any_api: Api) -> None:
     assert "upstream" not in body_of(any_api.call("GET", "/-/status"))
 
 
-def test_the_token_is_never_sent_where_the_upstream_redirects(
-    any_api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_token_is_never_sent_where_the_upstream_redirects(any_api: Api) -> None:
     tarball = a_tarball("@corp/tool", "1.0.0")
     seen: list[str | None] = []
 
@@ -183,7 +171,7 @@ def test_the_token_is_never_sent_where_the_upstream_redirects(
             pass
 
     with serving(Elsewhere) as elsewhere, corp_registry(tarball, redirect=elsewhere) as url:
-        through_corp(monkeypatch, url)
+        through_corp(any_api, url)
         bob = any_api.add_user("bob")
         assert any_api.call("GET", "/@corp%2ftool", token=bob).status_code == 200
         fetched = any_api.call("GET", "/@corp/tool/-/tool-1.0.0.tgz", token=bob)

@@ -80,11 +80,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("TARBOX_PUBLIC_URL", raising=False)
     monkeypatch.delenv("TARBOX_AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        wiring.reset()
+        wiring.use(None)  # as on Lambda: the settings are read from the environment
         ensure_table(wiring.settings())
         ensure_bucket(wiring.settings())
         yield
-        wiring.reset()
+        wiring.use(None)
 
 
 class Scenario:
@@ -325,7 +325,7 @@ def test_the_hook_worker_runs_on_stream_records_and_on_its_schedule(
     change-log items, and a schedule): it delivers what the change log holds, whichever
     event woke it."""
     monkeypatch.setenv("TARBOX_HOOK_PRIVATE_ENDPOINTS", "on")  # the receiver is on 127.0.0.1
-    wiring.reset()
+    wiring.use(None)  # read afresh, as a new Lambda would
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     scenario = Scenario()

@@ -13,6 +13,7 @@ from chalicelib import wiring
 from chalicelib.registry import Registry
 from chalicelib.search.engine import search
 from chalicelib.search.query import parse_query
+from chalicelib.settings import Settings
 from tests.search.relevance import RELEVANCE, check
 from tests.search_catalog import SAMPLE_QUERIES, catalog_index
 
@@ -21,12 +22,10 @@ pytestmark = pytest.mark.xdist_group("catalog")
 
 @pytest.fixture(scope="module")
 def catalog() -> Iterator[Registry]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TARBOX_BACKEND", "embedded")
-        patch.setenv("TARBOX_DATA_DIR", str(catalog_index()))
-        wiring.reset()
-        yield wiring.registry()
-    wiring.reset()
+    data = str(catalog_index())
+    wiring.use(Settings.from_env({"TARBOX_BACKEND": "embedded", "TARBOX_DATA_DIR": data}))
+    yield wiring.registry()
+    wiring.use(None)
 
 
 @pytest.mark.parametrize(("query", "expected", "within"), RELEVANCE)

@@ -13,18 +13,21 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import wiring
+from chalicelib.settings import Settings
 from chalicelib.storage import memory
 from tests.builders import a_publish_body
 
 
 @pytest.fixture
-def on_memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    monkeypatch.setenv("TARBOX_BACKEND", "memory")
-    monkeypatch.setenv("TARBOX_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TARBOX_PUBLIC_URL", "https://registry.example")
-    wiring.reset()
+def on_memory(tmp_path: Path) -> Iterator[None]:
+    env = {
+        "TARBOX_BACKEND": "memory",
+        "TARBOX_DATA_DIR": str(tmp_path / "data"),
+        "TARBOX_PUBLIC_URL": "https://registry.example",
+    }
+    wiring.use(Settings.from_env(env))
     yield
-    wiring.reset()
+    wiring.use(None)
 
 
 def test_the_memory_backend_builds_every_store_in_memory(on_memory: None, tmp_path: Path) -> None:
@@ -36,12 +39,12 @@ def test_the_memory_backend_builds_every_store_in_memory(on_memory: None, tmp_pa
     assert isinstance(registry.blobs, memory.MemoryBlobStore)
     assert isinstance(registry.signing_keys, memory.MemorySigningKeyStore)
     assert registry.edge is None
-    assert wiring.registry() is registry  # built once per process (until reset)
+    assert wiring.registry() is registry  # built once (until wiring.use is called again)
     assert not (tmp_path / "data").exists()
 
 
 def test_the_app_publishes_and_serves_on_the_memory_backend(on_memory: None) -> None:
-    registry = wiring.registry()  # before the client: it sets the stage's TARBOX_BACKEND=aws
+    registry = wiring.registry()
     with Client(app, stage_name="test") as client:
         headers = {"content-type": "application/json"}
         added = client.http.put(
