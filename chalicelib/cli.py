@@ -364,10 +364,19 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         serve,
         serve_environment,
     )
-    from chalicelib.settings import Settings
+    from chalicelib.settings import Settings, SettingsError
 
     check_port(args.host, args.port)
+    backend = Settings.from_env({**env, "TARBOX_DATA_DIR": args.data_dir}).backend
     workers = args.workers or default_workers()
+    if backend == "memory":
+        # Its stores live in one process: a second worker would answer from an empty registry
+        # of its own (a publish to one, then an install from the other, would 404).
+        if args.workers > 1:
+            raise SettingsError(
+                "the memory backend keeps everything in one process: serve it with --workers 1"
+            )
+        workers = 1
     options = ServeOptions(args.host, args.port, workers, args.threads)
     # The command line as settings, in the environment's terms: the workers read theirs from it
     # (serve() hands it over).

@@ -40,11 +40,12 @@ def application() -> RegistryServer:
             # The publish body carries the tarball base64'd (x4/3) plus the manifest and readme.
             max_body_bytes=max_tarball * 4 // 3 + 16 * MB,
             max_tarball_bytes=max_tarball,
-            # Embedded: SQLite takes one writer at a time, so a few threads do. AWS: every
-            # request waits on the network, in a thread.
-            threads=settings.serve_threads or (2 if settings.backend == "embedded" else 16),
-            # Embedded reads are local files and SQLite; the AWS backend's go over the network.
-            inline_hot_reads=settings.backend == "embedded",
+            # Embedded: SQLite takes one writer at a time, so a few threads do (memory: one lock).
+            # AWS: every request waits on the network, in a thread.
+            threads=settings.serve_threads or (16 if settings.backend == "aws" else 2),
+            # Embedded reads are local files and SQLite, memory's are dicts; the AWS backend's go
+            # over the network.
+            inline_hot_reads=settings.backend != "aws",
         ),
         on_start=start,
         on_stop=counter.flush,

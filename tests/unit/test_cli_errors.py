@@ -43,3 +43,12 @@ def test_a_missing_setting_is_one_line() -> None:
     done = tarbox("serve", "--port", "0", env={"TARBOX_BACKEND": "aws"})
     assert done.returncode == 2
     assert done.stderr == "tarbox: TARBOX_TABLE_NAME must be set for the aws backend\n"
+
+
+def test_the_memory_backend_is_served_by_one_worker_only() -> None:
+    # Each worker would have an empty registry of its own.
+    done = tarbox("serve", "--port", "0", "--workers", "2", env={"TARBOX_BACKEND": "memory"})
+    assert done.returncode == 2
+    assert done.stderr == (
+        "tarbox: the memory backend keeps everything in one process: serve it with --workers 1\n"
+    )
