@@ -386,13 +386,19 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings = Settings.from_env(served)
     _require_credentials(settings)
     wiring.use(settings)
-    where = settings.table_name if settings.backend == "aws" else os.path.abspath(settings.data_dir)
+    where = {
+        "aws": settings.table_name,
+        "memory": "nothing kept when it stops",
+    }.get(settings.backend) or os.path.abspath(settings.data_dir)
     print(
         f"tarbox ({settings.backend}: {where}) on http://{args.host}:{args.port}"
         f" ({workers} workers)",
         flush=True,
     )
-    _say_signing_key(wiring.registry().signing_keys)
+    # On the memory backend the worker's keys are its own, made on first use: this process's
+    # would be another registry's.
+    if settings.backend != "memory":
+        _say_signing_key(wiring.registry().signing_keys)
     if args.host in ("0.0.0.0", "::") and not settings.public_url:  # noqa: S104
         print(
             "tarbox: tarball URLs will name 127.0.0.1; set TARBOX_PUBLIC_URL to the URL other"

@@ -54,22 +54,20 @@ def _memory(config: Settings) -> Registry:
     """Everything in this process's memory, and gone with it: for tests and trying things out.
     Nothing is shared with another process (`tarbox serve` needs `--workers 1`)."""
     from chalicelib.storage.embedded.secrets import ConfiguredSecrets
-    from chalicelib.storage.memory import (
-        MemoryAccountStore,
-        MemoryAdvisoryStore,
-        MemoryBillingStore,
-        MemoryBlobStore,
-        MemoryDatabase,
-        MemoryDownloadStore,
-        MemoryEphemeralStore,
-        MemoryHookStore,
-        MemoryOrgStore,
-        MemoryPackageStore,
-        MemorySearchStore,
-        MemorySigningKeyStore,
-        MemoryStageStore,
-        MemoryTrustStore,
-    )
+    from chalicelib.storage.memory.accounts import MemoryAccountStore
+    from chalicelib.storage.memory.advisories import MemoryAdvisoryStore
+    from chalicelib.storage.memory.billing import MemoryBillingStore
+    from chalicelib.storage.memory.blobs import MemoryBlobStore
+    from chalicelib.storage.memory.database import MemoryDatabase
+    from chalicelib.storage.memory.downloads import MemoryDownloadStore
+    from chalicelib.storage.memory.ephemeral import MemoryEphemeralStore
+    from chalicelib.storage.memory.hooks import MemoryHookStore
+    from chalicelib.storage.memory.orgs import MemoryOrgStore
+    from chalicelib.storage.memory.packages import MemoryPackageStore
+    from chalicelib.storage.memory.search import MemorySearchStore
+    from chalicelib.storage.memory.signing_keys import MemorySigningKeyStore
+    from chalicelib.storage.memory.stage import MemoryStageStore
+    from chalicelib.storage.memory.trust import MemoryTrustStore
 
     db = MemoryDatabase()
     return Registry(

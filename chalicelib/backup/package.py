@@ -27,7 +27,7 @@ from chalicelib.provenance.bundle import checked_bundle
 from chalicelib.registry import Registry
 from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.after import after_write
-from chalicelib.writes.replay import write_copy
+from chalicelib.writes.replay import Blob, write_copy
 
 
 class ImportConflictError(ConflictError):
@@ -52,15 +52,26 @@ def restore_package(
     fresh = [v for number, v in exported.items() if number not in have]
     tarballs = {v.version: _tarball(reader, target, v, missing) for v in fresh}
     bundles = {v.version: _provenance(reader, v, tarballs[v.version]) for v in fresh}
-    for version in fresh:  # every tarball checked before anything is written
+    # Every tarball checked before anything is written; each bundle stored before the version
+    # that names it, as a publish does.
+    files: list[Blob] = []
+    for version in fresh:
         data = tarballs[version.version]
         if data is not None:
-            registry.blobs.put(version.tarball_key, data, "application/gzip")
+            files.append((version.tarball_key, data, "application/gzip"))
         bundle = bundles[version.version]
-        if bundle is not None:  # before the version that names it, as a publish does
-            registry.blobs.put(bundle[0], bundle[1], "application/json")
+        if bundle is not None:
+            files.append((bundle[0], bundle[1], "application/json"))
     current, _ = write_copy(
-        registry.packages, stored, target, list(have.values()), fresh, announce=False, keep_rev=True
+        registry.packages,
+        registry.blobs,
+        stored,
+        target,
+        list(have.values()),
+        fresh,
+        files=files,
+        announce=False,
+        keep_rev=True,
     )
     if current is None:
         raise ExportFormatError(f"{target.name} has no versions to write")

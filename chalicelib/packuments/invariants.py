@@ -7,8 +7,10 @@ change and calls `check_transition` before storing anything; the table of cases 
 `tests/unit/packuments/test_invariants.py`.
 
 A copy of another registry's package (a mirror, an import) has no one asking: it keeps the
-people its source has, so only the rules of the data apply to it (a published version never
-changes, a number is never used twice, dist-tags and deprecations name live versions).
+people and the history its source has, so only the rules of the document apply to it (a
+published version never changes, dist-tags and deprecations name live versions). It may bring
+back versions gone here: a mirror that lost sight of a package (the source answered 404) left a
+tombstone, and restores the package when the source serves it again.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def check_transition(old: PackageView | None, new: PackageView, actor: str | Non
             raise InvariantViolationError(f"The document's name must stay {old.name!r}")
         if actor is not None:
             _check_actor(old, new, actor)
-        _check_versions(old, new)
+        _check_versions(old, new, copy=actor is None)
     _check_document(new, copy=actor is None)
 
 
@@ -111,14 +113,14 @@ def _changed_beyond_stars(old: PackageView, new: PackageView) -> bool:
     )
 
 
-def _check_versions(old: PackageView, new: PackageView) -> None:
+def _check_versions(old: PackageView, new: PackageView, *, copy: bool) -> None:
     for version in set(old.versions) & set(new.versions):
         if old.versions[version] != new.versions[version]:
             raise InvariantViolationError(
                 f"Published versions are immutable (only `deprecated` may change): {version}"
             )
     reused = sorted((set(new.versions) - set(old.versions)) & old.ever_published)
-    if reused:
+    if reused and not copy:
         # npm's unpublish policy: a name@version once used is never available again.
         raise VersionAlreadyPublishedError(
             f"You cannot publish over the previously published versions: {', '.join(reused)}."

@@ -61,11 +61,18 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
     fresh = [v for number, v in wanted.items() if number not in have]
     tarballs = {v["version"]: _fetched(name, v, fetch) for v in fresh}
     records = [_version_record(name, packument, v, tarballs[v["version"]]) for v in fresh]
-    for record in records:  # all fetched and checked before anything is written
-        registry.blobs.put(record.tarball_key, tarballs[record.version], "application/gzip")
+    # All fetched and checked before anything is written.
+    files = [(r.tarball_key, tarballs[r.version], "application/gzip") for r in records]
     target = _package_record(name, packument, [*have.values(), *records], private=private)
     written, changed = write_copy(
-        registry.packages, stored, target, list(have.values()), records, announce=True
+        registry.packages,
+        registry.blobs,
+        stored,
+        target,
+        list(have.values()),
+        records,
+        files=files,
+        announce=True,
     )
     for maintainer in target.maintainers:
         registry.packages.index_maintainer(maintainer.name, name, present=True)

@@ -1,5 +1,5 @@
 """Packages: packuments and version manifests (the reads every install makes), `npm publish`,
-deprecate, star and owner changes (every `PUT`, classified by its body: lifecycle/writes.py),
+deprecate, star and owner changes (every `PUT`, classified by its body: lifecycle/put.py),
 `npm unpublish`, `npm dist-tag` and `npm stars`.
 
 Paths by shape: `/{p1}` is `foo` or `@s%2fn`; `/{p1}/{p2}` is the literal `@s/n`, or a package
@@ -16,7 +16,7 @@ from chalicelib.http.observe import note
 from chalicelib.http.request import actor, base_url, header, optional_actor
 from chalicelib.http.routing import JSON_TYPES, READ, current_request, router
 from chalicelib.http.upstream_answers import upstream_packument_answer, upstream_version_answer
-from chalicelib.lifecycle import dist_tags, writes
+from chalicelib.lifecycle import dist_tags, put
 from chalicelib.lifecycle.stars import starred_by
 from chalicelib.lifecycle.unpublish import unpublish_package
 from chalicelib.packuments.render import rev_string
@@ -114,7 +114,7 @@ def get_scoped_version(p1: str, p2: str, p3: str) -> Response:
 
 def _put(name: str, rev: str | None = None) -> Response:
     registry, request = wiring.registry(), _request()
-    answer = writes.put_package(
+    answer = put.put_package(
         registry,
         actor(registry, request),
         name,

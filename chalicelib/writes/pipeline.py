@@ -64,7 +64,9 @@ def change_package(  # noqa: PLR0913 - the last three are keyword-only options
             )
         versions = registry.packages.list_versions(name)
         updated = compute(package, versions)
-        changed = updated is not package  # an unchanged package is answered, not rewritten
+        # An unchanged package is answered, not rewritten, nor checked: the rules are about
+        # changes (a copy's document may lack what a person's change must keep, such as `latest`).
+        changed = updated is not package
         if changed:
             commit_change(
                 registry.packages, package, updated, versions, actor.name, writers_of(facts)

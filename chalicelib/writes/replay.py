@@ -6,34 +6,44 @@ of the change log hold as for a publish."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from chalicelib.changes.events import published
 from chalicelib.packuments.invariants import check_transition, view_of
+from chalicelib.storage.ports.blobs import BlobStore
 from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import commit_change
 
+Blob = tuple[str, bytes, str]  # key, bytes, content type
 
-def write_copy(  # noqa: PLR0913 - the last two are keyword-only options
+
+def write_copy(  # noqa: PLR0913 - the last three are keyword-only options
     packages: PackageStore,
+    blobs: BlobStore,
     stored: PackageRecord | None,
     target: PackageRecord,
     have: list[VersionRecord],
     records: list[VersionRecord],
     *,
+    files: Sequence[Blob],
     announce: bool,
     keep_rev: bool = False,
 ) -> tuple[PackageRecord | None, bool]:
     """Write `records` (versions `have` lacks) and then `target`, the item as the copy has it,
-    over `stored`. Returns the item as it stands after (None: there was nothing to write) and
-    whether anything was written. `announce`: the writes carry their events for hooks (a
-    mirror's copies are news; an import's are the past). `keep_rev`: the item keeps the copy's
-    rev when that is higher than this registry's, so a `_rev` a client read from the old
-    registry mostly stays current (an import)."""
+    over `stored`; `files` (their tarballs, bundles: already checked against their manifests)
+    once the whole is checked against the rules, before the versions that name them. Returns the
+    item as it stands after (None: there was nothing to write) and whether anything was written.
+    `announce`: the writes carry their events for hooks (a mirror's copies are news; an import's
+    are the past). `keep_rev`: the item keeps the copy's rev when that is higher than this
+    registry's, so a `_rev` a client read from the old registry mostly stays current (an
+    import)."""
     before = view_of(stored, have) if stored is not None else None
     check_transition(before, view_of(target, [*have, *records]), None)
-    current = replay_versions(packages, stored, target, records, announce=announce)
+    for key, data, content_type in files:
+        blobs.put(key, data, content_type)
+    current = _replay_versions(packages, stored, target, records, announce=announce)
     if current is None:
         return None, False
     rev = max(target.rev, current.rev + 1) if keep_rev else current.rev + 1
@@ -45,7 +55,7 @@ def write_copy(  # noqa: PLR0913 - the last two are keyword-only options
     return final, True
 
 
-def replay_versions(
+def _replay_versions(
     store: PackageStore,
     stored: PackageRecord | None,
     target: PackageRecord,

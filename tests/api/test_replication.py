@@ -6,13 +6,12 @@ whole follow loop against a real second server is tests/e2e/test_mirror.py."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from chalicelib import wiring
-from chalicelib.errors import IntegrityMismatchError, VersionAlreadyPublishedError
+from chalicelib.errors import IntegrityMismatchError
 from chalicelib.replication.copy import ReplicationConflictError, copy_deletion, copy_package
 from tests.api.conftest import Api, body_of, subscribe
 from tests.builders import a_publish_body, a_tarball, integrity_of
@@ -84,26 +83,23 @@ def test_a_copy_serves_what_the_source_serves_and_a_second_copy_writes_nothing(
     assert registry.packages.log_head().seq == head
 
 
-def test_a_copy_never_brings_back_a_version_unpublished_here(any_api: Api) -> None:
-    """The rules of the data hold for a copy too (check_transition, with no one asking): a
-    version number once unpublished is never live again, whatever the source says."""
+def test_a_package_the_mirror_tombstoned_comes_back_when_the_source_serves_it(
+    any_api: Api,
+) -> None:
+    """The source answered 404 (a token lost its access, a package went private there), so the
+    mirror left a tombstone; served again, the package is copied back as it is there."""
     registry = wiring.registry()
     doc = packument("foo", TARBALLS)
     copy_package(registry, doc, fetcher(TARBALLS), private=False)
-    stored = registry.packages.get_package("foo")
-    assert stored is not None
-    gone = replace(
-        stored,
-        rev=stored.rev + 1,
-        dist_tags={"latest": "1.0.0"},
-        unpublished={"1.1.0": "2020-02-01T00:00:00.000Z"},
-    )
-    registry.packages.update_package(gone, stored.rev)
-    head = registry.packages.log_head().seq
-    with pytest.raises(VersionAlreadyPublishedError, match=r"1\.1\.0"):
-        copy_package(registry, doc, fetcher(TARBALLS), private=False)
-    assert registry.packages.log_head().seq == head
-    assert "1.1.0" not in body_of(any_api.call("GET", "/foo"))["versions"]
+    assert copy_deletion(registry, "foo").deleted
+    assert "unpublished" in body_of(any_api.call("GET", "/foo"))["time"]  # the tombstone
+
+    again = copy_package(registry, doc, fetcher(TARBALLS), private=False)
+
+    assert (again.versions, again.changed) == (0, True)
+    served = body_of(any_api.call("GET", "/foo"))
+    assert sorted(served["versions"]) == ["1.0.0", "1.1.0"]
+    assert served["dist-tags"] == {"latest": "1.1.0"}
 
 
 def test_a_copy_keeps_a_source_without_a_latest_tag(any_api: Api) -> None:

@@ -38,7 +38,7 @@ from tests.contract.support import Clock, serialize_moto
 
 if TYPE_CHECKING:
     from chalicelib.storage.embedded.database import SqliteDatabase
-    from chalicelib.storage.memory import MemoryDatabase
+    from chalicelib.storage.memory.database import MemoryDatabase
     from tests.contract.legacy import LegacyWriter
 
 ALL_BACKENDS = ("embedded", "aws", "memory")
@@ -127,7 +127,7 @@ def sqlite_db(tmp_path: Path) -> SqliteDatabase:
 
 @pytest.fixture
 def memory_db() -> MemoryDatabase:
-    from chalicelib.storage.memory import MemoryDatabase
+    from chalicelib.storage.memory.database import MemoryDatabase
 
     return MemoryDatabase()
 
@@ -140,7 +140,7 @@ def clock() -> Clock:
 @pytest.fixture
 def package_store(backend: str, request: pytest.FixtureRequest) -> PackageStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryPackageStore
+        from chalicelib.storage.memory.packages import MemoryPackageStore
 
         return MemoryPackageStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -155,7 +155,7 @@ def package_store(backend: str, request: pytest.FixtureRequest) -> PackageStore:
 @pytest.fixture
 def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemorySearchStore
+        from chalicelib.storage.memory.search import MemorySearchStore
 
         return MemorySearchStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -170,7 +170,7 @@ def search_store(backend: str, request: pytest.FixtureRequest) -> SearchStore:
 @pytest.fixture
 def advisory_store(backend: str, request: pytest.FixtureRequest) -> AdvisoryStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryAdvisoryStore
+        from chalicelib.storage.memory.advisories import MemoryAdvisoryStore
 
         return MemoryAdvisoryStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -185,7 +185,7 @@ def advisory_store(backend: str, request: pytest.FixtureRequest) -> AdvisoryStor
 @pytest.fixture
 def signing_key_store(backend: str, request: pytest.FixtureRequest) -> SigningKeyStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemorySigningKeyStore
+        from chalicelib.storage.memory.signing_keys import MemorySigningKeyStore
 
         return MemorySigningKeyStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -201,7 +201,7 @@ def signing_key_store(backend: str, request: pytest.FixtureRequest) -> SigningKe
 @pytest.fixture
 def trust_store(backend: str, request: pytest.FixtureRequest) -> TrustStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryTrustStore
+        from chalicelib.storage.memory.trust import MemoryTrustStore
 
         return MemoryTrustStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -216,7 +216,7 @@ def trust_store(backend: str, request: pytest.FixtureRequest) -> TrustStore:
 @pytest.fixture
 def stage_store(backend: str, request: pytest.FixtureRequest) -> StageStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryStageStore
+        from chalicelib.storage.memory.stage import MemoryStageStore
 
         return MemoryStageStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -231,7 +231,7 @@ def stage_store(backend: str, request: pytest.FixtureRequest) -> StageStore:
 @pytest.fixture
 def download_store(backend: str, request: pytest.FixtureRequest) -> DownloadStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryDownloadStore
+        from chalicelib.storage.memory.downloads import MemoryDownloadStore
 
         return MemoryDownloadStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -246,7 +246,7 @@ def download_store(backend: str, request: pytest.FixtureRequest) -> DownloadStor
 @pytest.fixture
 def hook_store(backend: str, request: pytest.FixtureRequest) -> HookStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryHookStore
+        from chalicelib.storage.memory.hooks import MemoryHookStore
 
         return MemoryHookStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -261,7 +261,7 @@ def hook_store(backend: str, request: pytest.FixtureRequest) -> HookStore:
 @pytest.fixture
 def account_store(backend: str, request: pytest.FixtureRequest) -> AccountStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryAccountStore
+        from chalicelib.storage.memory.accounts import MemoryAccountStore
 
         return MemoryAccountStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -277,7 +277,7 @@ def account_store(backend: str, request: pytest.FixtureRequest) -> AccountStore:
 def org_store(backend: str, request: pytest.FixtureRequest) -> OrgStore:
     """Shares its database (or table) with this test's `account_store`."""
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryOrgStore
+        from chalicelib.storage.memory.orgs import MemoryOrgStore
 
         return MemoryOrgStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -292,7 +292,7 @@ def org_store(backend: str, request: pytest.FixtureRequest) -> OrgStore:
 @pytest.fixture
 def billing_store(backend: str, request: pytest.FixtureRequest) -> BillingStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryBillingStore
+        from chalicelib.storage.memory.billing import MemoryBillingStore
 
         return MemoryBillingStore(request.getfixturevalue("memory_db"))
     if backend == "aws":
@@ -307,7 +307,7 @@ def billing_store(backend: str, request: pytest.FixtureRequest) -> BillingStore:
 @pytest.fixture
 def ephemeral_store(backend: str, request: pytest.FixtureRequest, clock: Clock) -> EphemeralStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryEphemeralStore
+        from chalicelib.storage.memory.ephemeral import MemoryEphemeralStore
 
         return MemoryEphemeralStore(request.getfixturevalue("memory_db"), clock=clock)
     if backend == "aws":
@@ -335,7 +335,7 @@ def legacy(backend: str, request: pytest.FixtureRequest) -> LegacyWriter:
 @pytest.fixture
 def blob_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     if backend == "memory":
-        from chalicelib.storage.memory import MemoryBlobStore
+        from chalicelib.storage.memory.blobs import MemoryBlobStore
 
         return MemoryBlobStore(request.getfixturevalue("memory_db"))
     if backend == "aws":

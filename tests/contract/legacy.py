@@ -13,7 +13,7 @@ from typing import Protocol
 
 from chalicelib.settings import Settings
 from chalicelib.storage.embedded.database import SqliteDatabase
-from chalicelib.storage.memory import MemoryDatabase
+from chalicelib.storage.memory.database import MemoryDatabase
 from chalicelib.storage.records import (
     Maintainer,
     PackageRecord,

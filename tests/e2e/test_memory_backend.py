@@ -21,5 +21,6 @@ def test_npm_publishes_and_installs_on_the_memory_backend(tmp_path: Path) -> Non
         installed = (app / "node_modules" / "in-memory" / "index.js").read_text()
     assert status["backend"] == "memory"
     assert installed == 'module.exports = "in-memory@1.0.0";\n'
+    assert "(memory: nothing kept when it stops)" in (tmp_path / "tarbox.log").read_text()
     assert "(1 workers)" in (tmp_path / "tarbox.log").read_text()
     assert not (tmp_path / "data").exists()

@@ -14,7 +14,10 @@ from chalice.test import Client
 from app import app
 from chalicelib import wiring
 from chalicelib.settings import Settings
-from chalicelib.storage import memory
+from chalicelib.storage.memory.accounts import MemoryAccountStore
+from chalicelib.storage.memory.blobs import MemoryBlobStore
+from chalicelib.storage.memory.packages import MemoryPackageStore
+from chalicelib.storage.memory.signing_keys import MemorySigningKeyStore
 from tests.builders import a_publish_body
 
 
@@ -34,10 +37,10 @@ def test_the_memory_backend_builds_every_store_in_memory(on_memory: None, tmp_pa
     registry = wiring.registry()
 
     assert registry.settings.backend == "memory"
-    assert isinstance(registry.packages, memory.MemoryPackageStore)
-    assert isinstance(registry.accounts, memory.MemoryAccountStore)
-    assert isinstance(registry.blobs, memory.MemoryBlobStore)
-    assert isinstance(registry.signing_keys, memory.MemorySigningKeyStore)
+    assert isinstance(registry.packages, MemoryPackageStore)
+    assert isinstance(registry.accounts, MemoryAccountStore)
+    assert isinstance(registry.blobs, MemoryBlobStore)
+    assert isinstance(registry.signing_keys, MemorySigningKeyStore)
     assert registry.edge is None
     assert wiring.registry() is registry  # built once (until wiring.use is called again)
     assert not (tmp_path / "data").exists()

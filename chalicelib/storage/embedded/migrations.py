@@ -12,11 +12,12 @@ two processes opening an old file at once migrate it once (the second finds it d
 the last version costs one read of `user_version`; one from a newer tarbox (further on than the
 list) is left as it is.
 
-A change to the schema is a new table or index in schema.sql (nothing else: IF NOT EXISTS adds it
-to old files too), or, for a table released files already have, its new form in schema.sql and a
-migration appended here that brings old files to it (check before changing: schema.sql may have
-just made the table in its new form, as `add_column` does). Never edit or reorder a released
-migration.
+Every change to the schema takes a migration appended here, as well as its new form in
+schema.sql: a file at the last version is not opened against schema.sql again, so a new table or
+index reaches released files only through a new number (a migration that does nothing is
+enough: schema.sql runs first and adds it). A changed table a released file already has needs a
+migration that brings it to the new form (check before changing: schema.sql may have just made
+the table in its new form, as `add_column` does). Never edit or reorder a released migration.
 """
 
 from __future__ import annotations

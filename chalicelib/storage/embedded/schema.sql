@@ -3,9 +3,10 @@
 -- it lacks from here, then `migrations.py` changes what it already has (a column added since,
 -- data to fill in), and `PRAGMA user_version` records how far it has come.
 --
--- Changing a table a released file already has takes both: the new form here (for new files)
--- and a migration that brings old files to it (tests/unit/test_sqlite_schema.py checks that an
--- old file and a new one end up the same).
+-- Every change here also takes a migration appended in `migrations.py` (a file at the last
+-- version never reads this file again): for a new table or index one that does nothing more, for
+-- a changed table one that brings old files to it (tests/unit/storage/embedded/test_schema.py
+-- checks that an old file and a new one end up the same).
 
 -- --- packages --------------------------------------------------------------------------------
 

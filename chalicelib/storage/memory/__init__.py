@@ -8,35 +8,3 @@ and a compare-and-swap check and write under the lock, and no code path checks a
 Records are copied on the way in and out (the other adapters serialise them), so a caller can
 never change stored state through an object it passed in or got back.
 """
-
-from chalicelib.storage.memory.accounts import MemoryAccountStore
-from chalicelib.storage.memory.advisories import MemoryAdvisoryStore
-from chalicelib.storage.memory.billing import MemoryBillingStore
-from chalicelib.storage.memory.blobs import MemoryBlobStore
-from chalicelib.storage.memory.database import MemoryDatabase
-from chalicelib.storage.memory.downloads import MemoryDownloadStore
-from chalicelib.storage.memory.ephemeral import MemoryEphemeralStore
-from chalicelib.storage.memory.hooks import MemoryHookStore
-from chalicelib.storage.memory.orgs import MemoryOrgStore
-from chalicelib.storage.memory.packages import MemoryPackageStore
-from chalicelib.storage.memory.search import MemorySearchStore
-from chalicelib.storage.memory.signing_keys import MemorySigningKeyStore
-from chalicelib.storage.memory.stage import MemoryStageStore
-from chalicelib.storage.memory.trust import MemoryTrustStore
-
-__all__ = [
-    "MemoryAccountStore",
-    "MemoryAdvisoryStore",
-    "MemoryBillingStore",
-    "MemoryBlobStore",
-    "MemoryDatabase",
-    "MemoryDownloadStore",
-    "MemoryEphemeralStore",
-    "MemoryHookStore",
-    "MemoryOrgStore",
-    "MemoryPackageStore",
-    "MemorySearchStore",
-    "MemorySigningKeyStore",
-    "MemoryStageStore",
-    "MemoryTrustStore",
-]

@@ -224,3 +224,40 @@ def test_every_table_of_the_embedded_backend_is_made_in_schema_sql() -> None:
         if path.name != "migrations.py" and making.search(path.read_text())
     ]
     assert elsewhere == []
+
+
+# What schema.sql makes, as of each number of migrations: a file at the last number never reads
+# schema.sql again, so a table or index added without a migration would be missing from every
+# released file. Adding one: append a migration, then its entry here.
+SCHEMA_AT = {
+    1: {
+        "index": {
+            "deliveries_pending", "ephemeral_by_expiry", "hooks_by_owner", "hooks_by_watch",
+            "org_members_by_user", "search_postings_by_rank", "team_grants_by_package",
+            "tokens_by_user",
+        },
+        "table": {
+            "advisories", "change_log", "changes", "deliveries", "dependencies", "downloads",
+            "ephemeral", "hook_cursor", "hooks", "maintainers", "org_members", "orgs", "packages",
+            "plans", "scopes", "search_entries", "search_postings", "signing_keys",
+            "staged_versions", "stars", "subscriptions", "team_grants", "team_members", "teams",
+            "tokens", "trusted_publishers", "users", "versions",
+        },
+    },
+}  # fmt: skip
+
+
+def test_a_table_or_index_added_to_schema_sql_comes_with_a_migration() -> None:
+    conn = sqlite3.connect(":memory:")
+    for statement in schema():
+        conn.execute(statement)
+    made: dict[str, set[str]] = {"index": set(), "table": set()}
+    for kind, name in conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    ):
+        made[kind].add(name)
+    assert len(MIGRATIONS) in SCHEMA_AT, "a migration was appended: record SCHEMA_AT for it"
+    assert made == SCHEMA_AT[len(MIGRATIONS)], (
+        "schema.sql changed without a migration: append one to migrations.py (one that does"
+        " nothing adds a new table or index), then record its SCHEMA_AT"
+    )

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chalicelib.storage.memory import (
-    MemoryAccountStore,
-    MemoryBlobStore,
-    MemoryDatabase,
-    MemoryEphemeralStore,
-    MemoryHookStore,
-    MemoryPackageStore,
-    MemorySearchStore,
-    MemoryTrustStore,
-)
-from chalicelib.storage.memory.ephemeral import SWEEP_SECONDS
+from chalicelib.storage.memory.accounts import MemoryAccountStore
+from chalicelib.storage.memory.blobs import MemoryBlobStore
+from chalicelib.storage.memory.database import MemoryDatabase
+from chalicelib.storage.memory.ephemeral import SWEEP_SECONDS, MemoryEphemeralStore
+from chalicelib.storage.memory.hooks import MemoryHookStore
+from chalicelib.storage.memory.packages import MemoryPackageStore
+from chalicelib.storage.memory.search import MemorySearchStore
+from chalicelib.storage.memory.trust import MemoryTrustStore
 from chalicelib.storage.records import (
     DeliveryRecord,
     Expiring,
