@@ -38,6 +38,7 @@ from chalicelib.signatures.keys import existing_key, signs_from
 from chalicelib.storage.aws.edge import PUBLIC_PREFIX, public_key
 from chalicelib.storage.embedded.blobs import TEMPORARY_PREFIX
 from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.changes import ChangeLog
 from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.ports.signing_keys import SigningKeyStore
 from chalicelib.storage.records import PackageRecord, StoredBlob
@@ -65,7 +66,7 @@ class Leftover:
 def find_leftovers(registry: Registry, grace: float = GRACE) -> list[Leftover]:
     """What no record points to, among blobs older than `grace` seconds."""
     moment = time.time()
-    packages = _packages(registry.packages)
+    packages = _packages(registry.packages, registry.changes)
     live = {p.name: _live_versions(registry.packages, p) for p in packages.values()}
     tarballs = {key for versions in live.values() for keys in versions.values() for key in keys}
     public = _public_files(registry, packages, live)
@@ -149,8 +150,8 @@ def _signed_since(signing_keys: SigningKeyStore | None) -> float:
     return float("-inf") if key is None else _epoch(signs_from(key))
 
 
-def _packages(packages: PackageStore) -> dict[str, PackageRecord]:
-    names = package_names(packages)
+def _packages(packages: PackageStore, changes: ChangeLog) -> dict[str, PackageRecord]:
+    names = package_names(changes)
     found: dict[str, PackageRecord] = {}
     for start in range(0, len(names), _BATCH):
         found.update(packages.get_packages(names[start : start + _BATCH]))

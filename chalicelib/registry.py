@@ -9,10 +9,12 @@ from chalicelib.storage.ports.accounts import AccountStore
 from chalicelib.storage.ports.advisories import AdvisoryStore
 from chalicelib.storage.ports.billing import BillingStore
 from chalicelib.storage.ports.blobs import BlobStore
+from chalicelib.storage.ports.changes import ChangeLog
 from chalicelib.storage.ports.downloads import DownloadStore
 from chalicelib.storage.ports.edge import EdgeStore
 from chalicelib.storage.ports.ephemeral import EphemeralStore
 from chalicelib.storage.ports.hooks import HookStore
+from chalicelib.storage.ports.indexes import PackageIndexes
 from chalicelib.storage.ports.orgs import OrgStore
 from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.ports.search import SearchStore
@@ -26,6 +28,10 @@ from chalicelib.storage.ports.trust import TrustStore
 class Registry:
     settings: Settings
     packages: PackageStore
+    # The change log and the indexes are ports of their own, served by the packages' adapter
+    # (the log is written in the same transaction as each package write).
+    changes: ChangeLog
+    indexes: PackageIndexes
     accounts: AccountStore
     blobs: BlobStore
     ephemeral: EphemeralStore

@@ -70,9 +70,12 @@ def _memory(config: Settings) -> Registry:
     from chalicelib.storage.memory.trust import MemoryTrustStore
 
     db = MemoryDatabase()
+    packages = MemoryPackageStore(db)
     return Registry(
         settings=config,
-        packages=MemoryPackageStore(db),
+        packages=packages,
+        changes=packages,
+        indexes=packages,
         accounts=MemoryAccountStore(db),
         blobs=MemoryBlobStore(db),
         ephemeral=MemoryEphemeralStore(db),
@@ -107,9 +110,12 @@ def _embedded(config: Settings) -> Registry:
     from chalicelib.storage.embedded.trust import SqliteTrustStore
 
     db = SqliteDatabase(os.path.join(config.data_dir, "tarbox.sqlite3"))
+    packages = SqlitePackageStore(db)
     return Registry(
         settings=config,
-        packages=SqlitePackageStore(db),
+        packages=packages,
+        changes=packages,
+        indexes=packages,
         accounts=SqliteAccountStore(db),
         blobs=FileBlobStore(os.path.join(config.data_dir, "blobs")),
         ephemeral=SqliteEphemeralStore(db),
@@ -172,9 +178,12 @@ def _aws(config: Settings) -> Registry:
         from chalicelib.storage.aws.edge import CloudFrontEdge
 
         edge = CloudFrontEdge(config)
+    packages = DynamoPackageStore(config)
     return Registry(
         settings=config,
-        packages=DynamoPackageStore(config),
+        packages=packages,
+        changes=packages,
+        indexes=packages,
         accounts=DynamoAccountStore(config),
         blobs=S3BlobStore(config, cdn),
         ephemeral=DynamoEphemeralStore(config),

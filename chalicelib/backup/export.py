@@ -53,7 +53,7 @@ class ExportSummary:
 
 def export_registry(registry: Registry, root: Path, progress: Progress) -> ExportSummary:
     writer = ExportWriter(root)
-    head = registry.packages.log_head()
+    head = registry.changes.log_head()
     summary = ExportSummary(writer.counts)
     _export_accounts(registry.accounts, registry.orgs, writer)
     progress(f"{writer.counts['users']} users, {writer.counts['orgs']} orgs")
@@ -64,7 +64,7 @@ def export_registry(registry: Registry, root: Path, progress: Progress) -> Expor
     for package, version, day, count in registry.downloads.all_counts():
         line = {"package": package, "version": version, "day": day, "count": count}
         writer.add("downloads", line)
-    names = package_names(registry.packages)
+    names = package_names(registry.changes)
     for done, name in enumerate(names, 1):
         _export_package(registry.packages, registry.blobs, writer, name, summary)
         if done % 100 == 0 or done == len(names):

@@ -76,7 +76,7 @@ def restore_package(
     if current is None:
         raise ExportFormatError(f"{target.name} has no versions to write")
     for maintainer in current.maintainers:
-        registry.packages.index_maintainer(maintainer.name, name, present=True)
+        registry.indexes.index_maintainer(maintainer.name, name, present=True)
     for user, starred in current.users.items():
         if starred:
             registry.accounts.set_star(user, name, starred=True)

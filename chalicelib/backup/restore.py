@@ -25,9 +25,9 @@ from chalicelib.errors import ConflictError, InvalidPayloadError, RegistryError
 from chalicelib.packuments.names import scope_of
 from chalicelib.registry import Registry
 from chalicelib.storage.ports.accounts import AccountStore
+from chalicelib.storage.ports.changes import ChangeLog
 from chalicelib.storage.ports.hooks import HookStore
 from chalicelib.storage.ports.orgs import OrgStore
-from chalicelib.storage.ports.packages import PackageStore
 from chalicelib.storage.records import (
     JSON,
     HookRecord,
@@ -149,7 +149,7 @@ def import_registry(registry: Registry, root: Path, progress: Progress) -> Impor
             run.state["done"].append(kind)
             run.save()
         progress(f"{kind}: done")
-    _skip_hook_cursor(registry.hooks, registry.packages)
+    _skip_hook_cursor(registry.hooks, registry.changes)
     run.state["finished"] = now_iso()
     run.save()
     if run.summary.failed:
@@ -179,7 +179,7 @@ def _claim(registry: Registry, reader: ExportReader) -> JSON:
 
 
 def _empty(registry: Registry) -> bool:
-    if registry.packages.log_head().seq:
+    if registry.changes.log_head().seq:
         return False
     no_user = next(iter(registry.accounts.all_users()), None) is None
     return no_user and next(iter(registry.orgs.all_orgs()), None) is None
@@ -354,9 +354,9 @@ def _hooks(run: _Run) -> None:
         )
 
 
-def _skip_hook_cursor(hooks: HookStore, packages: PackageStore) -> None:
+def _skip_hook_cursor(hooks: HookStore, changes: ChangeLog) -> None:
     """The imported writes carry no events; the dispatcher need not read them at all."""
     cursor = hooks.hook_cursor()
-    head = packages.log_head().seq
+    head = changes.log_head().seq
     if head > cursor:
         hooks.move_hook_cursor(cursor, head)

@@ -18,7 +18,7 @@ from chalicelib.errors import InvalidQueryError
 from chalicelib.numbers import is_whole_number
 from chalicelib.packuments.render import rev_string
 from chalicelib.registry import Registry
-from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.ports.changes import ChangeLog
 from chalicelib.storage.records import JSON, Change, LogHead, PackageRecord
 
 DEFAULT_LIMIT = 1000
@@ -28,9 +28,9 @@ MAX_LIMIT = 10_000
 _READS_PER_REQUEST = 10
 
 
-def db_info(packages: PackageStore) -> JSON:
+def db_info(changes: ChangeLog) -> JSON:
     """CouchDB's database info, which followers read for `update_seq` (npm's REGISTRY-API)."""
-    head = packages.log_head()
+    head = changes.log_head()
     return {
         "db_name": "registry",
         "engine": "tarbox",
@@ -41,13 +41,13 @@ def db_info(packages: PackageStore) -> JSON:
 
 
 def changes(registry: Registry, actor: Actor | None, query: Mapping[str, str]) -> JSON:
-    head = registry.packages.log_head()
+    head = registry.changes.log_head()
     seq = cursor.decode(query.get("since", cursor.START), head)
     limit = _limit(query.get("limit"))
     _feed_kind(query.get("feed", "normal"))
     results: list[JSON] = []
     for _ in range(_READS_PER_REQUEST):
-        page = registry.packages.changes_since(seq, limit - len(results))
+        page = registry.changes.changes_since(seq, limit - len(results))
         if not page:
             break
         results += _visible(registry, actor, page, head)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.ports.changes import ChangeLog
 
 _PAGE = 1000
 
 
-def package_names(packages: PackageStore) -> list[str]:
+def package_names(changes: ChangeLog) -> list[str]:
     """Every package the log names (fully unpublished ones too), each once, in the order they
     last changed: the list `tarbox reindex` and `tarbox export` walk."""
     names: dict[str, None] = {}
     seq = 0
-    while page := packages.changes_since(seq, _PAGE):
+    while page := changes.changes_since(seq, _PAGE):
         for change in page:
             names.pop(change.name, None)
             names[change.name] = None

@@ -37,7 +37,7 @@ def dispatch(registry: Registry, base_url: str, limit: int = DISPATCH_PAGE) -> i
     """Turn the next `limit` changes into deliveries; how many changes were read (0: none
     left)."""
     cursor = registry.hooks.hook_cursor()
-    changes = registry.packages.changes_since(cursor, limit)
+    changes = registry.changes.changes_since(cursor, limit)
     if not changes:
         return 0
     packages = registry.packages.get_packages([c.name for c in changes])

@@ -37,7 +37,7 @@ def change_owners(
     # The index behind `npm access list packages USER` follows the package item.
     after = {m.name for m in updated.maintainers}
     for user in after ^ before:
-        registry.packages.index_maintainer(user, name, present=user in after)
+        registry.indexes.index_maintainer(user, name, present=user in after)
     return updated
 
 

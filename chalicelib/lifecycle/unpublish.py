@@ -33,7 +33,7 @@ from chalicelib.publish.classify import UnpublishVersions
 from chalicelib.publish.staged import forget_staged
 from chalicelib.registry import Registry
 from chalicelib.storage.ports.blobs import BlobStore
-from chalicelib.storage.ports.packages import PackageStore
+from chalicelib.storage.ports.indexes import PackageIndexes
 from chalicelib.storage.records import PackageRecord, VersionRecord
 from chalicelib.writes.pipeline import change_package
 
@@ -72,7 +72,7 @@ def unpublish_versions(
     updated = change_package(
         registry, actor, name, compute, base_url=base_url, expected_rev=change.rev
     )
-    _forget(registry.packages, registry.blobs, gone)
+    _forget(registry.indexes, registry.blobs, gone)
     return updated
 
 
@@ -88,7 +88,7 @@ def unpublish_package(
         return tombstoned(package, versions)
 
     updated = change_package(registry, actor, name, compute, base_url=base_url, expected_rev=rev)
-    _forget(registry.packages, registry.blobs, gone)
+    _forget(registry.indexes, registry.blobs, gone)
     # Whoever takes the name next must not inherit the CI its former owners trusted, nor what
     # they staged.
     for publisher in registry.trust.trusted_publishers(name):
@@ -123,7 +123,7 @@ def _check_policy(registry: Registry, package: PackageRecord, records: list[Vers
     late = [r.version for r in records if now - parse_iso(r.published) > window]
     if not late:
         return
-    dependents = registry.packages.dependents(package.name)
+    dependents = registry.indexes.dependents(package.name)
     if dependents:
         raise PermissionDeniedError(
             f"You cannot unpublish {package.name}@{', '.join(late)}: it was published more than "
@@ -144,12 +144,12 @@ def _named(registry: Registry, dependents: list[str]) -> str:
     return ", ".join(shown + (["others"] if len(shown) < len(dependents) else []))
 
 
-def _forget(packages: PackageStore, blobs: BlobStore, records: list[VersionRecord]) -> None:
+def _forget(indexes: PackageIndexes, blobs: BlobStore, records: list[VersionRecord]) -> None:
     """Remove the tarballs (and provenance bundles) and the dependency index rows of unpublished
     versions."""
     for record in records:
         _delete_bytes(blobs, record)
-        packages.index_dependencies(
+        indexes.index_dependencies(
             record.name, record.version, dependency_names(record.manifest), present=False
         )
 

@@ -132,7 +132,7 @@ def _levels(
 def _candidates(registry: Registry, user: str) -> set[str]:
     """Packages `user` might reach: maintained, in their own scope, or in the scope of an org
     they belong to (team grants are only ever on the org's own packages)."""
-    names = set(registry.packages.maintained_by(user))
+    names = set(registry.indexes.maintained_by(user))
     names |= set(registry.packages.packages_in_scope(user))
     for org in registry.orgs.orgs_of(user):
         names |= set(registry.packages.packages_in_scope(org))

@@ -245,7 +245,7 @@ def _created(registry: Registry, package: PackageRecord) -> None:
     """The derived records of a new package: its publisher in the maintainer index, and, in an
     org's scope, the org's developers team with read-write access (as npmjs does)."""
     for maintainer in package.maintainers:
-        registry.packages.index_maintainer(maintainer.name, package.name, present=True)
+        registry.indexes.index_maintainer(maintainer.name, package.name, present=True)
     grant_developers(registry, package)
 
 

@@ -98,7 +98,7 @@ def list_staged(
     if package is not None:
         names = [_writable(registry, actor, package).name]
     else:
-        names = sorted(registry.packages.maintained_by(actor.name))
+        names = sorted(registry.indexes.maintained_by(actor.name))
     items = [
         shown(staged)
         for name in names

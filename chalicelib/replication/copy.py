@@ -75,7 +75,7 @@ def copy_package(registry: Registry, packument: JSON, fetch: Fetch, *, private: 
         announce=True,
     )
     for maintainer in target.maintainers:
-        registry.packages.index_maintainer(maintainer.name, name, present=True)
+        registry.indexes.index_maintainer(maintainer.name, name, present=True)
     if written is not None:
         # Also when unchanged: a copy run again heals what a failed one missed (the CDN).
         after_write(registry, written, changed=changed, added=records)

@@ -30,7 +30,7 @@ def _query() -> dict[str, str]:
 
 @_route("/", methods=READ)
 def db_info() -> Response:
-    return render.json_response(feed.db_info(wiring.registry().packages))
+    return render.json_response(feed.db_info(wiring.registry().changes))
 
 
 @_route("/-/_changes", methods=READ)

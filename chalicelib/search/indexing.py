@@ -46,7 +46,7 @@ def _entry(
 
 def reindex(registry: Registry, progress: Callable[[int], None] | None = None) -> int:
     """Index every package the change log names; returns how many were indexed."""
-    ordered = package_names(registry.packages)
+    ordered = package_names(registry.changes)
     done = 0
     for start in range(0, len(ordered), _BATCH):
         done += index_names(registry, ordered[start : start + _BATCH])

@@ -38,7 +38,7 @@ def refresh_slice(registry: Registry, clock: Callable[[], float] = time.time) ->
         if now - float(state["started"]) < every:
             return 0
         state = {"seq": 0, "started": now}
-    page = registry.packages.changes_since(int(state["seq"]), SLICE)
+    page = registry.changes.changes_since(int(state["seq"]), SLICE)
     names = list(dict.fromkeys(change.name for change in page))
     count = index_names(registry, names) if names else 0
     state = {**state, "seq": page[-1].seq} if page else {**state, "done": True}

@@ -29,7 +29,7 @@ def dependents_of(
     package = registry.packages.get_package(name)
     if package is None or package.tombstone is not None or not may_read(registry, actor, package):
         raise not_found(name)
-    names = registry.packages.dependents(name)
+    names = registry.indexes.dependents(name)
     packages = registry.packages.get_packages(names)
     visible = [
         dependent

@@ -35,7 +35,7 @@ def after_write(
     none, and the first read renders them."""
     for version in added:
         deps = dependency_names(version.manifest)
-        registry.packages.index_dependencies(package.name, version.version, deps, present=True)
+        registry.indexes.index_dependencies(package.name, version.version, deps, present=True)
     if changed:
         if versions is None and (base_url is not None or registry.edge is not None):
             versions = registry.packages.list_versions(package.name)

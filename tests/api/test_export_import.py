@@ -231,12 +231,12 @@ def test_an_import_fills_only_a_new_registry(any_api: Api, tmp_path: Path) -> No
     fill(any_api)
     registry = wiring.registry()
     export_registry(registry, tmp_path / "export", quiet)
-    head = registry.packages.log_head()
+    head = registry.changes.log_head()
 
     with pytest.raises(ImportConflictError, match="this registry is not empty"):
         import_registry(registry, tmp_path / "export", quiet)
 
-    assert registry.packages.log_head() == head
+    assert registry.changes.log_head() == head
 
 
 def test_a_record_someone_else_wrote_meanwhile_is_left_and_named(

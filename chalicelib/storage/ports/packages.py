@@ -1,11 +1,12 @@
-"""PackageStore: packages, their versions, the change log and the indexes derived from them."""
+"""PackageStore: packages and their versions. Its writes also append to the change log
+(changes.py) in the same transaction; the indexes derived from packages are indexes.py."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol
 
-from chalicelib.storage.records import JSON, Change, LogHead, PackageRecord, VersionRecord
+from chalicelib.storage.records import JSON, PackageRecord, VersionRecord
 
 
 class PackageStore(Protocol):
@@ -49,29 +50,6 @@ class PackageStore(Protocol):
         """Replace the package item if its rev is still `expected_rev`. The old package is
         never a tombstone (the domain refuses to change one), so a tombstone here deletes."""
 
-    def changes_since(self, seq: int, limit: int) -> list[Change]:
-        """Up to `limit` changes with a seq above `seq`, in seq order."""
-
-    def log_head(self) -> LogHead:
-        """The log's head; seq 0 (and a fresh epoch, kept once anything is written) when the
-        log is empty."""
-
-    def index_dependencies(
-        self, dependent: str, version: str, dependencies: list[str], *, present: bool
-    ) -> None:
-        """Record (present=True) or forget that dependent@version depends on each name in
-        `dependencies`. A derived index: written after the version, rebuildable."""
-
-    def dependents(self, name: str) -> list[str]:
-        """The distinct packages, other than `name`, with a recorded version depending on it."""
-
     def packages_in_scope(self, scope: str) -> list[str]:
         """The names of every package ever created under `@scope/` (fully unpublished ones
         included: the caller reads each package), sorted."""
-
-    def index_maintainer(self, user: str, package: str, *, present: bool) -> None:
-        """Record (present=True) or forget that `user` maintains `package`: the index behind
-        `maintained_by`. A derived index, written after the package item, which is the truth."""
-
-    def maintained_by(self, user: str) -> list[str]:
-        """Packages the index says `user` maintains, sorted (the caller confirms each)."""
