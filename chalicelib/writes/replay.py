@@ -1,8 +1,8 @@
 """A package written from a copy of it (a mirror's source, an export): checked as a whole against
-the rules of the data first (`check_transition` with no one asking: a copy keeps its source's
-people), then its versions in the order they were published, each with the package item, one
-store write each, then the item as the copy has it. The rules of a rev (one more per write) and
-of the change log hold as for a publish."""
+the rules of the document first (`check_transition` with no one asking: a copy keeps its
+source's people and history), then its blobs, then its versions in the order they were
+published, each with the package item, one store write each, then the item as the copy has it.
+The rules of a rev (one more per write) and of the change log hold as for a publish."""
 
 from __future__ import annotations
 
